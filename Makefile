@@ -1,0 +1,46 @@
+# The README's two commands: `make demo` and `make test`. Each builds or refreshes the virtual
+# environment first, so a fresh clone needs nothing but python3.12 (found on PATH or under pyenv).
+SHELL := /bin/bash
+VENV ?= .venv
+BIN := $(VENV)/bin
+PY312 := $(shell for p in python3.12 $$HOME/.pyenv/versions/3.12*/bin/python3.12 /usr/local/bin/python3.12 /usr/bin/python3.12; do \
+	if $$p -c 'import sys; assert sys.version_info[:2] == (3, 12)' >/dev/null 2>&1; then echo $$p; break; fi; done)
+
+.PHONY: demo test lint format serve bench clean
+
+$(BIN)/python:
+	@test -n "$(PY312)" || { echo "python3.12 not found (PATH or ~/.pyenv/versions/3.12*)"; exit 1; }
+	$(PY312) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[dev]'
+	@touch $@
+
+# Neo4j's own Cypher linter (npm) checks our Neo4j dialect offline; skipped by the tests when node is absent.
+tests/neo4j_lint/node_modules/.package-lock.json: tests/neo4j_lint/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then cd tests/neo4j_lint && npm ci --no-audit --no-fund --loglevel=error; \
+	else echo "npm not found: the Neo4j Cypher lint test will skip"; fi
+
+demo: $(VENV)/.installed
+	$(BIN)/weaver demo
+
+serve: $(VENV)/.installed
+	$(BIN)/weaver serve
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check backend tests bench
+	$(BIN)/ruff format --check backend tests bench
+
+format: $(VENV)/.installed
+	$(BIN)/ruff format backend tests bench
+	$(BIN)/ruff check --fix backend tests bench
+
+test: $(VENV)/.installed tests/neo4j_lint/node_modules/.package-lock.json lint
+	$(BIN)/pytest
+
+bench: $(VENV)/.installed
+	$(BIN)/python bench/graph_upsert.py
+
+clean:
+	rm -rf $(VENV) tests/neo4j_lint/node_modules .pytest_cache .ruff_cache

@@ -1,0 +1,118 @@
+"""Every setting KnowledgeWeaver reads, documented once. Environment variables carry the prefix `KW_`.
+
+Invalid settings stop start-up with a message that names the variable to fix (`SettingsError`).
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "KW_"
+ADMIN_NAMESPACE = "*"
+
+
+class SettingsError(ValueError):
+    """Raised at start-up when a `KW_*` variable has a value we cannot use."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", frozen=True)
+
+    # --- storage -----------------------------------------------------------------------------
+    data_dir: Path = Field(Path("data"), description="Where the embedded graph, job store and caches live.")
+    graph_backend: Literal["falkordb", "neo4j"] = Field(
+        "falkordb", description="`falkordb` (embedded, zero set-up) or `neo4j` (production)."
+    )
+    graph_name: str = Field("knowledgeweaver", pattern=r"^[A-Za-z][A-Za-z0-9_-]{0,62}$")
+    falkordb_url: str | None = Field(
+        None, description="Use an external FalkorDB (`falkor://host:6379`, `unix:///path.sock`) instead of embedded."
+    )
+    neo4j_uri: str | None = Field(None, description="e.g. `neo4j://10.0.2.15:7687`; required for neo4j.")
+    neo4j_user: str = "neo4j"
+    neo4j_password: SecretStr | None = None
+    neo4j_password_secret_arn: str | None = Field(
+        None, description="Read the Neo4j password from AWS Secrets Manager (plain string or JSON `password`)."
+    )
+    neo4j_database: str = "neo4j"
+    aws_region: str = "us-east-1"
+    aws_endpoint_url: str | None = Field(None, description="Override AWS endpoints (local stand-ins in tests).")
+
+    # --- graph behaviour ---------------------------------------------------------------------
+    embedding_dim: int = Field(384, ge=8, le=8192)
+    write_batch_size: int = Field(500, ge=1, le=10_000)
+    query_timeout_ms: int = Field(10_000, ge=100, le=600_000)
+    cypher_row_limit: int = Field(1_000, ge=1, le=100_000)
+    vector_overfetch: int = Field(
+        4, ge=1, le=50, description="Vector kNN fetches k × this before the namespace filter."
+    )
+
+    # --- API ---------------------------------------------------------------------------------
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    api_keys: dict[str, str] = Field(
+        default_factory=dict,
+        repr=False,
+        description='JSON object {"<key>": "<namespace>"}; namespace "*" is an admin key. Empty: auth off.',
+    )
+    default_namespace: str = Field("default", pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    # --- build identity (set by the Docker build) ---------------------------------------------
+    git_sha: str | None = None
+    built_at: str | None = None
+
+    @field_validator("api_keys", mode="before")
+    @classmethod
+    def _parse_api_keys(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = json.loads(value) if value.strip() else {}
+        return value
+
+    @field_validator("api_keys")
+    @classmethod
+    def _check_api_keys(cls, value: dict[str, str]) -> dict[str, str]:
+        for key, namespace in value.items():
+            if len(key) < 16:
+                raise ValueError("every API key must be at least 16 characters long")
+            if not namespace:
+                raise ValueError("every API key must map to a namespace (or '*' for admin)")
+        return value
+
+    @model_validator(mode="after")
+    def _check_backend(self) -> Settings:
+        if self.graph_backend == "neo4j" and not self.neo4j_uri:
+            raise ValueError("KW_NEO4J_URI is required when KW_GRAPH_BACKEND=neo4j")
+        return self
+
+    @cached_property
+    def auth_enabled(self) -> bool:
+        return bool(self.api_keys)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment; raise SettingsError naming the variable on bad input."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            field = ".".join(str(p) for p in err["loc"]) if err["loc"] else ""
+            variable = f"{ENV_PREFIX}{field.split('.')[0].upper()}" if field else "settings"
+            problems.append(f"{variable}: {err['msg']}")
+        raise SettingsError("invalid settings — " + "; ".join(problems)) from None
+
+
+def describe_settings() -> list[tuple[str, str, str]]:
+    """(variable, default, description) for every setting: the README's table is generated from this."""
+    rows = []
+    for name, field in Settings.model_fields.items():
+        default = field.get_default(call_default_factory=True)
+        shown = "" if default is None else (json.dumps(default) if isinstance(default, dict) else str(default))
+        rows.append((f"{ENV_PREFIX}{name.upper()}", shown, field.description or ""))
+    return rows

@@ -1,0 +1,222 @@
+"""Cypher that both dialects accept word for word. Each dialect module re-exports what it uses from
+here, so a dialect module still names every statement its store runs, and a statement that differs
+lives only in its dialect's module.
+"""
+
+from __future__ import annotations
+
+MAX_PATH_HOPS = 6
+HOPS = (1, 2, 3)
+UNIQUE_KEYS = (("Transcript", "id"), ("Chunk", "id"), ("Entity", "id"))
+
+PING = "RETURN 1 AS ok"
+
+UPSERT_TRANSCRIPTS = """
+UNWIND $rows AS r
+MERGE (t:Transcript {id: r.id})
+ON CREATE SET t.created_at = r.created_at
+SET t += r.props
+"""
+
+LINK_NEXT_CHUNKS = """
+UNWIND $rows AS r
+MATCH (a:Chunk {id: r.from_id}), (b:Chunk {id: r.to_id})
+MERGE (a)-[:NEXT]->(b)
+"""
+
+# Entities: the embedding line differs per dialect (FalkorDB stores vecf32), the rest is shared.
+_UPSERT_ENTITIES = """
+UNWIND $rows AS r
+MERGE (e:Entity {id: r.id})
+ON CREATE SET e.namespace = r.namespace, e.name = r.name, e.type = r.type, e.aliases = [],
+              e.description = '', e.mention_count = 0
+SET e.aliases = e.aliases + [a IN r.aliases WHERE NOT a IN e.aliases],
+    e.description = CASE WHEN e.description = '' THEN r.description ELSE e.description END,
+    e.embedding = {embedding}
+SET e.search_text = reduce(s = e.name, a IN e.aliases | s + ' ' + a)
+"""
+
+_UPSERT_CHUNKS = """
+UNWIND $rows AS r
+MERGE (c:Chunk {id: r.id})
+SET c += r.props
+SET c.embedding = {embedding}
+WITH c, r
+MATCH (t:Transcript {id: r.props.transcript_id})
+MERGE (c)-[:PART_OF]->(t)
+"""
+
+
+def upsert_statements(embedding_expr: str) -> tuple[str, str]:
+    """(UPSERT_CHUNKS, UPSERT_ENTITIES) with the dialect's expression for storing `r.embedding`."""
+    return (
+        _UPSERT_CHUNKS.replace("{embedding}", embedding_expr.replace("{node}", "c")),
+        _UPSERT_ENTITIES.replace("{embedding}", embedding_expr.replace("{node}", "e")),
+    )
+
+
+UPSERT_MENTIONS = """
+UNWIND $rows AS r
+MATCH (e:Entity {id: r.entity_id}), (c:Chunk {id: r.chunk_id})
+MERGE (e)-[m:MENTIONED_IN]->(c)
+SET m.count = r.count
+"""
+
+REFRESH_MENTION_COUNTS = """
+UNWIND $ids AS id
+MATCH (e:Entity {id: id})
+OPTIONAL MATCH (e)-[m:MENTIONED_IN]->(:Chunk)
+WITH e, sum(m.count) AS n
+SET e.mention_count = n
+"""
+
+UPSERT_RELATIONS = """
+UNWIND $rows AS r
+MATCH (a:Entity {id: r.source_id}), (b:Entity {id: r.target_id})
+MERGE (a)-[x:RELATED {type: r.type}]->(b)
+ON CREATE SET x.namespace = r.namespace, x.description = r.description, x.evidence_chunk_ids = []
+SET x.evidence_chunk_ids = x.evidence_chunk_ids + [c IN r.evidence_chunk_ids WHERE NOT c IN x.evidence_chunk_ids]
+SET x.weight = CASE WHEN size(x.evidence_chunk_ids) = 0 THEN 1 ELSE size(x.evidence_chunk_ids) END
+"""
+
+CHUNK_FIELDS = """
+c.id AS id, c.transcript_id AS transcript_id, t.title AS title, c.index AS index, c.text AS text,
+c.start_s AS start_s, c.end_s AS end_s, c.speakers AS speakers, c.turn_start AS turn_start,
+c.turn_end AS turn_end"""
+
+ENTITY_FIELDS = """
+e.id AS id, e.name AS name, e.type AS type, e.aliases AS aliases, e.description AS description,
+e.mention_count AS mention_count"""
+
+RELATION_FIELDS = """
+a.id AS source, b.id AS target, x.type AS type, x.description AS description,
+x.weight AS weight, x.evidence_chunk_ids AS evidence_chunk_ids"""
+
+
+def chunk_search(call: str) -> str:
+    """Namespace-filtered chunk search around a dialect's index call that yields `c` and `score`."""
+    return f"""
+{call}
+WHERE c.namespace = $namespace
+OPTIONAL MATCH (c)-[:PART_OF]->(t:Transcript)
+RETURN {CHUNK_FIELDS}, score
+ORDER BY score DESC LIMIT $k
+"""
+
+
+def entity_search(call: str) -> str:
+    """Namespace-filtered entity search around a dialect's index call that yields `e` and `score`."""
+    return f"""
+{call}
+WHERE e.namespace = $namespace
+RETURN {ENTITY_FIELDS}, score
+ORDER BY score DESC LIMIT $k
+"""
+
+
+GET_ENTITIES = f"""
+UNWIND $ids AS id
+MATCH (e:Entity {{id: id}})
+WHERE e.namespace = $namespace
+RETURN {ENTITY_FIELDS}
+"""
+
+GET_CHUNKS = f"""
+UNWIND $ids AS id
+MATCH (c:Chunk {{id: id}})
+WHERE c.namespace = $namespace
+OPTIONAL MATCH (c)-[:PART_OF]->(t:Transcript)
+RETURN {CHUNK_FIELDS}
+"""
+
+_NEIGHBOURHOOD = f"""
+MATCH (s:Entity)
+WHERE s.id IN $ids AND s.namespace = $namespace
+MATCH p = (s)-[:RELATED*1..{{hops}}]-(:Entity)
+WITH p LIMIT $path_limit
+UNWIND relationships(p) AS x
+WITH DISTINCT x
+WITH x, startNode(x) AS a, endNode(x) AS b
+WHERE a.namespace = $namespace AND b.namespace = $namespace
+RETURN {RELATION_FIELDS}
+"""
+
+
+def neighbourhood(hops: int) -> str:
+    if hops not in HOPS:  # variable-length bounds cannot be parameters: only these literals are allowed
+        raise ValueError(f"hops must be one of {HOPS}")
+    return _NEIGHBOURHOOD.replace("{hops}", str(hops))
+
+
+def path_edges(path_clause: str) -> str:
+    """Edges of the one path a dialect's `path_clause` binds to `path`, endpoints in the namespace."""
+    return f"""
+MATCH (a0:Entity {{id: $from_id}}), (b0:Entity {{id: $to_id}})
+WHERE a0.namespace = $namespace AND b0.namespace = $namespace
+{path_clause}
+UNWIND relationships(path) AS x
+WITH x, startNode(x) AS a, endNode(x) AS b
+RETURN {RELATION_FIELDS}
+"""
+
+
+TRANSCRIPT_CHUNK_IDS = """
+MATCH (c:Chunk)
+WHERE c.transcript_id = $transcript_id AND c.namespace = $namespace
+RETURN c.id AS id
+"""
+
+ENTITIES_MENTIONED_IN = """
+UNWIND $chunk_ids AS cid
+MATCH (e:Entity)-[:MENTIONED_IN]->(c:Chunk {id: cid})
+RETURN DISTINCT e.id AS id
+"""
+
+PRUNE_RELATION_EVIDENCE = """
+MATCH (a:Entity)-[x:RELATED]->(:Entity)
+WHERE a.namespace = $namespace AND any(c IN x.evidence_chunk_ids WHERE c IN $chunk_ids)
+SET x.evidence_chunk_ids = [c IN x.evidence_chunk_ids WHERE NOT c IN $chunk_ids]
+WITH x
+WHERE size(x.evidence_chunk_ids) = 0
+DELETE x
+"""
+
+REFRESH_RELATION_WEIGHTS = """
+MATCH (a:Entity)-[x:RELATED]->(:Entity)
+WHERE a.namespace = $namespace AND size(x.evidence_chunk_ids) > 0 AND x.weight <> size(x.evidence_chunk_ids)
+SET x.weight = size(x.evidence_chunk_ids)
+"""
+
+DELETE_CHUNKS = """
+UNWIND $chunk_ids AS cid
+MATCH (c:Chunk {id: cid})
+WHERE c.namespace = $namespace
+DETACH DELETE c
+"""
+
+DELETE_TRANSCRIPT = """
+MATCH (t:Transcript {id: $transcript_id})
+WHERE t.namespace = $namespace
+DETACH DELETE t
+RETURN count(t) AS deleted
+"""
+
+DELETE_ORPHAN_ENTITIES = """
+MATCH (e:Entity)
+WHERE e.namespace = $namespace AND NOT (e)-[:MENTIONED_IN]->(:Chunk)
+DETACH DELETE e
+RETURN count(e) AS deleted
+"""
+
+GET_TRANSCRIPT = """
+MATCH (t:Transcript {id: $transcript_id})
+WHERE t.namespace = $namespace
+RETURN t.id AS id, t.title AS title, t.source AS source, t.language AS language,
+       t.recorded_at AS recorded_at, t.duration_s AS duration_s, t.content_hash AS content_hash,
+       t.created_at AS created_at, t.segment_count AS segment_count
+"""
+
+COUNT_TRANSCRIPTS = "MATCH (t:Transcript) WHERE t.namespace = $namespace RETURN count(t) AS n"
+COUNT_CHUNKS = "MATCH (c:Chunk) WHERE c.namespace = $namespace RETURN count(c) AS n"
+COUNT_RELATIONS = "MATCH (a:Entity)-[x:RELATED]->(:Entity) WHERE a.namespace = $namespace RETURN count(x) AS n"
+ENTITIES_BY_TYPE = "MATCH (e:Entity) WHERE e.namespace = $namespace RETURN e.type AS type, count(e) AS n"

@@ -1,0 +1,99 @@
+"""The Cypher that is FalkorDB's own. `neo4j_cypher.py` has the same names for Neo4j; statements both
+accept come from `cypher_shared` and are re-exported here, so this module names every statement.
+
+FalkorDB differences that shape these statements (measured): vector scores are cosine *distances*
+(we return 1 - d/2, the same [0,1] similarity Neo4j reports); no `IF NOT EXISTS` or named indexes
+(re-running DDL raises "already indexed", which the runner ignores); unique constraints are a
+separate command (the runner makes them from UNIQUE_KEYS); embeddings must be `vecf32`; shortest
+paths come from `algo.SPpaths` (undirected `shortestPath` is unsupported).
+"""
+
+from __future__ import annotations
+
+import re
+
+from .cypher_shared import (  # noqa: F401  (re-exported: the store reads every name from the dialect)
+    COUNT_CHUNKS,
+    COUNT_RELATIONS,
+    COUNT_TRANSCRIPTS,
+    DELETE_CHUNKS,
+    DELETE_ORPHAN_ENTITIES,
+    DELETE_TRANSCRIPT,
+    ENTITIES_BY_TYPE,
+    ENTITIES_MENTIONED_IN,
+    GET_CHUNKS,
+    GET_ENTITIES,
+    GET_TRANSCRIPT,
+    HOPS,
+    LINK_NEXT_CHUNKS,
+    MAX_PATH_HOPS,
+    PING,
+    PRUNE_RELATION_EVIDENCE,
+    REFRESH_MENTION_COUNTS,
+    REFRESH_RELATION_WEIGHTS,
+    TRANSCRIPT_CHUNK_IDS,
+    UNIQUE_KEYS,
+    UPSERT_MENTIONS,
+    UPSERT_RELATIONS,
+    UPSERT_TRANSCRIPTS,
+    chunk_search,
+    entity_search,
+    neighbourhood,
+    path_edges,
+    upsert_statements,
+)
+
+DIALECT = "falkordb"
+
+# Range indexes; FalkorDB needs one on a property before a unique constraint can use it.
+RANGE_INDEXES = (
+    ("Transcript", "id"),
+    ("Transcript", "namespace"),
+    ("Chunk", "id"),
+    ("Chunk", "namespace"),
+    ("Chunk", "transcript_id"),
+    ("Entity", "id"),
+    ("Entity", "namespace"),
+)
+
+
+def schema_statements(embedding_dim: int) -> list[str]:
+    dim = int(embedding_dim)  # an int from Settings, validated there; DDL cannot take parameters
+    statements = [f"CREATE INDEX FOR (n:{label}) ON (n.{prop})" for label, prop in RANGE_INDEXES]
+    statements += [
+        f"CREATE VECTOR INDEX FOR (n:{label}) ON (n.embedding) "
+        f"OPTIONS {{dimension: {dim}, similarityFunction: 'cosine'}}"
+        for label in ("Chunk", "Entity")
+    ]
+    statements += [
+        "CALL db.idx.fulltext.createNodeIndex('Chunk', 'text')",
+        "CALL db.idx.fulltext.createNodeIndex('Entity', 'search_text')",
+    ]
+    return statements
+
+
+UPSERT_CHUNKS, UPSERT_ENTITIES = upsert_statements(
+    "CASE WHEN r.embedding IS NULL THEN {node}.embedding ELSE vecf32(r.embedding) END"
+)
+
+_VECTOR_CALL = """CALL db.idx.vector.queryNodes('{label}', 'embedding', $fetch, vecf32($vector)) YIELD node, score
+WITH node AS {var}, 1.0 - score / 2.0 AS score"""
+_FULLTEXT_CALL = """CALL db.idx.fulltext.queryNodes('{label}', $query) YIELD node, score
+WITH node AS {var}, score"""
+
+VECTOR_SEARCH_CHUNKS = chunk_search(_VECTOR_CALL.format(label="Chunk", var="c"))
+VECTOR_SEARCH_ENTITIES = entity_search(_VECTOR_CALL.format(label="Entity", var="e"))
+FULLTEXT_SEARCH_CHUNKS = chunk_search(_FULLTEXT_CALL.format(label="Chunk", var="c"))
+FULLTEXT_SEARCH_ENTITIES = entity_search(_FULLTEXT_CALL.format(label="Entity", var="e"))
+
+SHORTEST_PATH = path_edges(
+    "CALL algo.SPpaths({sourceNode: a0, targetNode: b0, relTypes: ['RELATED'], maxLen: $max_hops, "
+    "pathCount: 1, relDirection: 'both'}) YIELD path"
+)
+
+# RediSearch query syntax: keep words only and OR them, so a question never breaks the parser.
+_WORD = re.compile(r"[^\W_]{2,}", re.UNICODE)
+
+
+def fulltext_query(text: str) -> str:
+    return " | ".join(dict.fromkeys(w.lower() for w in _WORD.findall(text)))

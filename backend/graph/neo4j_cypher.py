@@ -1,0 +1,96 @@
+"""The Cypher that is Neo4j 5's own. Same names as `falkordb_cypher.py`; statements both accept come
+from `cypher_shared` and are re-exported here. Every statement this module names is checked offline by
+Neo4j's own linter (tests/integration/test_neo4j_cypher_lint.py). Neo4j's cosine vector scores are
+already similarities in [0,1], so they are returned as they are.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .cypher_shared import (  # noqa: F401  (re-exported: the store reads every name from the dialect)
+    COUNT_CHUNKS,
+    COUNT_RELATIONS,
+    COUNT_TRANSCRIPTS,
+    DELETE_CHUNKS,
+    DELETE_ORPHAN_ENTITIES,
+    DELETE_TRANSCRIPT,
+    ENTITIES_BY_TYPE,
+    ENTITIES_MENTIONED_IN,
+    GET_CHUNKS,
+    GET_ENTITIES,
+    GET_TRANSCRIPT,
+    HOPS,
+    LINK_NEXT_CHUNKS,
+    MAX_PATH_HOPS,
+    PING,
+    PRUNE_RELATION_EVIDENCE,
+    REFRESH_MENTION_COUNTS,
+    REFRESH_RELATION_WEIGHTS,
+    TRANSCRIPT_CHUNK_IDS,
+    UNIQUE_KEYS,
+    UPSERT_MENTIONS,
+    UPSERT_RELATIONS,
+    UPSERT_TRANSCRIPTS,
+    chunk_search,
+    entity_search,
+    neighbourhood,
+    path_edges,
+    upsert_statements,
+)
+
+DIALECT = "neo4j"
+
+RANGE_INDEXES = (
+    ("Transcript", "namespace"),
+    ("Chunk", "namespace"),
+    ("Chunk", "transcript_id"),
+    ("Entity", "namespace"),
+)
+
+
+def schema_statements(embedding_dim: int) -> list[str]:
+    dim = int(embedding_dim)  # an int from Settings, validated there; DDL cannot take parameters
+    statements = [
+        f"CREATE CONSTRAINT {label.lower()}_{prop} IF NOT EXISTS FOR (n:{label}) REQUIRE n.{prop} IS UNIQUE"
+        for label, prop in UNIQUE_KEYS
+    ]
+    statements += [
+        f"CREATE INDEX {label.lower()}_{prop} IF NOT EXISTS FOR (n:{label}) ON (n.{prop})"
+        for label, prop in RANGE_INDEXES
+    ]
+    statements += [
+        f"CREATE VECTOR INDEX {label.lower()}_embedding IF NOT EXISTS FOR (n:{label}) ON n.embedding "
+        f"OPTIONS {{indexConfig: {{`vector.dimensions`: {dim}, `vector.similarity_function`: 'cosine'}}}}"
+        for label in ("Chunk", "Entity")
+    ]
+    statements += [
+        "CREATE FULLTEXT INDEX chunk_text IF NOT EXISTS FOR (n:Chunk) ON EACH [n.text]",
+        "CREATE FULLTEXT INDEX entity_search_text IF NOT EXISTS FOR (n:Entity) ON EACH [n.search_text]",
+    ]
+    return statements
+
+
+UPSERT_CHUNKS, UPSERT_ENTITIES = upsert_statements("coalesce(r.embedding, {node}.embedding)")
+
+_VECTOR_CALL = """CALL db.index.vector.queryNodes('{index}', $fetch, $vector) YIELD node, score
+WITH node AS {var}, score"""
+_FULLTEXT_CALL = """CALL db.index.fulltext.queryNodes('{index}', $query) YIELD node, score
+WITH node AS {var}, score"""
+
+VECTOR_SEARCH_CHUNKS = chunk_search(_VECTOR_CALL.format(index="chunk_embedding", var="c"))
+VECTOR_SEARCH_ENTITIES = entity_search(_VECTOR_CALL.format(index="entity_embedding", var="e"))
+FULLTEXT_SEARCH_CHUNKS = chunk_search(_FULLTEXT_CALL.format(index="chunk_text", var="c"))
+FULLTEXT_SEARCH_ENTITIES = entity_search(_FULLTEXT_CALL.format(index="entity_search_text", var="e"))
+
+# Variable-length bounds cannot be parameters; $max_hops is checked so both dialects take the same params.
+SHORTEST_PATH = path_edges(
+    "WITH a0, b0 WHERE $max_hops >= 1\nMATCH path = shortestPath((a0)-[:RELATED*..6]-(b0))"
+)
+
+# Lucene query syntax: keep words only and OR them, so a question never breaks the parser.
+_WORD = re.compile(r"[^\W_]{2,}", re.UNICODE)
+
+
+def fulltext_query(text: str) -> str:
+    return " OR ".join(dict.fromkeys(w.lower() for w in _WORD.findall(text)))

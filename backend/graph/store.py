@@ -1,0 +1,303 @@
+"""GraphStore: every graph operation KnowledgeWeaver needs, written once over a dialect module and a
+CypherRunner. Code above this never knows which database it talks to.
+
+Every statement goes through `_run`, the one place where graph queries are observed, and every
+statement but the admin console is scoped to a namespace passed as a parameter.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from itertools import pairwise
+from types import ModuleType
+from typing import Any
+
+from backend.domain import Chunk, Entity, Mention, Relation, Transcript
+from backend.errors import Forbidden, GraphQueryError, InvalidInput, QueryFailed
+
+from .models import (
+    CypherResult,
+    DeleteResult,
+    Edge,
+    EntitySummary,
+    GraphStats,
+    ScoredChunk,
+    ScoredEntity,
+    Subgraph,
+    TranscriptInfo,
+)
+from .runner import CypherRunner, Rows
+
+# LOAD CSV reads files on the database host; it is not a write, so the database allows it in
+# read-only mode. The console refuses it before it reaches the database.
+_LOAD_CSV = re.compile(r"\bLOAD\s+CSV\b", re.IGNORECASE)
+
+
+def _batches(rows: Sequence[dict], size: int) -> Iterable[Sequence[dict]]:
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+def _unique(items: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+class GraphStore:
+    def __init__(
+        self,
+        runner: CypherRunner,
+        dialect: ModuleType,
+        *,
+        embedding_dim: int = 384,
+        batch_size: int = 500,
+        timeout_ms: int = 10_000,
+        row_limit: int = 1_000,
+        overfetch: int = 4,
+    ) -> None:
+        self.runner = runner
+        self.cypher = dialect
+        self.embedding_dim = embedding_dim
+        self.batch_size = batch_size
+        self.timeout_ms = timeout_ms
+        self.row_limit = row_limit
+        self.overfetch = overfetch
+
+    @property
+    def system(self) -> str:
+        return self.runner.system
+
+    async def _run(self, operation: str, query: str, params: dict[str, Any] | None = None, **kw: Any) -> Rows:
+        return await self.runner.run(query, params, **kw)
+
+    # --- lifecycle ---------------------------------------------------------------------------
+    async def setup_schema(self) -> None:
+        """Idempotent: indexes, constraints, vector and full-text indexes."""
+        await self.runner.apply_schema(self.cypher.schema_statements(self.embedding_dim), self.cypher.UNIQUE_KEYS)
+
+    async def ping(self) -> bool:
+        rows = await self._run("ping", self.cypher.PING, read_only=True, timeout_ms=2_000)
+        return rows.first("ok") == 1
+
+    async def close(self) -> None:
+        await self.runner.close()
+
+    # --- writes (batched UNWIND … MERGE, one transaction per batch) ---------------------------
+    async def _write_batches(self, operation: str, statement: str, rows: Sequence[dict]) -> int:
+        for batch in _batches(rows, self.batch_size):
+            await self._run(operation, statement, {"rows": list(batch)})
+        return len(rows)
+
+    async def upsert_transcripts(self, transcripts: Sequence[Transcript]) -> int:
+        rows = []
+        for t in transcripts:
+            props = t.model_dump(
+                mode="json", exclude={"id", "segments", "created_at"}, exclude_none=True
+            ) | {"segment_count": len(t.segments)}
+            rows.append({"id": t.id, "created_at": t.created_at.isoformat(), "props": props})
+        return await self._write_batches("upsert_transcripts", self.cypher.UPSERT_TRANSCRIPTS, rows)
+
+    async def upsert_chunks(self, chunks: Sequence[Chunk]) -> int:
+        for c in chunks:
+            if c.embedding is not None and len(c.embedding) != self.embedding_dim:
+                raise InvalidInput(f"chunk {c.id} has a {len(c.embedding)}-d embedding; expected {self.embedding_dim}")
+        rows = [
+            {"id": c.id, "embedding": c.embedding, "props": c.model_dump(exclude={"id", "embedding"}, exclude_none=True)}
+            for c in chunks
+        ]
+        written = await self._write_batches("upsert_chunks", self.cypher.UPSERT_CHUNKS, rows)
+        by_transcript: dict[str, list[Chunk]] = defaultdict(list)
+        for c in chunks:
+            by_transcript[c.transcript_id].append(c)
+        links = [
+            {"from_id": a.id, "to_id": b.id}
+            for group in by_transcript.values()
+            for a, b in pairwise(sorted(group, key=lambda c: c.index))
+            if b.index == a.index + 1
+        ]
+        await self._write_batches("link_next_chunks", self.cypher.LINK_NEXT_CHUNKS, links)
+        return written
+
+    async def upsert_entities(self, entities: Sequence[Entity]) -> int:
+        rows = []
+        for e in entities:
+            if e.embedding is not None and len(e.embedding) != self.embedding_dim:
+                raise InvalidInput(f"entity {e.id} has a {len(e.embedding)}-d embedding; expected {self.embedding_dim}")
+            aliases = _unique(a for a in e.aliases if a != e.name)
+            rows.append(
+                {
+                    "id": e.id,
+                    "namespace": e.namespace,
+                    "name": e.name,
+                    "type": str(e.type),
+                    "aliases": aliases,
+                    "description": e.description,
+                    "embedding": e.embedding,
+                }
+            )
+        return await self._write_batches("upsert_entities", self.cypher.UPSERT_ENTITIES, rows)
+
+    async def upsert_mentions(self, mentions: Sequence[Mention]) -> int:
+        rows = [m.model_dump() for m in mentions]
+        written = await self._write_batches("upsert_mentions", self.cypher.UPSERT_MENTIONS, rows)
+        await self._refresh_mention_counts(_unique(m.entity_id for m in mentions))
+        return written
+
+    async def _refresh_mention_counts(self, entity_ids: list[str]) -> None:
+        # Counts are derived from the MENTIONED_IN edges, never incremented: re-ingesting cannot inflate them.
+        for start in range(0, len(entity_ids), self.batch_size):
+            ids = entity_ids[start : start + self.batch_size]
+            await self._run("refresh_mention_counts", self.cypher.REFRESH_MENTION_COUNTS, {"ids": ids})
+
+    async def upsert_relations(self, relations: Sequence[Relation]) -> int:
+        rows = [
+            {
+                "namespace": r.namespace,
+                "source_id": r.source_id,
+                "target_id": r.target_id,
+                "type": r.type,
+                "description": r.description,
+                "evidence_chunk_ids": _unique(r.evidence_chunk_ids),
+            }
+            for r in relations
+        ]
+        return await self._write_batches("upsert_relations", self.cypher.UPSERT_RELATIONS, rows)
+
+    # --- reads --------------------------------------------------------------------------------
+    def _check_vector(self, vector: Sequence[float]) -> list[float]:
+        if len(vector) != self.embedding_dim:
+            raise InvalidInput(f"query vector has {len(vector)} dimensions; expected {self.embedding_dim}")
+        return [float(x) for x in vector]
+
+    async def vector_search_chunks(self, namespace: str, vector: Sequence[float], k: int = 10) -> list[ScoredChunk]:
+        params = {"namespace": namespace, "vector": self._check_vector(vector), "k": k, "fetch": k * self.overfetch}
+        rows = await self._run("vector_search_chunks", self.cypher.VECTOR_SEARCH_CHUNKS, params, read_only=True)
+        return [ScoredChunk.model_validate(r) for r in rows.rows]
+
+    async def vector_search_entities(
+        self, namespace: str, vector: Sequence[float], k: int = 10
+    ) -> list[ScoredEntity]:
+        params = {"namespace": namespace, "vector": self._check_vector(vector), "k": k, "fetch": k * self.overfetch}
+        rows = await self._run("vector_search_entities", self.cypher.VECTOR_SEARCH_ENTITIES, params, read_only=True)
+        return [ScoredEntity.model_validate(r) for r in rows.rows]
+
+    async def fulltext_search_chunks(self, namespace: str, text: str, k: int = 10) -> list[ScoredChunk]:
+        query = self.cypher.fulltext_query(text)
+        if not query:
+            return []
+        params = {"namespace": namespace, "query": query, "k": k}
+        rows = await self._run("fulltext_search_chunks", self.cypher.FULLTEXT_SEARCH_CHUNKS, params, read_only=True)
+        return [ScoredChunk.model_validate(r) for r in rows.rows]
+
+    async def fulltext_search_entities(self, namespace: str, text: str, k: int = 10) -> list[ScoredEntity]:
+        query = self.cypher.fulltext_query(text)
+        if not query:
+            return []
+        params = {"namespace": namespace, "query": query, "k": k}
+        rows = await self._run(
+            "fulltext_search_entities", self.cypher.FULLTEXT_SEARCH_ENTITIES, params, read_only=True
+        )
+        return [ScoredEntity.model_validate(r) for r in rows.rows]
+
+    async def get_entities(self, namespace: str, ids: Sequence[str]) -> list[EntitySummary]:
+        params = {"namespace": namespace, "ids": list(ids)}
+        rows = await self._run("get_entities", self.cypher.GET_ENTITIES, params, read_only=True)
+        return [EntitySummary.model_validate(r) for r in rows.rows]
+
+    async def get_chunks(self, namespace: str, ids: Sequence[str]) -> list[ScoredChunk]:
+        params = {"namespace": namespace, "ids": list(ids)}
+        rows = await self._run("get_chunks", self.cypher.GET_CHUNKS, params, read_only=True)
+        return [ScoredChunk.model_validate(r) for r in rows.rows]
+
+    async def _subgraph(self, namespace: str, rows: Rows, seeds: Sequence[str] = ()) -> Subgraph:
+        edges = [Edge.model_validate(r) for r in rows.rows]
+        ids = _unique([*seeds, *(e.source for e in edges), *(e.target for e in edges)])
+        nodes = await self.get_entities(namespace, ids) if ids else []
+        return Subgraph(nodes=nodes, edges=edges)
+
+    async def neighbourhood(
+        self, namespace: str, entity_ids: Sequence[str], hops: int = 1, path_limit: int = 500
+    ) -> Subgraph:
+        if hops not in self.cypher.HOPS:
+            raise InvalidInput(f"hops must be between {min(self.cypher.HOPS)} and {max(self.cypher.HOPS)}")
+        params = {"namespace": namespace, "ids": list(entity_ids), "path_limit": path_limit}
+        rows = await self._run("neighbourhood", self.cypher.neighbourhood(hops), params, read_only=True)
+        return await self._subgraph(namespace, rows, seeds=entity_ids)
+
+    async def shortest_path(self, namespace: str, from_id: str, to_id: str) -> Subgraph:
+        params = {"namespace": namespace, "from_id": from_id, "to_id": to_id, "max_hops": self.cypher.MAX_PATH_HOPS}
+        rows = await self._run("shortest_path", self.cypher.SHORTEST_PATH, params, read_only=True)
+        if not rows.rows:
+            return Subgraph()
+        return await self._subgraph(namespace, rows)
+
+    async def get_transcript(self, namespace: str, transcript_id: str) -> TranscriptInfo | None:
+        params = {"namespace": namespace, "transcript_id": transcript_id}
+        rows = await self._run("get_transcript", self.cypher.GET_TRANSCRIPT, params, read_only=True)
+        return TranscriptInfo.model_validate(rows.rows[0]) if rows.rows else None
+
+    async def stats(self, namespace: str) -> GraphStats:
+        params = {"namespace": namespace}
+        transcripts = await self._run("stats", self.cypher.COUNT_TRANSCRIPTS, params, read_only=True)
+        chunks = await self._run("stats", self.cypher.COUNT_CHUNKS, params, read_only=True)
+        relations = await self._run("stats", self.cypher.COUNT_RELATIONS, params, read_only=True)
+        by_type = await self._run("stats", self.cypher.ENTITIES_BY_TYPE, params, read_only=True)
+        entities_by_type = {r["type"]: r["n"] for r in by_type.rows}
+        return GraphStats(
+            transcripts=transcripts.first("n", 0),
+            chunks=chunks.first("n", 0),
+            entities=sum(entities_by_type.values()),
+            relations=relations.first("n", 0),
+            entities_by_type=entities_by_type,
+        )
+
+    # --- delete -------------------------------------------------------------------------------
+    async def delete_transcript(self, namespace: str, transcript_id: str) -> DeleteResult:
+        """Remove a transcript, its chunks, the evidence they gave, and entities left unmentioned.
+
+        Steps are ordered so that a crash part-way leaves a state that running the delete again
+        completes: evidence is pruned before the chunks it names disappear, and the transcript node,
+        which is how the delete is found again, goes last.
+        """
+        scope = {"namespace": namespace, "transcript_id": transcript_id}
+        chunk_rows = await self._run("delete_transcript", self.cypher.TRANSCRIPT_CHUNK_IDS, scope)
+        chunk_ids = [r["id"] for r in chunk_rows.rows]
+        touched = await self._run("delete_transcript", self.cypher.ENTITIES_MENTIONED_IN, {"chunk_ids": chunk_ids})
+        scoped_chunks = {"namespace": namespace, "chunk_ids": chunk_ids}
+        await self._run("delete_transcript", self.cypher.PRUNE_RELATION_EVIDENCE, scoped_chunks)
+        await self._run("delete_transcript", self.cypher.REFRESH_RELATION_WEIGHTS, {"namespace": namespace})
+        await self._run("delete_transcript", self.cypher.DELETE_CHUNKS, scoped_chunks)
+        orphans = await self._run("delete_transcript", self.cypher.DELETE_ORPHAN_ENTITIES, {"namespace": namespace})
+        await self._refresh_mention_counts([r["id"] for r in touched.rows])
+        deleted = await self._run("delete_transcript", self.cypher.DELETE_TRANSCRIPT, scope)
+        return DeleteResult(
+            transcript_deleted=bool(deleted.first("deleted", 0)),
+            chunks_deleted=len(chunk_ids),
+            entities_deleted=orphans.first("deleted", 0),
+        )
+
+    # --- the admin console --------------------------------------------------------------------
+    async def run_read_only(
+        self,
+        query: str,
+        params: dict[str, Any] | None = None,
+        *,
+        limit: int | None = None,
+        timeout_ms: int | None = None,
+    ) -> CypherResult:
+        """Run a caller's Cypher in the database's read-only mode (FalkorDB GRAPH.RO_QUERY, Neo4j READ
+        session): the database refuses writes, whatever the text looks like."""
+        if _LOAD_CSV.search(query):
+            raise Forbidden("LOAD CSV is not allowed in the console: it reads files on the database host")
+        limit = min(limit or self.row_limit, self.row_limit)
+        timeout_ms = min(timeout_ms or self.timeout_ms, self.timeout_ms)
+        try:
+            rows = await self._run(
+                "console", query, params or {}, read_only=True, timeout_ms=timeout_ms, limit=limit
+            )
+        except GraphQueryError as exc:
+            raise QueryFailed(exc.message) from None
+        return CypherResult(
+            columns=rows.columns, rows=[[r[c] for c in rows.columns] for r in rows.rows], truncated=rows.truncated
+        )
