@@ -6,12 +6,14 @@ Invalid settings stop start-up with a message that names the variable to fix (`S
 from __future__ import annotations
 
 import json
+import re
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings.exceptions import SettingsError as SourceError
 
 ENV_PREFIX = "KW_"
 ADMIN_NAMESPACE = "*"
@@ -31,17 +33,21 @@ class Settings(BaseSettings):
     )
     graph_name: str = Field("knowledgeweaver", pattern=r"^[A-Za-z][A-Za-z0-9_-]{0,62}$")
     falkordb_url: str | None = Field(
-        None, description="Use an external FalkorDB (`falkor://host:6379`, `unix:///path.sock`) instead of embedded."
+        None,
+        description="An external FalkorDB (`falkor://host:6379`, `unix:///x.sock`) instead of embedded.",
     )
     neo4j_uri: str | None = Field(None, description="e.g. `neo4j://10.0.2.15:7687`; required for neo4j.")
     neo4j_user: str = "neo4j"
     neo4j_password: SecretStr | None = None
     neo4j_password_secret_arn: str | None = Field(
-        None, description="Read the Neo4j password from AWS Secrets Manager (plain string or JSON `password`)."
+        None,
+        description="Read the Neo4j password from AWS Secrets Manager (plain string or JSON `password`).",
     )
     neo4j_database: str = "neo4j"
     aws_region: str = "us-east-1"
-    aws_endpoint_url: str | None = Field(None, description="Override AWS endpoints (local stand-ins in tests).")
+    aws_endpoint_url: str | None = Field(
+        None, description="Override AWS endpoints (local stand-ins in tests)."
+    )
 
     # --- graph behaviour ---------------------------------------------------------------------
     embedding_dim: int = Field(384, ge=8, le=8192)
@@ -106,6 +112,10 @@ def load_settings(**overrides: object) -> Settings:
             variable = f"{ENV_PREFIX}{field.split('.')[0].upper()}" if field else "settings"
             problems.append(f"{variable}: {err['msg']}")
         raise SettingsError("invalid settings — " + "; ".join(problems)) from None
+    except SourceError as exc:  # a complex value (e.g. KW_API_KEYS) that is not valid JSON
+        found = re.search(r'field "(\w+)"', str(exc))
+        variable = f"{ENV_PREFIX}{found.group(1).upper()}" if found else "a KW_* variable"
+        raise SettingsError(f"invalid settings — {variable}: expected a JSON value") from None
 
 
 def describe_settings() -> list[tuple[str, str, str]]:
@@ -113,6 +123,8 @@ def describe_settings() -> list[tuple[str, str, str]]:
     rows = []
     for name, field in Settings.model_fields.items():
         default = field.get_default(call_default_factory=True)
-        shown = "" if default is None else (json.dumps(default) if isinstance(default, dict) else str(default))
+        shown = (
+            "" if default is None else (json.dumps(default) if isinstance(default, dict) else str(default))
+        )
         rows.append((f"{ENV_PREFIX}{name.upper()}", shown, field.description or ""))
     return rows

@@ -5,6 +5,8 @@ lives only in its dialect's module.
 
 from __future__ import annotations
 
+import re
+
 MAX_PATH_HOPS = 6
 HOPS = (1, 2, 3)
 UNIQUE_KEYS = (("Transcript", "id"), ("Chunk", "id"), ("Entity", "id"))
@@ -24,16 +26,19 @@ MATCH (a:Chunk {id: r.from_id}), (b:Chunk {id: r.to_id})
 MERGE (a)-[:NEXT]->(b)
 """
 
-# Entities: the embedding line differs per dialect (FalkorDB stores vecf32), the rest is shared.
+# FalkorDB evaluates a later SET clause against the values from before the earlier one (measured),
+# so derived properties are computed once in a WITH and every SET reads from there.
+# Entities: the embedding expression differs per dialect (FalkorDB stores vecf32), the rest is shared.
 _UPSERT_ENTITIES = """
 UNWIND $rows AS r
 MERGE (e:Entity {id: r.id})
-ON CREATE SET e.namespace = r.namespace, e.name = r.name, e.type = r.type, e.aliases = [],
-              e.description = '', e.mention_count = 0
-SET e.aliases = e.aliases + [a IN r.aliases WHERE NOT a IN e.aliases],
-    e.description = CASE WHEN e.description = '' THEN r.description ELSE e.description END,
+ON CREATE SET e.namespace = r.namespace, e.name = r.name, e.type = r.type, e.mention_count = 0
+WITH e, r, coalesce(e.aliases, []) AS known
+WITH e, r, known + [a IN r.aliases WHERE NOT a IN known] AS aliases
+SET e.aliases = aliases,
+    e.search_text = reduce(s = coalesce(e.name, r.name), a IN aliases | s + ' ' + a),
+    e.description = CASE WHEN coalesce(e.description, '') = '' THEN r.description ELSE e.description END,
     e.embedding = {embedding}
-SET e.search_text = reduce(s = e.name, a IN e.aliases | s + ' ' + a)
 """
 
 _UPSERT_CHUNKS = """
@@ -74,9 +79,11 @@ UPSERT_RELATIONS = """
 UNWIND $rows AS r
 MATCH (a:Entity {id: r.source_id}), (b:Entity {id: r.target_id})
 MERGE (a)-[x:RELATED {type: r.type}]->(b)
-ON CREATE SET x.namespace = r.namespace, x.description = r.description, x.evidence_chunk_ids = []
-SET x.evidence_chunk_ids = x.evidence_chunk_ids + [c IN r.evidence_chunk_ids WHERE NOT c IN x.evidence_chunk_ids]
-SET x.weight = CASE WHEN size(x.evidence_chunk_ids) = 0 THEN 1 ELSE size(x.evidence_chunk_ids) END
+ON CREATE SET x.namespace = r.namespace, x.description = r.description
+WITH x, r, coalesce(x.evidence_chunk_ids, []) AS known
+WITH x, known + [c IN r.evidence_chunk_ids WHERE NOT c IN known] AS evidence
+SET x.evidence_chunk_ids = evidence,
+    x.weight = CASE WHEN size(evidence) = 0 THEN 1 ELSE size(evidence) END
 """
 
 CHUNK_FIELDS = """
@@ -175,16 +182,11 @@ RETURN DISTINCT e.id AS id
 PRUNE_RELATION_EVIDENCE = """
 MATCH (a:Entity)-[x:RELATED]->(:Entity)
 WHERE a.namespace = $namespace AND any(c IN x.evidence_chunk_ids WHERE c IN $chunk_ids)
-SET x.evidence_chunk_ids = [c IN x.evidence_chunk_ids WHERE NOT c IN $chunk_ids]
-WITH x
-WHERE size(x.evidence_chunk_ids) = 0
+WITH x, [c IN x.evidence_chunk_ids WHERE NOT c IN $chunk_ids] AS evidence
+SET x.evidence_chunk_ids = evidence, x.weight = size(evidence)
+WITH x, evidence
+WHERE size(evidence) = 0
 DELETE x
-"""
-
-REFRESH_RELATION_WEIGHTS = """
-MATCH (a:Entity)-[x:RELATED]->(:Entity)
-WHERE a.namespace = $namespace AND size(x.evidence_chunk_ids) > 0 AND x.weight <> size(x.evidence_chunk_ids)
-SET x.weight = size(x.evidence_chunk_ids)
 """
 
 DELETE_CHUNKS = """
@@ -218,5 +220,21 @@ RETURN t.id AS id, t.title AS title, t.source AS source, t.language AS language,
 
 COUNT_TRANSCRIPTS = "MATCH (t:Transcript) WHERE t.namespace = $namespace RETURN count(t) AS n"
 COUNT_CHUNKS = "MATCH (c:Chunk) WHERE c.namespace = $namespace RETURN count(c) AS n"
-COUNT_RELATIONS = "MATCH (a:Entity)-[x:RELATED]->(:Entity) WHERE a.namespace = $namespace RETURN count(x) AS n"
+COUNT_RELATIONS = (
+    "MATCH (a:Entity)-[x:RELATED]->(:Entity) WHERE a.namespace = $namespace RETURN count(x) AS n"
+)
 ENTITIES_BY_TYPE = "MATCH (e:Entity) WHERE e.namespace = $namespace RETURN e.type AS type, count(e) AS n"
+
+
+# Question words and fillers match nearly every chunk and only add noise to a full-text query.
+_STOP_WORDS = frozenset(
+    "a an and are as at be but by can could did do does for from had has have how i if in into is it its "
+    "me my of on or our so than that the their them then there these they this to was we were what when "
+    "where which who whom why will with would you your about after before did said say says".split()
+)
+_WORD = re.compile(r"[^\W_]{2,}", re.UNICODE)
+
+
+def query_terms(text: str) -> list[str]:
+    """Words of a question fit for a full-text query: no operators, no stop words, no repeats."""
+    return list(dict.fromkeys(w for w in (m.lower() for m in _WORD.findall(text)) if w not in _STOP_WORDS))

@@ -16,7 +16,9 @@ async def open_graph_store(settings: Settings, *, setup_schema: bool = True) -> 
     else:
         from .falkordb_driver import FalkorDBRunner
 
-        runner = await FalkorDBRunner.open(settings.graph_name, data_dir=settings.data_dir, url=settings.falkordb_url)
+        runner = await FalkorDBRunner.open(
+            settings.graph_name, data_dir=settings.data_dir, url=settings.falkordb_url
+        )
         dialect = falkordb_cypher
     store = GraphStore(
         runner,
@@ -44,7 +46,9 @@ async def _open_neo4j(settings: Settings):
         from backend.secret_store import read_secret
 
         password = read_secret(
-            settings.neo4j_password_secret_arn, region=settings.aws_region, endpoint_url=settings.aws_endpoint_url
+            settings.neo4j_password_secret_arn,
+            region=settings.aws_region,
+            endpoint_url=settings.aws_endpoint_url,
         )
     if password is None:
         raise GraphUnavailable("Neo4j needs KW_NEO4J_PASSWORD or KW_NEO4J_PASSWORD_SECRET_ARN")

@@ -10,8 +10,6 @@ paths come from `algo.SPpaths` (undirected `shortestPath` is unsupported).
 
 from __future__ import annotations
 
-import re
-
 from .cypher_shared import (  # noqa: F401  (re-exported: the store reads every name from the dialect)
     COUNT_CHUNKS,
     COUNT_RELATIONS,
@@ -30,7 +28,6 @@ from .cypher_shared import (  # noqa: F401  (re-exported: the store reads every 
     PING,
     PRUNE_RELATION_EVIDENCE,
     REFRESH_MENTION_COUNTS,
-    REFRESH_RELATION_WEIGHTS,
     TRANSCRIPT_CHUNK_IDS,
     UNIQUE_KEYS,
     UPSERT_MENTIONS,
@@ -40,6 +37,7 @@ from .cypher_shared import (  # noqa: F401  (re-exported: the store reads every 
     entity_search,
     neighbourhood,
     path_edges,
+    query_terms,
     upsert_statements,
 )
 
@@ -76,7 +74,8 @@ UPSERT_CHUNKS, UPSERT_ENTITIES = upsert_statements(
     "CASE WHEN r.embedding IS NULL THEN {node}.embedding ELSE vecf32(r.embedding) END"
 )
 
-_VECTOR_CALL = """CALL db.idx.vector.queryNodes('{label}', 'embedding', $fetch, vecf32($vector)) YIELD node, score
+_VECTOR_CALL = """CALL db.idx.vector.queryNodes('{label}', 'embedding', $fetch, vecf32($vector))
+YIELD node, score
 WITH node AS {var}, 1.0 - score / 2.0 AS score"""
 _FULLTEXT_CALL = """CALL db.idx.fulltext.queryNodes('{label}', $query) YIELD node, score
 WITH node AS {var}, score"""
@@ -91,9 +90,7 @@ SHORTEST_PATH = path_edges(
     "pathCount: 1, relDirection: 'both'}) YIELD path"
 )
 
-# RediSearch query syntax: keep words only and OR them, so a question never breaks the parser.
-_WORD = re.compile(r"[^\W_]{2,}", re.UNICODE)
 
-
+# RediSearch query syntax: our words only, ORed, so a question never reaches the parser as syntax.
 def fulltext_query(text: str) -> str:
-    return " | ".join(dict.fromkeys(w.lower() for w in _WORD.findall(text)))
+    return " | ".join(query_terms(text))

@@ -13,6 +13,7 @@ from falkordb.asyncio import FalkorDB
 
 from backend.errors import GraphQueryError, GraphUnavailable, QueryTimeout, ReadOnlyViolation
 
+from .falkordb_params import with_params
 from .falkordb_server import EmbeddedFalkorDB
 from .runner import Rows
 from .values import to_plain
@@ -42,7 +43,9 @@ class FalkorDBRunner:
         self._graph = None
 
     @classmethod
-    async def open(cls, graph_name: str, *, data_dir: Path | None = None, url: str | None = None) -> FalkorDBRunner:
+    async def open(
+        cls, graph_name: str, *, data_dir: Path | None = None, url: str | None = None
+    ) -> FalkorDBRunner:
         embedded = None if url else EmbeddedFalkorDB(Path(data_dir or "data"))
         runner = cls(graph_name, embedded=embedded, url=url)
         await runner._connect()
@@ -68,7 +71,9 @@ class FalkorDBRunner:
                 self._graph = self._db.select_graph(self._graph_name)
                 await self._graph.query("RETURN 1")
             except redis.RedisError as exc:
-                raise GraphUnavailable(f"cannot reach FalkorDB at the configured URL: {type(exc).__name__}") from None
+                raise GraphUnavailable(
+                    f"cannot reach FalkorDB at the configured URL: {type(exc).__name__}"
+                ) from None
 
     async def run(
         self,
@@ -100,13 +105,13 @@ class FalkorDBRunner:
     async def _execute(self, query, params, read_only, timeout_ms):
         method = self._graph.ro_query if read_only else self._graph.query
         try:
-            return await method(query, params, timeout=timeout_ms)
+            return await method(with_params(query, params), None, timeout=timeout_ms)
         except redis.ResponseError as exc:
             raise _translate(exc) from None
 
     async def _reset(self) -> None:
         if self._db is not None:
-            await self._db.connection.aclose()
+            await self._db.connection.aclose(close_connection_pool=True)
         await self._connect()
 
     async def apply_schema(self, statements: list[str], unique_keys: tuple[tuple[str, str], ...]) -> None:
@@ -125,7 +130,7 @@ class FalkorDBRunner:
 
     async def close(self) -> None:
         if self._db is not None:
-            await self._db.connection.aclose()
+            await self._db.connection.aclose(close_connection_pool=True)
             self._db = None
         if self._embedded is not None:
             await asyncio.to_thread(self._embedded.stop_if_unused)

@@ -97,7 +97,9 @@ class EmbeddedFalkorDB:
             return False
 
     def _client(self, timeout: float = 2.0) -> redis.Redis:
-        return redis.Redis(unix_socket_path=self.socket_path, socket_timeout=timeout, client_name="kw-control")
+        return redis.Redis(
+            unix_socket_path=self.socket_path, socket_timeout=timeout, client_name="kw-control"
+        )
 
     def _answers(self) -> bool:
         if not self._is_our_server(self.pid()) or not os.path.exists(self.socket_path):
@@ -119,10 +121,17 @@ class EmbeddedFalkorDB:
 
     def _clear_stale(self) -> None:
         pid = self.pid()
-        if self._is_our_server(pid):  # alive but not answering: a hung server would hold the AOF open
-            log.warning("embedded FalkorDB pid %s does not answer; restarting it", pid)
-            os.kill(pid, signal.SIGKILL)
-            psutil.Process(pid).wait(timeout=10)
+        if self._is_our_server(pid):
+            # Either shutting down (it removes its socket first, then takes seconds to unload the
+            # module) or hung; both hold the AOF, so give it a moment, then make sure it is gone.
+            try:
+                psutil.Process(pid).wait(timeout=10)
+            except psutil.TimeoutExpired:
+                log.warning("embedded FalkorDB pid %s does not answer; killing it", pid)
+                os.kill(pid, signal.SIGKILL)
+                psutil.Process(pid).wait(timeout=10)
+            except psutil.NoSuchProcess:
+                pass
         elif pid:
             log.info("recovering from a stale embedded FalkorDB state (pid %s is gone)", pid)
         for stale in (Path(self.socket_path), self._pid_file, self._state_file):
@@ -151,12 +160,16 @@ class EmbeddedFalkorDB:
         config.write_text(self._config(module))
         result = subprocess.run([executable, str(config)], capture_output=True, text=True, check=False)
         if result.returncode != 0:
-            raise GraphUnavailable(f"embedded FalkorDB failed to start: {result.stderr.strip() or result.stdout}")
+            raise GraphUnavailable(
+                f"embedded FalkorDB failed to start: {result.stderr.strip() or result.stdout}"
+            )
         deadline = time.monotonic() + START_TIMEOUT_S
         while not self._answers():
             if time.monotonic() > deadline:
                 tail = self._log_tail()
-                raise GraphUnavailable(f"embedded FalkorDB did not answer within {START_TIMEOUT_S:.0f}s: {tail}")
+                raise GraphUnavailable(
+                    f"embedded FalkorDB did not answer within {START_TIMEOUT_S:.0f}s: {tail}"
+                )
             time.sleep(0.05)
         self._state_file.write_text(json.dumps({"pid": self.pid(), "socket": self.socket_path}))
         log.info("embedded FalkorDB started", extra={"pid": self.pid(), "socket": self.socket_path})
@@ -177,17 +190,17 @@ class EmbeddedFalkorDB:
                 others = [c for c in client.client_list() if c.get("name") != "kw-control"]
                 if others:
                     return False
-                pid = self.pid()
-                try:
-                    client.shutdown()  # no save points: this flushes and fsyncs the AOF only
-                except redis.ConnectionError:
-                    pass  # the server closes the connection as it exits
+                # SHUTDOWN's reply only comes when the process exits, seconds after the AOF is
+                # fsynced and the socket removed (module unload); send it and watch the socket go.
+                connection = client.connection_pool.get_connection()
+                connection.send_command("SHUTDOWN")
+                deadline = time.monotonic() + 30
+                while os.path.exists(self.socket_path) and time.monotonic() < deadline:
+                    time.sleep(0.02)
+                connection.disconnect()
             finally:
                 client.close()
-            if pid:
-                try:
-                    psutil.Process(pid).wait(timeout=10)
-                except psutil.Error:
-                    pass
+            # The AOF is fsynced before the server says goodbye; its exit (module unload) takes a few
+            # seconds more, which nobody needs to wait for: a start meanwhile waits in _clear_stale.
             self._state_file.unlink(missing_ok=True)
             return True

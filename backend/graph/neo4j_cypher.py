@@ -6,8 +6,6 @@ already similarities in [0,1], so they are returned as they are.
 
 from __future__ import annotations
 
-import re
-
 from .cypher_shared import (  # noqa: F401  (re-exported: the store reads every name from the dialect)
     COUNT_CHUNKS,
     COUNT_RELATIONS,
@@ -26,7 +24,6 @@ from .cypher_shared import (  # noqa: F401  (re-exported: the store reads every 
     PING,
     PRUNE_RELATION_EVIDENCE,
     REFRESH_MENTION_COUNTS,
-    REFRESH_RELATION_WEIGHTS,
     TRANSCRIPT_CHUNK_IDS,
     UNIQUE_KEYS,
     UPSERT_MENTIONS,
@@ -36,6 +33,7 @@ from .cypher_shared import (  # noqa: F401  (re-exported: the store reads every 
     entity_search,
     neighbourhood,
     path_edges,
+    query_terms,
     upsert_statements,
 )
 
@@ -88,9 +86,7 @@ SHORTEST_PATH = path_edges(
     "WITH a0, b0 WHERE $max_hops >= 1\nMATCH path = shortestPath((a0)-[:RELATED*..6]-(b0))"
 )
 
-# Lucene query syntax: keep words only and OR them, so a question never breaks the parser.
-_WORD = re.compile(r"[^\W_]{2,}", re.UNICODE)
 
-
+# Lucene query syntax: our words only, ORed, so a question never reaches the parser as syntax.
 def fulltext_query(text: str) -> str:
-    return " OR ".join(dict.fromkeys(w.lower() for w in _WORD.findall(text)))
+    return " OR ".join(query_terms(text))

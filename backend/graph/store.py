@@ -74,7 +74,9 @@ class GraphStore:
     # --- lifecycle ---------------------------------------------------------------------------
     async def setup_schema(self) -> None:
         """Idempotent: indexes, constraints, vector and full-text indexes."""
-        await self.runner.apply_schema(self.cypher.schema_statements(self.embedding_dim), self.cypher.UNIQUE_KEYS)
+        await self.runner.apply_schema(
+            self.cypher.schema_statements(self.embedding_dim), self.cypher.UNIQUE_KEYS
+        )
 
     async def ping(self) -> bool:
         rows = await self._run("ping", self.cypher.PING, read_only=True, timeout_ms=2_000)
@@ -92,18 +94,24 @@ class GraphStore:
     async def upsert_transcripts(self, transcripts: Sequence[Transcript]) -> int:
         rows = []
         for t in transcripts:
-            props = t.model_dump(
-                mode="json", exclude={"id", "segments", "created_at"}, exclude_none=True
-            ) | {"segment_count": len(t.segments)}
+            props = t.model_dump(mode="json", exclude={"id", "segments", "created_at"}, exclude_none=True) | {
+                "segment_count": len(t.segments)
+            }
             rows.append({"id": t.id, "created_at": t.created_at.isoformat(), "props": props})
         return await self._write_batches("upsert_transcripts", self.cypher.UPSERT_TRANSCRIPTS, rows)
 
     async def upsert_chunks(self, chunks: Sequence[Chunk]) -> int:
         for c in chunks:
             if c.embedding is not None and len(c.embedding) != self.embedding_dim:
-                raise InvalidInput(f"chunk {c.id} has a {len(c.embedding)}-d embedding; expected {self.embedding_dim}")
+                raise InvalidInput(
+                    f"chunk {c.id} has a {len(c.embedding)}-d embedding; expected {self.embedding_dim}"
+                )
         rows = [
-            {"id": c.id, "embedding": c.embedding, "props": c.model_dump(exclude={"id", "embedding"}, exclude_none=True)}
+            {
+                "id": c.id,
+                "embedding": c.embedding,
+                "props": c.model_dump(exclude={"id", "embedding"}, exclude_none=True),
+            }
             for c in chunks
         ]
         written = await self._write_batches("upsert_chunks", self.cypher.UPSERT_CHUNKS, rows)
@@ -123,7 +131,9 @@ class GraphStore:
         rows = []
         for e in entities:
             if e.embedding is not None and len(e.embedding) != self.embedding_dim:
-                raise InvalidInput(f"entity {e.id} has a {len(e.embedding)}-d embedding; expected {self.embedding_dim}")
+                raise InvalidInput(
+                    f"entity {e.id} has a {len(e.embedding)}-d embedding; expected {self.embedding_dim}"
+                )
             aliases = _unique(a for a in e.aliases if a != e.name)
             rows.append(
                 {
@@ -170,16 +180,32 @@ class GraphStore:
             raise InvalidInput(f"query vector has {len(vector)} dimensions; expected {self.embedding_dim}")
         return [float(x) for x in vector]
 
-    async def vector_search_chunks(self, namespace: str, vector: Sequence[float], k: int = 10) -> list[ScoredChunk]:
-        params = {"namespace": namespace, "vector": self._check_vector(vector), "k": k, "fetch": k * self.overfetch}
-        rows = await self._run("vector_search_chunks", self.cypher.VECTOR_SEARCH_CHUNKS, params, read_only=True)
+    async def vector_search_chunks(
+        self, namespace: str, vector: Sequence[float], k: int = 10
+    ) -> list[ScoredChunk]:
+        params = {
+            "namespace": namespace,
+            "vector": self._check_vector(vector),
+            "k": k,
+            "fetch": k * self.overfetch,
+        }
+        rows = await self._run(
+            "vector_search_chunks", self.cypher.VECTOR_SEARCH_CHUNKS, params, read_only=True
+        )
         return [ScoredChunk.model_validate(r) for r in rows.rows]
 
     async def vector_search_entities(
         self, namespace: str, vector: Sequence[float], k: int = 10
     ) -> list[ScoredEntity]:
-        params = {"namespace": namespace, "vector": self._check_vector(vector), "k": k, "fetch": k * self.overfetch}
-        rows = await self._run("vector_search_entities", self.cypher.VECTOR_SEARCH_ENTITIES, params, read_only=True)
+        params = {
+            "namespace": namespace,
+            "vector": self._check_vector(vector),
+            "k": k,
+            "fetch": k * self.overfetch,
+        }
+        rows = await self._run(
+            "vector_search_entities", self.cypher.VECTOR_SEARCH_ENTITIES, params, read_only=True
+        )
         return [ScoredEntity.model_validate(r) for r in rows.rows]
 
     async def fulltext_search_chunks(self, namespace: str, text: str, k: int = 10) -> list[ScoredChunk]:
@@ -187,7 +213,9 @@ class GraphStore:
         if not query:
             return []
         params = {"namespace": namespace, "query": query, "k": k}
-        rows = await self._run("fulltext_search_chunks", self.cypher.FULLTEXT_SEARCH_CHUNKS, params, read_only=True)
+        rows = await self._run(
+            "fulltext_search_chunks", self.cypher.FULLTEXT_SEARCH_CHUNKS, params, read_only=True
+        )
         return [ScoredChunk.model_validate(r) for r in rows.rows]
 
     async def fulltext_search_entities(self, namespace: str, text: str, k: int = 10) -> list[ScoredEntity]:
@@ -226,7 +254,12 @@ class GraphStore:
         return await self._subgraph(namespace, rows, seeds=entity_ids)
 
     async def shortest_path(self, namespace: str, from_id: str, to_id: str) -> Subgraph:
-        params = {"namespace": namespace, "from_id": from_id, "to_id": to_id, "max_hops": self.cypher.MAX_PATH_HOPS}
+        params = {
+            "namespace": namespace,
+            "from_id": from_id,
+            "to_id": to_id,
+            "max_hops": self.cypher.MAX_PATH_HOPS,
+        }
         rows = await self._run("shortest_path", self.cypher.SHORTEST_PATH, params, read_only=True)
         if not rows.rows:
             return Subgraph()
@@ -263,12 +296,15 @@ class GraphStore:
         scope = {"namespace": namespace, "transcript_id": transcript_id}
         chunk_rows = await self._run("delete_transcript", self.cypher.TRANSCRIPT_CHUNK_IDS, scope)
         chunk_ids = [r["id"] for r in chunk_rows.rows]
-        touched = await self._run("delete_transcript", self.cypher.ENTITIES_MENTIONED_IN, {"chunk_ids": chunk_ids})
+        touched = await self._run(
+            "delete_transcript", self.cypher.ENTITIES_MENTIONED_IN, {"chunk_ids": chunk_ids}
+        )
         scoped_chunks = {"namespace": namespace, "chunk_ids": chunk_ids}
         await self._run("delete_transcript", self.cypher.PRUNE_RELATION_EVIDENCE, scoped_chunks)
-        await self._run("delete_transcript", self.cypher.REFRESH_RELATION_WEIGHTS, {"namespace": namespace})
         await self._run("delete_transcript", self.cypher.DELETE_CHUNKS, scoped_chunks)
-        orphans = await self._run("delete_transcript", self.cypher.DELETE_ORPHAN_ENTITIES, {"namespace": namespace})
+        orphans = await self._run(
+            "delete_transcript", self.cypher.DELETE_ORPHAN_ENTITIES, {"namespace": namespace}
+        )
         await self._refresh_mention_counts([r["id"] for r in touched.rows])
         deleted = await self._run("delete_transcript", self.cypher.DELETE_TRANSCRIPT, scope)
         return DeleteResult(
@@ -299,5 +335,7 @@ class GraphStore:
         except GraphQueryError as exc:
             raise QueryFailed(exc.message) from None
         return CypherResult(
-            columns=rows.columns, rows=[[r[c] for c in rows.columns] for r in rows.rows], truncated=rows.truncated
+            columns=rows.columns,
+            rows=[[r[c] for c in rows.columns] for r in rows.rows],
+            truncated=rows.truncated,
         )

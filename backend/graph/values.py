@@ -22,7 +22,7 @@ def _properties(props: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def to_plain(value: Any) -> Any:  # noqa: PLR0911 — one branch per driver type
+def to_plain(value: Any) -> Any:
     if value is None or isinstance(value, str | int | float | bool):
         return value
     if isinstance(value, datetime | date | time):
@@ -71,7 +71,10 @@ def _neo4j_value(kind: str, value: Any) -> Any:
             **_properties(dict(value)),
         }
     if kind == "Path":
-        return {"nodes": [to_plain(n) for n in value.nodes], "edges": [to_plain(r) for r in value.relationships]}
+        return {
+            "nodes": [to_plain(n) for n in value.nodes],
+            "edges": [to_plain(r) for r in value.relationships],
+        }
     if hasattr(value, "iso_format"):
         return value.iso_format()
     return str(value)

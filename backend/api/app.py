@@ -1,0 +1,63 @@
+"""The FastAPI application: lifespan (open/close the graph), error envelope, routers, request log."""
+
+from __future__ import annotations
+
+import logging
+import time
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+
+from backend import __version__
+from backend.config import Settings, load_settings
+from backend.graph import open_graph_store
+
+from . import cypher, graph, health
+from .errors import install_error_handlers
+
+log = logging.getLogger("backend.api")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or load_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        app.state.settings = settings
+        app.state.store = await open_graph_store(settings)
+        if settings.auth_enabled:
+            log.info("auth on", extra={"api_keys": len(settings.api_keys)})
+        else:
+            log.warning("auth is OFF: no KW_API_KEYS configured; every caller may use every namespace")
+        log.info("ready", extra={"graph": app.state.store.system, "data_dir": str(settings.data_dir)})
+        try:
+            yield
+        finally:
+            await app.state.store.close()
+
+    app = FastAPI(
+        title="KnowledgeWeaver",
+        version=__version__,
+        description="GraphRAG over voice transcripts; every LLM call, embedding and Cypher statement traced.",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    for module in (health, graph, cypher):
+        app.include_router(module.router)
+
+    @app.middleware("http")
+    async def request_log(request: Request, call_next):
+        started = time.perf_counter()
+        response = await call_next(request)
+        log.info(
+            "request",
+            extra={
+                "method": request.method,
+                "path": request.url.path,
+                "status": response.status_code,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+            },
+        )
+        return response
+
+    return app

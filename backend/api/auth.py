@@ -1,0 +1,60 @@
+"""API keys → namespaces. `Authorization: Bearer <key>`; a key maps to one namespace, or to "*" (admin:
+every namespace, and the Cypher console). With no keys configured, auth is off (the local default)."""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from backend.config import ADMIN_NAMESPACE, Settings
+from backend.errors import Forbidden, Unauthorized
+
+from .deps import get_settings
+
+
+@dataclass(frozen=True)
+class Caller:
+    namespace: str | None  # None: any namespace (admin, or auth off)
+    is_admin: bool
+
+    def namespace_for(self, requested: str | None, default: str) -> str:
+        """The namespace this request works in; a key may never reach outside its own."""
+        if self.namespace is None:
+            return requested or default
+        if requested and requested != self.namespace:
+            raise Forbidden(f"this API key may only use namespace {self.namespace!r}")
+        return self.namespace
+
+    def require_admin(self) -> None:
+        if not self.is_admin:
+            raise Forbidden("this endpoint needs an admin API key")
+
+
+def _match(presented: str, settings: Settings) -> str | None:
+    found = None
+    for key, namespace in settings.api_keys.items():
+        # compare against every key, in constant time, so timing reveals nothing about which matched
+        if hmac.compare_digest(presented.encode(), key.encode()):
+            found = namespace
+    return found
+
+
+def get_caller(request: Request, settings: Annotated[Settings, Depends(get_settings)]) -> Caller:
+    if not settings.auth_enabled:
+        return Caller(namespace=None, is_admin=True)
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("send an API key as 'Authorization: Bearer <key>'")
+    namespace = _match(token.strip(), settings)
+    if namespace is None:
+        raise Unauthorized("the API key is not recognised")
+    if namespace == ADMIN_NAMESPACE:
+        return Caller(namespace=None, is_admin=True)
+    return Caller(namespace=namespace, is_admin=False)
+
+
+CallerDep = Annotated[Caller, Depends(get_caller)]

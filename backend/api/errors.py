@@ -1,0 +1,71 @@
+"""The one place errors become HTTP: `{"error": {"code", "message", "details"}}`, 4xx for the caller's
+mistakes, 5xx only for ours. Internal errors never echo exception text (it may carry secrets)."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from backend import errors
+
+log = logging.getLogger(__name__)
+
+STATUS: dict[type[errors.WeaverError], int] = {
+    errors.InvalidInput: 422,
+    errors.QueryFailed: 400,
+    errors.NotFound: 404,
+    errors.Unauthorized: 401,
+    errors.Forbidden: 403,
+    errors.QueryTimeout: 504,
+    errors.GraphUnavailable: 503,
+    errors.ProviderUnavailable: 503,
+}
+
+
+def status_for(exc: errors.WeaverError) -> int:
+    for cls in type(exc).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return 500
+
+
+def error_body(code: str, message: str, details: dict | list | None = None) -> dict:
+    return {"error": {"code": code, "message": message, "details": details or {}}}
+
+
+async def _weaver_error(request: Request, exc: errors.WeaverError) -> JSONResponse:
+    status = status_for(exc)
+    if status >= 500:
+        log.error("request failed", extra={"code": exc.code, "path": request.url.path, "error": exc.message})
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(error_body(exc.code, exc.message, exc.details), status_code=status, headers=headers)
+
+
+async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    problems = [
+        {"field": ".".join(str(p) for p in e["loc"] if p != "body"), "message": e["msg"]}
+        for e in exc.errors()
+    ]
+    summary = "; ".join(f"{p['field'] or 'body'}: {p['message']}" for p in problems)
+    return JSONResponse(error_body("invalid_input", summary, {"problems": problems}), status_code=422)
+
+
+async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+    return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers)
+
+
+async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error", extra={"path": request.url.path})
+    return JSONResponse(error_body("internal_error", "internal error; the server log has the details"), 500)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(errors.WeaverError, _weaver_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unhandled)

@@ -1,0 +1,100 @@
+"""`weaver`: serve the API, run the demo. Settings come from KW_* environment variables."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+import time
+
+import httpx
+
+from backend.config import Settings, SettingsError, load_settings
+from backend.observability.logs import configure_logging
+
+
+def _server(settings: Settings, host: str, port: int):
+    import uvicorn
+
+    from backend.api.app import create_app
+
+    config = uvicorn.Config(create_app(settings), host=host, port=port, log_config=None, access_log=False)
+    return uvicorn.Server(config)
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    _server(settings, args.host or settings.host, args.port or settings.port).run()
+    return 0
+
+
+def _wait_ready(base_url: str, server, timeout_s: float = 120.0) -> dict:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if server.started:
+            response = httpx.get(f"{base_url}/readyz", timeout=5)
+            return response.json()
+        time.sleep(0.1)
+    raise RuntimeError(f"the server did not start within {timeout_s:.0f}s")
+
+
+def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
+    host, port = args.host or settings.host, args.port or settings.port
+    server = _server(settings, host, port)
+    thread = threading.Thread(target=server.run, name="api", daemon=True)
+    thread.start()
+    base_url = f"http://{host}:{port}"
+    try:
+        ready = _wait_ready(base_url, server)
+    except Exception as exc:
+        print(f"demo: {exc}", file=sys.stderr)
+        server.should_exit = True
+        return 1
+    version = httpx.get(f"{base_url}/version", timeout=5).json()
+    print()
+    print(f"KnowledgeWeaver {version['version']} ({version['git_sha'][:12]}) is up")
+    print(f"  API        {base_url}   (OpenAPI docs: {base_url}/docs)")
+    print(f"  readiness  {json.dumps(ready)}")
+    print(f"  data dir   {settings.data_dir.resolve()}   graph: {settings.graph_backend}")
+    if args.no_serve:
+        server.should_exit = True
+        thread.join(timeout=30)
+        return 0
+    print("\nServing until Ctrl-C.")
+    try:
+        while thread.is_alive():
+            thread.join(timeout=0.5)
+    except KeyboardInterrupt:
+        server.should_exit = True
+        thread.join(timeout=30)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="weaver", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the HTTP API")
+    demo = sub.add_parser("demo", help="start the API on the embedded defaults and show that it is healthy")
+    demo.add_argument("--no-serve", action="store_true", help="exit after the demo instead of serving")
+    for p in (serve, demo):
+        p.add_argument("--host", help="default: KW_HOST")
+        p.add_argument("--port", type=int, help="default: KW_PORT")
+    return parser
+
+
+COMMANDS = {"serve": cmd_serve, "demo": cmd_demo}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"weaver: {exc}", file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level)
+    return COMMANDS[args.command](settings, args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

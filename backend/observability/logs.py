@@ -1,0 +1,52 @@
+"""Structured logs: one JSON object per line, so CloudWatch Logs Insights can query every field.
+
+Trace correlation (`trace_id`, `span_id`) is added by whatever context provider is registered with
+`add_context_provider`, which keeps this module free of any tracing dependency.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+_RESERVED = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime", "taskName"}
+_context_providers: list[Callable[[], dict]] = []
+
+
+def add_context_provider(provider: Callable[[], dict]) -> None:
+    """Register a function whose dict is merged into every log line (e.g. the current trace id)."""
+    _context_providers.append(provider)
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        line = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for provider in _context_providers:
+            line.update(provider())
+        line.update(
+            {k: v for k, v in record.__dict__.items() if k not in _RESERVED and not k.startswith("_")}
+        )
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        return json.dumps(line, default=str)
+
+
+def configure_logging(level: str = "INFO") -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    logging.getLogger("uvicorn.access").disabled = True  # our middleware logs each request, with more fields
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per outgoing call drowns the rest
+    for name in ("uvicorn", "uvicorn.error"):
+        logging.getLogger(name).handlers[:] = []
+        logging.getLogger(name).propagate = True

@@ -1,0 +1,51 @@
+"""Shared fixtures. Tests run against real parts: the embedded FalkorDB server, a real uvicorn server
+on a free port; Neo4j whenever NEO4J_URI is set."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+
+import pytest
+
+from backend.config import load_settings
+from backend.graph import open_graph_store
+
+TEST_DIM = 8  # small vectors the tests can reason about by hand
+
+
+def pytest_configure(config):
+    # Tests must not pick up a developer's KW_* settings.
+    for key in [k for k in os.environ if k.startswith("KW_")]:
+        del os.environ[key]
+
+
+def neo4j_settings_or_skip(**overrides):
+    uri = os.environ.get("NEO4J_URI")
+    if not uri:
+        pytest.skip("Neo4j tests run when NEO4J_URI (and NEO4J_USER, NEO4J_PASSWORD) are set")
+    return load_settings(
+        graph_backend="neo4j",
+        neo4j_uri=uri,
+        neo4j_user=os.environ.get("NEO4J_USER", "neo4j"),
+        neo4j_password=os.environ.get("NEO4J_PASSWORD", "neo4j"),
+        **overrides,
+    )
+
+
+@pytest.fixture(scope="session", params=["falkordb", "neo4j"])
+async def graph_store(request, tmp_path_factory):
+    """A GraphStore on each backend; every behaviour test runs on both."""
+    if request.param == "neo4j":
+        settings = neo4j_settings_or_skip(embedding_dim=TEST_DIM)
+    else:
+        settings = load_settings(data_dir=tmp_path_factory.mktemp("graph"), embedding_dim=TEST_DIM)
+    store = await open_graph_store(settings)
+    yield store
+    await store.close()
+
+
+@pytest.fixture
+def namespace(request) -> str:
+    """A namespace of this test's own, so tests sharing a store never see each other's data."""
+    return "t" + hashlib.sha256(request.node.nodeid.encode()).hexdigest()[:12]

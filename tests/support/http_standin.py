@@ -1,0 +1,70 @@
+"""A tiny real HTTP server on a free loopback port, for stand-ins of services we cannot reach here
+(AWS APIs, LLM providers). Handlers speak the real wire protocol; the SDKs talk to them unmodified."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+# (method, path, headers, body) -> (status, headers, body)
+Handler = Callable[[str, str, dict[str, str], bytes], tuple[int, dict[str, str], bytes]]
+
+
+class StandIn:
+    def __init__(self, handler: Handler) -> None:
+        self.requests: list[tuple[str, str, dict[str, str], bytes]] = []
+        outer = self
+
+        class _Request(BaseHTTPRequestHandler):
+            def _serve(self) -> None:
+                body = self.rfile.read(int(self.headers.get("content-length") or 0))
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                outer.requests.append((self.command, self.path, headers, body))
+                status, out_headers, out = handler(self.command, self.path, headers, body)
+                self.send_response(status)
+                for key, value in out_headers.items():
+                    self.send_header(key, value)
+                self.send_header("content-length", str(len(out)))
+                self.end_headers()
+                self.wfile.write(out)
+
+            do_GET = do_POST = do_PUT = do_DELETE = _serve
+
+            def log_message(self, *args) -> None:  # keep test output clean
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Request)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def __enter__(self) -> StandIn:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+def aws_json(status: int, payload: dict) -> tuple[int, dict[str, str], bytes]:
+    return status, {"content-type": "application/x-amz-json-1.1"}, json.dumps(payload).encode()
+
+
+def secrets_manager(secrets: dict[str, str]) -> Handler:
+    """AWS Secrets Manager's JSON 1.1 protocol: GetSecretValue only."""
+
+    def handle(method, path, headers, body):
+        if headers.get("x-amz-target") != "secretsmanager.GetSecretValue":
+            return aws_json(400, {"__type": "InvalidRequestException", "message": "unsupported"})
+        secret_id = json.loads(body)["SecretId"]
+        if secret_id not in secrets:
+            return aws_json(
+                400, {"__type": "ResourceNotFoundException", "message": "Secrets Manager can't find it"}
+            )
+        return aws_json(
+            200, {"ARN": secret_id, "Name": secret_id.split(":")[-1], "SecretString": secrets[secret_id]}
+        )
+
+    return handle
