@@ -31,47 +31,59 @@ class Settings(BaseSettings):
     graph_backend: Literal["falkordb", "neo4j"] = Field(
         "falkordb", description="`falkordb` (embedded, zero set-up) or `neo4j` (production)."
     )
-    graph_name: str = Field("knowledgeweaver", pattern=r"^[A-Za-z][A-Za-z0-9_-]{0,62}$")
+    graph_name: str = Field(
+        "knowledgeweaver", pattern=r"^[A-Za-z][A-Za-z0-9_-]{0,62}$", description="FalkorDB graph (key) name."
+    )
     falkordb_url: str | None = Field(
         None,
         description="An external FalkorDB (`falkor://host:6379`, `unix:///x.sock`) instead of embedded.",
     )
     neo4j_uri: str | None = Field(None, description="e.g. `neo4j://10.0.2.15:7687`; required for neo4j.")
-    neo4j_user: str = "neo4j"
-    neo4j_password: SecretStr | None = None
+    neo4j_user: str = Field("neo4j", description="Neo4j user name.")
+    neo4j_password: SecretStr | None = Field(None, description="Neo4j password (never logged).")
     neo4j_password_secret_arn: str | None = Field(
         None,
         description="Read the Neo4j password from AWS Secrets Manager (plain string or JSON `password`).",
     )
-    neo4j_database: str = "neo4j"
-    aws_region: str = "us-east-1"
+    neo4j_database: str = Field("neo4j", description="Neo4j database name.")
+    aws_region: str = Field("us-east-1", description="AWS region for Secrets Manager, Bedrock, S3, ...")
     aws_endpoint_url: str | None = Field(
         None, description="Override AWS endpoints (local stand-ins in tests)."
     )
 
     # --- graph behaviour ---------------------------------------------------------------------
-    embedding_dim: int = Field(384, ge=8, le=8192)
-    write_batch_size: int = Field(500, ge=1, le=10_000)
-    query_timeout_ms: int = Field(10_000, ge=100, le=600_000)
-    cypher_row_limit: int = Field(1_000, ge=1, le=100_000)
+    embedding_dim: int = Field(384, ge=8, le=8192, description="Dimensions of the vector indexes.")
+    write_batch_size: int = Field(
+        500, ge=1, le=10_000, description="Rows per UNWIND write (one transaction)."
+    )
+    query_timeout_ms: int = Field(
+        10_000, ge=100, le=600_000, description="Upper bound on a console query's run time."
+    )
+    cypher_row_limit: int = Field(
+        1_000, ge=1, le=100_000, description="Upper bound on rows a console query returns."
+    )
     vector_overfetch: int = Field(
         4, ge=1, le=50, description="Vector kNN fetches k × this before the namespace filter."
     )
 
     # --- API ---------------------------------------------------------------------------------
-    host: str = "127.0.0.1"
-    port: int = Field(8000, ge=1, le=65535)
+    host: str = Field("127.0.0.1", description="Address `weaver serve` binds.")
+    port: int = Field(8000, ge=1, le=65535, description="Port `weaver serve` binds.")
     api_keys: dict[str, str] = Field(
         default_factory=dict,
         repr=False,
         description='JSON object {"<key>": "<namespace>"}; namespace "*" is an admin key. Empty: auth off.',
     )
-    default_namespace: str = Field("default", pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    default_namespace: str = Field(
+        "default",
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$",
+        description="Namespace used when a request names none (auth off, or an admin key).",
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="JSON log level.")
 
     # --- build identity (set by the Docker build) ---------------------------------------------
-    git_sha: str | None = None
-    built_at: str | None = None
+    git_sha: str | None = Field(None, description="Commit the image was built from (`/version`).")
+    built_at: str | None = Field(None, description="Build time of the image (`/version`).")
 
     @field_validator("api_keys", mode="before")
     @classmethod

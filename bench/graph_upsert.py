@@ -20,9 +20,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from backend.config import load_settings  # noqa: E402
-from backend.domain import Chunk, Entity, EntityType, Mention, Relation, Transcript  # noqa: E402
-from backend.graph import open_graph_store  # noqa: E402
+from backend.config import load_settings
+from backend.domain import Chunk, Entity, EntityType, Mention, Relation, Transcript
+from backend.graph import open_graph_store
 
 DIM = 384
 TYPES = list(EntityType)
@@ -122,7 +122,7 @@ async def main() -> None:
             await single.close()
             await batched.close()
     print(f"\nGraphStore upserts on embedded FalkorDB ({args.chunks} chunks, {args.entities} entities)\n")
-    print(f"| operation | rows | seconds | rows/s (batch 500) | rows/s (batch 1) | speed-up |")
+    print("| operation | rows | seconds | rows/s (batch 500) | rows/s (batch 1) | speed-up |")
     print("|---|---:|---:|---:|---:|---:|")
     for (name, rows, secs), (_, base_rows, base_secs) in zip(fast, slow, strict=True):
         rate, base = rows / secs, base_rows / base_secs

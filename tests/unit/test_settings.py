@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -73,3 +74,9 @@ def test_secret_read_from_secrets_manager(monkeypatch):
         # boto3 signed real requests with the Secrets Manager target header
         assert all(h["x-amz-target"] == "secretsmanager.GetSecretValue" for _, _, h, _ in aws.requests)
         assert "s3cr3t" not in str(missing.value)
+
+
+def test_readme_documents_every_setting():
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    missing = [variable for variable, _, _ in describe_settings() if f"`{variable}`" not in readme]
+    assert missing == []
