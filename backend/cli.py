@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 import threading
 import time
@@ -43,6 +44,9 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     server = _server(settings, host, port)
     thread = threading.Thread(target=server.run, name="api", daemon=True)
     thread.start()
+    # uvicorn only handles signals on the main thread; here it runs in another, so stop it ourselves
+    # on SIGTERM too, letting the lifespan close the graph (and the embedded server with it).
+    signal.signal(signal.SIGTERM, lambda *_: setattr(server, "should_exit", True))
     base_url = f"http://{host}:{port}"
     try:
         ready = _wait_ready(base_url, server)
