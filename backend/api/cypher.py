@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
+from backend.graph.console import run_read_only
 from backend.graph.models import CypherResult
 
 from .auth import CallerDep
@@ -26,4 +27,4 @@ class CypherRequest(BaseModel):
 @router.post("/cypher", response_model=CypherResult)
 async def run_cypher(body: CypherRequest, caller: CallerDep, store: StoreDep) -> CypherResult:
     caller.require_admin()
-    return await store.run_read_only(body.query, body.params, limit=body.limit, timeout_ms=body.timeout_ms)
+    return await run_read_only(store, body.query, body.params, limit=body.limit, timeout_ms=body.timeout_ms)

@@ -7,18 +7,18 @@ statement but the admin console is scoped to a namespace passed as a parameter.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from itertools import pairwise
 from types import ModuleType
-from typing import Any
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
 
 from backend.domain import Chunk, Entity, Mention, Relation, Transcript
-from backend.errors import Forbidden, GraphQueryError, InvalidInput, QueryFailed
+from backend.errors import InvalidInput
 
 from .models import (
-    CypherResult,
     DeleteResult,
     Edge,
     EntitySummary,
@@ -30,9 +30,7 @@ from .models import (
 )
 from .runner import CypherRunner, Rows
 
-# LOAD CSV reads files on the database host; it is not a write, so the database allows it in
-# read-only mode. The console refuses it before it reaches the database.
-_LOAD_CSV = re.compile(r"\bLOAD\s+CSV\b", re.IGNORECASE)
+T = TypeVar("T", bound=BaseModel)
 
 
 def _batches(rows: Sequence[dict], size: int) -> Iterable[Sequence[dict]]:
@@ -68,7 +66,8 @@ class GraphStore:
     def system(self) -> str:
         return self.runner.system
 
-    async def _run(self, operation: str, query: str, params: dict[str, Any] | None = None, **kw: Any) -> Rows:
+    async def run(self, operation: str, query: str, params: dict[str, Any] | None = None, **kw: Any) -> Rows:
+        """Every statement passes here: the one place graph queries are observed."""
         return await self.runner.run(query, params, **kw)
 
     # --- lifecycle ---------------------------------------------------------------------------
@@ -79,7 +78,7 @@ class GraphStore:
         )
 
     async def ping(self) -> bool:
-        rows = await self._run("ping", self.cypher.PING, read_only=True, timeout_ms=2_000)
+        rows = await self.run("ping", self.cypher.PING, read_only=True, timeout_ms=2_000)
         return rows.first("ok") == 1
 
     async def close(self) -> None:
@@ -88,7 +87,7 @@ class GraphStore:
     # --- writes (batched UNWIND … MERGE, one transaction per batch) ---------------------------
     async def _write_batches(self, operation: str, statement: str, rows: Sequence[dict]) -> int:
         for batch in _batches(rows, self.batch_size):
-            await self._run(operation, statement, {"rows": list(batch)})
+            await self.run(operation, statement, {"rows": list(batch)})
         return len(rows)
 
     async def upsert_transcripts(self, transcripts: Sequence[Transcript]) -> int:
@@ -158,7 +157,7 @@ class GraphStore:
         # Counts are derived from the MENTIONED_IN edges, never incremented: re-ingesting cannot inflate them.
         for start in range(0, len(entity_ids), self.batch_size):
             ids = entity_ids[start : start + self.batch_size]
-            await self._run("refresh_mention_counts", self.cypher.REFRESH_MENTION_COUNTS, {"ids": ids})
+            await self.run("refresh_mention_counts", self.cypher.REFRESH_MENTION_COUNTS, {"ids": ids})
 
     async def upsert_relations(self, relations: Sequence[Relation]) -> int:
         rows = [
@@ -180,63 +179,51 @@ class GraphStore:
             raise InvalidInput(f"query vector has {len(vector)} dimensions; expected {self.embedding_dim}")
         return [float(x) for x in vector]
 
-    async def vector_search_chunks(
-        self, namespace: str, vector: Sequence[float], k: int = 10
-    ) -> list[ScoredChunk]:
-        params = {
+    async def _read(self, operation: str, statement: str, params: dict[str, Any], model: type[T]) -> list[T]:
+        rows = await self.run(operation, statement, params, read_only=True)
+        return [model.model_validate(r) for r in rows.rows]
+
+    def _vector_params(self, namespace: str, vector: Sequence[float], k: int) -> dict[str, Any]:
+        return {
             "namespace": namespace,
             "vector": self._check_vector(vector),
             "k": k,
             "fetch": k * self.overfetch,
         }
-        rows = await self._run(
-            "vector_search_chunks", self.cypher.VECTOR_SEARCH_CHUNKS, params, read_only=True
-        )
-        return [ScoredChunk.model_validate(r) for r in rows.rows]
+
+    async def vector_search_chunks(
+        self, namespace: str, vector: Sequence[float], k: int = 10
+    ) -> list[ScoredChunk]:
+        params = self._vector_params(namespace, vector, k)
+        return await self._read("vector_search_chunks", self.cypher.VECTOR_SEARCH_CHUNKS, params, ScoredChunk)
 
     async def vector_search_entities(
         self, namespace: str, vector: Sequence[float], k: int = 10
     ) -> list[ScoredEntity]:
-        params = {
-            "namespace": namespace,
-            "vector": self._check_vector(vector),
-            "k": k,
-            "fetch": k * self.overfetch,
-        }
-        rows = await self._run(
-            "vector_search_entities", self.cypher.VECTOR_SEARCH_ENTITIES, params, read_only=True
+        params = self._vector_params(namespace, vector, k)
+        return await self._read(
+            "vector_search_entities", self.cypher.VECTOR_SEARCH_ENTITIES, params, ScoredEntity
         )
-        return [ScoredEntity.model_validate(r) for r in rows.rows]
 
     async def fulltext_search_chunks(self, namespace: str, text: str, k: int = 10) -> list[ScoredChunk]:
         query = self.cypher.fulltext_query(text)
-        if not query:
-            return []
         params = {"namespace": namespace, "query": query, "k": k}
-        rows = await self._run(
-            "fulltext_search_chunks", self.cypher.FULLTEXT_SEARCH_CHUNKS, params, read_only=True
-        )
-        return [ScoredChunk.model_validate(r) for r in rows.rows]
+        statement = self.cypher.FULLTEXT_SEARCH_CHUNKS
+        return await self._read("fulltext_search_chunks", statement, params, ScoredChunk) if query else []
 
     async def fulltext_search_entities(self, namespace: str, text: str, k: int = 10) -> list[ScoredEntity]:
         query = self.cypher.fulltext_query(text)
-        if not query:
-            return []
         params = {"namespace": namespace, "query": query, "k": k}
-        rows = await self._run(
-            "fulltext_search_entities", self.cypher.FULLTEXT_SEARCH_ENTITIES, params, read_only=True
-        )
-        return [ScoredEntity.model_validate(r) for r in rows.rows]
+        statement = self.cypher.FULLTEXT_SEARCH_ENTITIES
+        return await self._read("fulltext_search_entities", statement, params, ScoredEntity) if query else []
 
     async def get_entities(self, namespace: str, ids: Sequence[str]) -> list[EntitySummary]:
         params = {"namespace": namespace, "ids": list(ids)}
-        rows = await self._run("get_entities", self.cypher.GET_ENTITIES, params, read_only=True)
-        return [EntitySummary.model_validate(r) for r in rows.rows]
+        return await self._read("get_entities", self.cypher.GET_ENTITIES, params, EntitySummary)
 
     async def get_chunks(self, namespace: str, ids: Sequence[str]) -> list[ScoredChunk]:
         params = {"namespace": namespace, "ids": list(ids)}
-        rows = await self._run("get_chunks", self.cypher.GET_CHUNKS, params, read_only=True)
-        return [ScoredChunk.model_validate(r) for r in rows.rows]
+        return await self._read("get_chunks", self.cypher.GET_CHUNKS, params, ScoredChunk)
 
     async def _subgraph(self, namespace: str, rows: Rows, seeds: Sequence[str] = ()) -> Subgraph:
         edges = [Edge.model_validate(r) for r in rows.rows]
@@ -250,7 +237,7 @@ class GraphStore:
         if hops not in self.cypher.HOPS:
             raise InvalidInput(f"hops must be between {min(self.cypher.HOPS)} and {max(self.cypher.HOPS)}")
         params = {"namespace": namespace, "ids": list(entity_ids), "path_limit": path_limit}
-        rows = await self._run("neighbourhood", self.cypher.neighbourhood(hops), params, read_only=True)
+        rows = await self.run("neighbourhood", self.cypher.neighbourhood(hops), params, read_only=True)
         return await self._subgraph(namespace, rows, seeds=entity_ids)
 
     async def shortest_path(self, namespace: str, from_id: str, to_id: str) -> Subgraph:
@@ -260,22 +247,22 @@ class GraphStore:
             "to_id": to_id,
             "max_hops": self.cypher.MAX_PATH_HOPS,
         }
-        rows = await self._run("shortest_path", self.cypher.SHORTEST_PATH, params, read_only=True)
+        rows = await self.run("shortest_path", self.cypher.SHORTEST_PATH, params, read_only=True)
         if not rows.rows:
             return Subgraph()
         return await self._subgraph(namespace, rows)
 
     async def get_transcript(self, namespace: str, transcript_id: str) -> TranscriptInfo | None:
         params = {"namespace": namespace, "transcript_id": transcript_id}
-        rows = await self._run("get_transcript", self.cypher.GET_TRANSCRIPT, params, read_only=True)
+        rows = await self.run("get_transcript", self.cypher.GET_TRANSCRIPT, params, read_only=True)
         return TranscriptInfo.model_validate(rows.rows[0]) if rows.rows else None
 
     async def stats(self, namespace: str) -> GraphStats:
         params = {"namespace": namespace}
-        transcripts = await self._run("stats", self.cypher.COUNT_TRANSCRIPTS, params, read_only=True)
-        chunks = await self._run("stats", self.cypher.COUNT_CHUNKS, params, read_only=True)
-        relations = await self._run("stats", self.cypher.COUNT_RELATIONS, params, read_only=True)
-        by_type = await self._run("stats", self.cypher.ENTITIES_BY_TYPE, params, read_only=True)
+        transcripts = await self.run("stats", self.cypher.COUNT_TRANSCRIPTS, params, read_only=True)
+        chunks = await self.run("stats", self.cypher.COUNT_CHUNKS, params, read_only=True)
+        relations = await self.run("stats", self.cypher.COUNT_RELATIONS, params, read_only=True)
+        by_type = await self.run("stats", self.cypher.ENTITIES_BY_TYPE, params, read_only=True)
         entities_by_type = {r["type"]: r["n"] for r in by_type.rows}
         return GraphStats(
             transcripts=transcripts.first("n", 0),
@@ -294,48 +281,21 @@ class GraphStore:
         which is how the delete is found again, goes last.
         """
         scope = {"namespace": namespace, "transcript_id": transcript_id}
-        chunk_rows = await self._run("delete_transcript", self.cypher.TRANSCRIPT_CHUNK_IDS, scope)
+        chunk_rows = await self.run("delete_transcript", self.cypher.TRANSCRIPT_CHUNK_IDS, scope)
         chunk_ids = [r["id"] for r in chunk_rows.rows]
-        touched = await self._run(
+        touched = await self.run(
             "delete_transcript", self.cypher.ENTITIES_MENTIONED_IN, {"chunk_ids": chunk_ids}
         )
         scoped_chunks = {"namespace": namespace, "chunk_ids": chunk_ids}
-        await self._run("delete_transcript", self.cypher.PRUNE_RELATION_EVIDENCE, scoped_chunks)
-        await self._run("delete_transcript", self.cypher.DELETE_CHUNKS, scoped_chunks)
-        orphans = await self._run(
+        await self.run("delete_transcript", self.cypher.PRUNE_RELATION_EVIDENCE, scoped_chunks)
+        await self.run("delete_transcript", self.cypher.DELETE_CHUNKS, scoped_chunks)
+        orphans = await self.run(
             "delete_transcript", self.cypher.DELETE_ORPHAN_ENTITIES, {"namespace": namespace}
         )
         await self._refresh_mention_counts([r["id"] for r in touched.rows])
-        deleted = await self._run("delete_transcript", self.cypher.DELETE_TRANSCRIPT, scope)
+        deleted = await self.run("delete_transcript", self.cypher.DELETE_TRANSCRIPT, scope)
         return DeleteResult(
             transcript_deleted=bool(deleted.first("deleted", 0)),
             chunks_deleted=len(chunk_ids),
             entities_deleted=orphans.first("deleted", 0),
-        )
-
-    # --- the admin console --------------------------------------------------------------------
-    async def run_read_only(
-        self,
-        query: str,
-        params: dict[str, Any] | None = None,
-        *,
-        limit: int | None = None,
-        timeout_ms: int | None = None,
-    ) -> CypherResult:
-        """Run a caller's Cypher in the database's read-only mode (FalkorDB GRAPH.RO_QUERY, Neo4j READ
-        session): the database refuses writes, whatever the text looks like."""
-        if _LOAD_CSV.search(query):
-            raise Forbidden("LOAD CSV is not allowed in the console: it reads files on the database host")
-        limit = min(limit or self.row_limit, self.row_limit)
-        timeout_ms = min(timeout_ms or self.timeout_ms, self.timeout_ms)
-        try:
-            rows = await self._run(
-                "console", query, params or {}, read_only=True, timeout_ms=timeout_ms, limit=limit
-            )
-        except GraphQueryError as exc:
-            raise QueryFailed(exc.message) from None
-        return CypherResult(
-            columns=rows.columns,
-            rows=[[r[c] for c in rows.columns] for r in rows.rows],
-            truncated=rows.truncated,
         )

@@ -8,6 +8,7 @@ import pytest
 
 from backend.domain import Chunk, Entity, EntityType, Transcript
 from backend.errors import Forbidden, InvalidInput, QueryFailed, QueryTimeout, ReadOnlyViolation
+from backend.graph.console import run_read_only
 from tests.conftest import TEST_DIM
 from tests.support.graph_data import chunks, entity, mention, related, transcript, unit
 
@@ -229,23 +230,24 @@ async def test_read_only_console_refuses_writes(graph_store, namespace, statemen
     await seed(graph_store, namespace)
     before = await graph_store.stats(namespace)
     with pytest.raises(ReadOnlyViolation):
-        await graph_store.run_read_only(statement, {"ns": namespace})
+        await run_read_only(graph_store, statement, {"ns": namespace})
     assert await graph_store.stats(namespace) == before
 
 
 async def test_read_only_console_refuses_write_procedures(graph_store):
     with pytest.raises(ReadOnlyViolation):
-        await graph_store.run_read_only(WRITE_PROCEDURES[graph_store.system])
+        await run_read_only(graph_store, WRITE_PROCEDURES[graph_store.system])
 
 
 async def test_read_only_console_refuses_load_csv(graph_store):
     with pytest.raises(Forbidden, match="LOAD CSV"):
-        await graph_store.run_read_only("LOAD CSV FROM 'file:///etc/passwd' AS row RETURN row")
+        await run_read_only(graph_store, "LOAD CSV FROM 'file:///etc/passwd' AS row RETURN row")
 
 
 async def test_read_only_console_reads_with_a_row_limit(graph_store, namespace):
     await seed(graph_store, namespace)
-    result = await graph_store.run_read_only(
+    result = await run_read_only(
+        graph_store,
         "MATCH (c:Chunk) WHERE c.namespace = $ns RETURN c.index AS i, c ORDER BY i",
         {"ns": namespace},
         limit=2,
@@ -257,13 +259,15 @@ async def test_read_only_console_reads_with_a_row_limit(graph_store, namespace):
 
 async def test_read_only_console_reports_bad_cypher_as_the_callers(graph_store):
     with pytest.raises(QueryFailed):
-        await graph_store.run_read_only("MATCH (n RETURN n")
+        await run_read_only(graph_store, "MATCH (n RETURN n")
 
 
 async def test_read_only_console_stops_slow_queries(graph_store):
     with pytest.raises(QueryTimeout):
-        await graph_store.run_read_only(
-            "UNWIND range(1, 50000000) AS x WITH x WHERE x % 7 = 0 RETURN count(x)", timeout_ms=100
+        await run_read_only(
+            graph_store,
+            "UNWIND range(1, 50000000) AS x WITH x WHERE x % 7 = 0 RETURN count(x)",
+            timeout_ms=100,
         )
 
 
