@@ -66,6 +66,40 @@ class Settings(BaseSettings):
         4, ge=1, le=50, description="Vector kNN fetches k × this before the namespace filter."
     )
 
+    # --- ingest ------------------------------------------------------------------------------
+    chunk_max_tokens: int = Field(100, ge=32, le=2000, description="Token budget of a chunk (whole turns).")
+    chunk_overlap_tokens: int = Field(
+        30, ge=0, le=500, description="Trailing turns repeated in the next chunk."
+    )
+    entity_merge_threshold: float = Field(
+        0.9, gt=0.5, le=1.0, description="Cosine similarity above which same-type entities merge."
+    )
+    ingest_workers: int = Field(2, ge=1, le=32, description="Ingest jobs run at once in this process.")
+    max_upload_bytes: int = Field(20_000_000, ge=1_000, description="Larger transcript uploads get 413.")
+    max_transcript_chars: int = Field(2_000_000, ge=100, description="Longer transcripts get 422.")
+
+    # --- models ------------------------------------------------------------------------------
+    llm_provider: Literal["offline", "bedrock", "openai"] = Field(
+        "offline",
+        description="Extraction/answers: `offline` (spaCy, extractive), `bedrock`, `openai` (compatible).",
+    )
+    llm_model: str | None = Field(
+        None, description="Model id; default per provider (Bedrock: Claude 3.5 Haiku; OpenAI: gpt-4o-mini)."
+    )
+    openai_base_url: str | None = Field(
+        None, description="OpenAI-compatible endpoint (OpenAI, Ollama, vLLM)."
+    )
+    openai_api_key: SecretStr | None = Field(None, description="Key for the OpenAI-compatible endpoint.")
+    llm_concurrency: int = Field(16, ge=1, le=256, description="LLM calls in flight at once.")
+    llm_requests_per_minute: int = Field(0, ge=0, description="Client-side request rate limit (0: none).")
+    llm_tokens_per_minute: int = Field(0, ge=0, description="Client-side token rate limit (0: none).")
+    llm_timeout_s: float = Field(60.0, gt=0, le=600, description="Per LLM call.")
+    llm_max_retries: int = Field(4, ge=0, le=10, description="Retries on throttling and 5xx, with backoff.")
+    embedding_provider: Literal["local", "bedrock", "openai"] = Field(
+        "local", description="`local` (MiniLM int8 ONNX, 384-d), `bedrock` (Titan v2), `openai`."
+    )
+    embedding_model: str | None = Field(None, description="Embedding model id for bedrock/openai.")
+
     # --- API ---------------------------------------------------------------------------------
     host: str = Field("127.0.0.1", description="Address `weaver serve` binds.")
     port: int = Field(8000, ge=1, le=65535, description="Port `weaver serve` binds.")

@@ -218,6 +218,16 @@ RETURN t.id AS id, t.title AS title, t.source AS source, t.language AS language,
        t.created_at AS created_at, t.segment_count AS segment_count
 """
 
+LIST_TRANSCRIPTS = """
+MATCH (t:Transcript)
+WHERE t.namespace = $namespace
+RETURN t.id AS id, t.title AS title, t.source AS source, t.language AS language,
+       t.recorded_at AS recorded_at, t.duration_s AS duration_s, t.content_hash AS content_hash,
+       t.created_at AS created_at, t.segment_count AS segment_count
+ORDER BY t.created_at DESC
+SKIP $skip LIMIT $limit
+"""
+
 COUNT_TRANSCRIPTS = "MATCH (t:Transcript) WHERE t.namespace = $namespace RETURN count(t) AS n"
 COUNT_CHUNKS = "MATCH (c:Chunk) WHERE c.namespace = $namespace RETURN count(c) AS n"
 COUNT_RELATIONS = (

@@ -24,6 +24,7 @@ from .cypher_shared import (  # noqa: F401  (re-exported: the store reads every 
     GET_TRANSCRIPT,
     HOPS,
     LINK_NEXT_CHUNKS,
+    LIST_TRANSCRIPTS,
     MAX_PATH_HOPS,
     PING,
     PRUNE_RELATION_EVIDENCE,

