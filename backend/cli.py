@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import signal
 import sys
 import threading
 import time
+from pathlib import Path
 
 import httpx
 
+from backend import demo
 from backend.config import Settings, SettingsError, load_settings
 from backend.observability.logs import configure_logging
 
@@ -60,6 +63,8 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     print(f"  API        {base_url}   (OpenAPI docs: {base_url}/docs)")
     print(f"  readiness  {json.dumps(ready)}")
     print(f"  data dir   {settings.data_dir.resolve()}   graph: {settings.graph_backend}")
+    demo.ingest_examples(base_url)
+    demo.show_graph(base_url)
     if args.no_serve:
         server.should_exit = True
         thread.join(timeout=30)
@@ -74,19 +79,75 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
+    return asyncio.run(_ingest(settings, args))
+
+
+async def _ingest(settings: Settings, args: argparse.Namespace) -> int:
+    from backend.errors import WeaverError
+    from backend.ingest.files import request_for
+    from backend.runtime import open_runtime
+    from backend.terminal import ProgressBar
+
+    runtime = await open_runtime(settings)
+    failures = 0
+    try:
+        for name in args.paths:
+            path = Path(name)
+            bar = ProgressBar(path.name)
+            try:
+                request = request_for(
+                    path, args.namespace or settings.default_namespace, args.format, args.title
+                )
+                job, created = await runtime.ingest.submit(request)
+            except WeaverError as exc:
+                bar.finish(f"REJECTED: {exc.message}")
+                failures += 1
+                continue
+            with runtime.events.listen(job.id) as queue:
+                job = await runtime.jobs.get(job.id)
+                while job.status.value in ("queued", "running"):
+                    event, data = await queue.get()
+                    if event in ("progress", "stage"):
+                        bar.update(data["progress"], data["stage"], data.get("counts"))
+                    else:
+                        job = await runtime.jobs.get(job.id)
+            if job.status.value == "succeeded":
+                r = job.result
+                note = "" if created else " (already ingested)"
+                bar.finish(
+                    f"done{note}: {r['chunks']} chunks, {r['entities']} entities, {r['relations']} relations"
+                )
+            else:
+                bar.finish(f"FAILED: {job.error} (retry: POST /v1/jobs/{job.id}/retry)")
+                failures += 1
+    finally:
+        await runtime.close()
+    return 1 if failures else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="weaver", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="run the HTTP API")
-    demo = sub.add_parser("demo", help="start the API on the embedded defaults and show that it is healthy")
+    demo = sub.add_parser(
+        "demo", help="start the API on the embedded defaults, ingest the examples, show the graph"
+    )
     demo.add_argument("--no-serve", action="store_true", help="exit after the demo instead of serving")
+    ingest = sub.add_parser("ingest", help="ingest transcript files (progress bar per file)")
+    ingest.add_argument("paths", nargs="+", help="files: .vtt .srt .txt .json (Transcribe, Whisper, turns)")
+    ingest.add_argument("--namespace", help="default: KW_DEFAULT_NAMESPACE")
+    ingest.add_argument(
+        "--format", default="auto", help="override detection: text|vtt|srt|transcribe|whisper|turns"
+    )
+    ingest.add_argument("--title", help="title for a single file (default: from the file)")
     for p in (serve, demo):
         p.add_argument("--host", help="default: KW_HOST")
         p.add_argument("--port", type=int, help="default: KW_PORT")
     return parser
 
 
-COMMANDS = {"serve": cmd_serve, "demo": cmd_demo}
+COMMANDS = {"serve": cmd_serve, "demo": cmd_demo, "ingest": cmd_ingest}
 
 
 def main(argv: list[str] | None = None) -> int:

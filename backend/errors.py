@@ -58,3 +58,11 @@ class GraphQueryError(WeaverError):
     """A statement of ours failed in the database: a bug or an outage, not the caller's mistake."""
 
     code = "graph_query_error"
+
+
+class Conflict(WeaverError):
+    code = "conflict"
+
+
+class PayloadTooLarge(WeaverError):
+    code = "payload_too_large"

@@ -10,9 +10,9 @@ from fastapi import FastAPI, Request
 
 from backend import __version__
 from backend.config import Settings, load_settings
-from backend.graph import open_graph_store
+from backend.runtime import open_runtime
 
-from . import cypher, graph, health
+from . import cypher, graph, health, jobs, transcripts
 from .errors import install_error_handlers
 
 log = logging.getLogger("backend.api")
@@ -24,16 +24,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         app.state.settings = settings
-        app.state.store = await open_graph_store(settings)
+        app.state.runtime = runtime = await open_runtime(settings)
         if settings.auth_enabled:
             log.info("auth on", extra={"api_keys": len(settings.api_keys)})
         else:
             log.warning("auth is OFF: no KW_API_KEYS configured; every caller may use every namespace")
-        log.info("ready", extra={"graph": app.state.store.system, "data_dir": str(settings.data_dir)})
+        log.info("ready", extra={"graph": runtime.store.system, "data_dir": str(settings.data_dir)})
         try:
             yield
         finally:
-            await app.state.store.close()
+            await runtime.close()
 
     app = FastAPI(
         title="KnowledgeWeaver",
@@ -42,7 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    for module in (health, graph, cypher):
+    for module in (health, transcripts, jobs, graph, cypher):
         app.include_router(module.router)
 
     @app.middleware("http")

@@ -8,6 +8,12 @@ from fastapi import Depends, Request
 
 from backend.config import Settings
 from backend.graph import GraphStore
+from backend.ingest.worker import IngestWorker
+from backend.runtime import Runtime
+
+
+def get_runtime(request: Request) -> Runtime:
+    return request.app.state.runtime
 
 
 def get_settings(request: Request) -> Settings:
@@ -15,8 +21,14 @@ def get_settings(request: Request) -> Settings:
 
 
 def get_store(request: Request) -> GraphStore:
-    return request.app.state.store
+    return get_runtime(request).store
+
+
+def get_ingest(request: Request) -> IngestWorker:
+    return get_runtime(request).ingest
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 StoreDep = Annotated[GraphStore, Depends(get_store)]
+IngestDep = Annotated[IngestWorker, Depends(get_ingest)]
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]

@@ -20,6 +20,8 @@ STATUS: dict[type[errors.WeaverError], int] = {
     errors.NotFound: 404,
     errors.Unauthorized: 401,
     errors.Forbidden: 403,
+    errors.Conflict: 409,
+    errors.PayloadTooLarge: 413,
     errors.QueryTimeout: 504,
     errors.GraphUnavailable: 503,
     errors.ProviderUnavailable: 503,

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from backend.version import build_info
 
-from .deps import SettingsDep, StoreDep
+from .deps import RuntimeDep, SettingsDep
 
 router = APIRouter(tags=["health"])
 log = logging.getLogger(__name__)
@@ -34,17 +34,26 @@ async def healthz() -> Health:
 
 
 @router.get("/readyz", response_model=Health, responses={503: {"model": Health}})
-async def readyz(store: StoreDep) -> Health | JSONResponse:
-    """Ready for traffic: the graph answers."""
-    try:
-        graph_ok = await store.ping()
-    except Exception as exc:  # readiness reports any failure, it never raises
-        log.warning("readiness check failed", extra={"check": "graph", "error": type(exc).__name__})
-        graph_ok = False
-    checks = {"graph": f"{store.system}: ok" if graph_ok else f"{store.system}: unreachable"}
-    if not graph_ok:
+async def readyz(runtime: RuntimeDep) -> Health | JSONResponse:
+    """Ready for traffic: the graph and the job store answer."""
+    store = runtime.store
+    checks = {
+        "graph": f"{store.system}: ok"
+        if await _check("graph", store.ping)
+        else f"{store.system}: unreachable",
+        "jobs": "sqlite: ok" if await _check("jobs", runtime.jobs.ping) else "sqlite: unreachable",
+    }
+    if any(not v.endswith(": ok") for v in checks.values()):
         return JSONResponse(Health(status="unavailable", checks=checks).model_dump(), status_code=503)
     return Health(status="ready", checks=checks)
+
+
+async def _check(name, probe) -> bool:
+    try:
+        return bool(await probe())
+    except Exception as exc:  # readiness reports any failure, it never raises
+        log.warning("readiness check failed", extra={"check": name, "error": type(exc).__name__})
+        return False
 
 
 @router.get("/version", response_model=VersionInfo)

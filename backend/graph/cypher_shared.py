@@ -33,8 +33,8 @@ _UPSERT_ENTITIES = """
 UNWIND $rows AS r
 MERGE (e:Entity {id: r.id})
 ON CREATE SET e.namespace = r.namespace, e.name = r.name, e.type = r.type, e.mention_count = 0
-WITH e, r, coalesce(e.aliases, []) AS known
-WITH e, r, known + [a IN r.aliases WHERE NOT a IN known] AS aliases
+WITH e, r, coalesce(e.aliases, []) AS known, coalesce(e.name, r.name) AS name
+WITH e, r, known + [a IN r.aliases + [r.name] WHERE NOT a IN known AND a <> name] AS aliases
 SET e.aliases = aliases,
     e.search_text = reduce(s = coalesce(e.name, r.name), a IN aliases | s + ' ' + a),
     e.description = CASE WHEN coalesce(e.description, '') = '' THEN r.description ELSE e.description END,
@@ -71,7 +71,7 @@ REFRESH_MENTION_COUNTS = """
 UNWIND $ids AS id
 MATCH (e:Entity {id: id})
 OPTIONAL MATCH (e)-[m:MENTIONED_IN]->(:Chunk)
-WITH e, sum(m.count) AS n
+WITH e, toInteger(sum(m.count)) AS n
 SET e.mention_count = n
 """
 

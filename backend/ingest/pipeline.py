@@ -27,7 +27,7 @@ from backend.llm.port import ChunkExtraction, ChunkText, Extractor
 
 from . import formats
 from .chunking import chunk_segments
-from .resolve import resolve
+from .resolve import Existing, resolve
 
 # Share of the whole job each stage stands for, for the 0..1 progress figure.
 STAGES: dict[str, float] = {
@@ -87,7 +87,7 @@ def prepare(request: IngestRequest, settings: Settings) -> Transcript:
     return Transcript(
         id=Transcript.id_for(request.namespace, digest),
         namespace=request.namespace,
-        title=request.title or _default_title(parsed),
+        title=request.title or parsed.title or _default_title(request, parsed),
         source=request.source,
         language=request.language or parsed.language,
         recorded_at=request.recorded_at,
@@ -97,7 +97,9 @@ def prepare(request: IngestRequest, settings: Settings) -> Transcript:
     )
 
 
-def _default_title(parsed: formats.Parsed) -> str:
+def _default_title(request: IngestRequest, parsed: formats.Parsed) -> str:
+    if request.source.startswith("file:"):
+        return request.source.removeprefix("file:").rsplit(".", 1)[0]
     first = parsed.segments[0].text
     return (first[:60] + "…") if len(first) > 60 else first
 
@@ -186,9 +188,12 @@ async def run(transcript: Transcript, services: Services, report: Report) -> Ing
         raise
     lap("extract")
 
-    async def find_similar(namespace: str, vector: list[float], kind: EntityType):
-        hits = await store.vector_search_entities(namespace, vector, k=3)
-        return [(h.id, h.name, h.score) for h in hits if h.type == kind]
+    async def find_existing(namespace: str, name: str, vector: list[float]) -> list[Existing]:
+        close = await store.vector_search_entities(namespace, vector, k=5)
+        named = await store.fulltext_search_entities(namespace, name, k=10)
+        return [Existing(h.id, h.name, EntityType(h.type), h.score) for h in close] + [
+            Existing(h.id, h.name, EntityType(h.type), None) for h in named
+        ]
 
     await report("resolve", 0, 1)
     resolved = await resolve(
@@ -196,7 +201,7 @@ async def run(transcript: Transcript, services: Services, report: Report) -> Ing
         extractions,
         chunk_speakers={c.id: c.speakers for c in chunks},
         embed=embed,
-        find_similar=find_similar,
+        find_existing=find_existing,
         threshold=settings.entity_merge_threshold,
     )
     await report("resolve", 1, 1)

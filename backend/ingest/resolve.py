@@ -27,8 +27,19 @@ _SUFFIXES = re.compile(
 )
 _POSSESSIVE = re.compile(r"['’]s\b")
 
-# (namespace, vector, type) -> [(entity id, name, similarity)] of existing entities
-FindSimilar = Callable[[str, list[float], EntityType], Awaitable[list[tuple[str, str, float]]]]
+
+@dataclass
+class Existing:
+    """An entity already in the namespace that a new one might be."""
+
+    id: str
+    name: str
+    type: EntityType
+    similarity: float | None  # cosine similarity of the names' embeddings; None for a name match
+
+
+# (namespace, name, name vector) -> existing entities close in name or in meaning
+FindExisting = Callable[[str, str, list[float]], Awaitable[list[Existing]]]
 Embed = Callable[[Sequence[str]], Awaitable[list[list[float]]]]
 
 
@@ -96,16 +107,29 @@ def _union(clusters: list[_Cluster], pairs: list[tuple[int, int]]) -> list[_Clus
     return list(merged.values())
 
 
+# A one-word name joins the one longer name it abbreviates: people by first or last name ("Bob" →
+# "Bob Smith"), organisations by their first word ("Northwind" → "Northwind Logistics").
+_SHORT_FORMS = {EntityType.PERSON: (0, -1), EntityType.ORGANIZATION: (0,)}
+
+
+def abbreviates(short_key: str, long_key: str, kind: EntityType) -> bool:
+    words = long_key.split()
+    return (
+        " " not in short_key
+        and len(words) > 1
+        and any(words[i] == short_key for i in _SHORT_FORMS.get(kind, ()))
+    )
+
+
 def _short_name_pairs(clusters: list[_Cluster]) -> list[tuple[int, int]]:
-    people = [(i, c) for i, c in enumerate(clusters) if c.kind is EntityType.PERSON]
     pairs = []
-    for i, short in people:
-        if " " in short.key:
+    for i, short in enumerate(clusters):
+        if short.kind not in _SHORT_FORMS or " " in short.key:
             continue
         longer = [
             j
-            for j, c in people
-            if j != i and " " in c.key and short.key in (c.key.split()[0], c.key.split()[-1])
+            for j, c in enumerate(clusters)
+            if c.kind is short.kind and abbreviates(short.key, c.key, c.kind)
         ]
         if len(longer) == 1:  # ambiguous short names ("Alex" with two Alexes) stay apart
             pairs.append((i, longer[0]))
@@ -135,7 +159,7 @@ async def resolve(
     *,
     chunk_speakers: Mapping[str, Sequence[str]],
     embed: Embed,
-    find_similar: FindSimilar | None = None,
+    find_existing: FindExisting | None = None,
     threshold: float = 0.9,
 ) -> Resolved:
     candidate_chunks: dict[str, set[str]] = defaultdict(set)
@@ -182,13 +206,12 @@ async def resolve(
     adopted = 0
     for cluster in merged_clusters:
         cluster.id = Entity.id_for(namespace, cluster.kind, cluster.key)
-        if find_similar is not None:
+        if find_existing is not None:
             vector = vectors[index_of[id(cluster)]].tolist()
-            for existing_id, _, score in await find_similar(namespace, vector, cluster.kind):
-                if score >= threshold:
-                    adopted += existing_id != cluster.id
-                    cluster.id = existing_id
-                    break
+            match = _match_existing(cluster, await find_existing(namespace, cluster.name, vector), threshold)
+            if match and match != cluster.id:
+                adopted += 1
+                cluster.id = match
 
     entities = [
         Entity(
@@ -215,6 +238,20 @@ async def resolve(
         merged=max(0, len(forms) - len(merged_clusters)) + adopted,
         dropped_candidates=len(weak),
     )
+
+
+def _match_existing(cluster: _Cluster, candidates: list[Existing], threshold: float) -> str | None:
+    """The existing entity this cluster is: the same key (same id), the one longer name it
+    abbreviates, or — for anything but people — a name that means the same."""
+    same_type = [c for c in candidates if c.type is cluster.kind]
+    longer = {c.id for c in same_type if abbreviates(cluster.key, canonical_key(c.name, c.type), c.type)}
+    if len(longer) == 1:
+        return longer.pop()
+    if cluster.kind is not EntityType.PERSON:
+        close = [c for c in same_type if c.similarity is not None and c.similarity >= threshold]
+        if close:
+            return max(close, key=lambda c: c.similarity).id
+    return None
 
 
 def _dedupe(entities: list[Entity]) -> list[Entity]:

@@ -45,6 +45,7 @@ _FILLER = frozenset(
 )
 _DROP_TAGS = {"DT", "PRP", "PRP$", "WDT", "WP", "WP$", "CD", "JJR", "JJS", "PDT", "POS", "EX"}
 _FIRST_PERSON = {"i", "we", "me", "us"}
+_VERB_PREPS = {"about", "with", "for", "to", "from", "on", "into", "against", "without"}
 _WORD = re.compile(r"[a-z]")
 BATCH_LINES = 128
 
@@ -170,11 +171,13 @@ class SpacyExtractor:
     def _links(self, doc, mentions, speaker: str | None):
         """(source, target, type, sentence) from the parse."""
 
-        def mention_of(token) -> str | None:
+        def mention_of(token) -> tuple[str, bool] | None:
+            """(name, named?) — named: a person, organisation, place …, or the speaker."""
             if token.i in mentions:
-                return mentions[token.i][0]
+                name, kind, _ = mentions[token.i]
+                return name, kind is not EntityType.CONCEPT
             if speaker and token.lower_ in _FIRST_PERSON:
-                return speaker
+                return speaker, True
             return None
 
         for token in doc:
@@ -182,14 +185,16 @@ class SpacyExtractor:
                 continue
             subjects = [c for c in token.children if c.dep_ in ("nsubj", "nsubjpass")]
             objects = [(c, "") for c in token.children if c.dep_ in ("dobj", "attr", "oprd")]
-            for prep in (c for c in token.children if c.dep_ == "prep"):
+            for prep in (c for c in token.children if c.dep_ == "prep" and c.lemma_ in _VERB_PREPS):
                 objects += [(p, prep.lemma_) for p in prep.children if p.dep_ == "pobj"]
             for subject in subjects:
                 source = mention_of(subject)
                 for obj, prep in objects:
                     target = mention_of(obj)
-                    if source and target:
-                        yield source, target, _relation_type(token.lemma_, prep), _sentence(token)
+                    # concept–verb–concept triples from a small parser are mostly noise: keep a
+                    # triple when someone or something named takes part in it
+                    if source and target and (source[1] or target[1]):
+                        yield source[0], target[0], _relation_type(token.lemma_, prep), _sentence(token)
         for token in doc:
             # "Bob from Acme", "the office in Berlin": a named entity linked to another by a preposition
             if token.dep_ == "prep" and token.head.i in mentions and token.head.ent_type_:

@@ -8,7 +8,6 @@ import pytest
 
 from backend.config import load_settings
 from backend.graph import open_graph_store
-from tests.conftest import TEST_DIM
 from tests.integration.test_graph_store import seed
 from tests.support.live_server import live_server
 
@@ -25,14 +24,13 @@ async def api(tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("api")
     settings = load_settings(
         data_dir=data_dir,
-        embedding_dim=TEST_DIM,
         api_keys={KEY_A: "team-a", KEY_B: "team-b", ADMIN: "*"},
         git_sha="0123456789abcdef0123456789abcdef01234567",
         built_at="2026-11-22T00:00:00Z",
     )
     writer = await open_graph_store(settings)
-    await seed(writer, "team-a")
-    await seed(writer, "team-b")
+    await seed(writer, "team-a", dim=384)
+    await seed(writer, "team-b", dim=384)
     with live_server(settings) as url:
         yield url
     await writer.close()
@@ -138,7 +136,7 @@ def test_unknown_route_is_404_with_the_envelope(api):
 
 
 async def test_auth_off_by_default_serves_the_default_namespace_and_says_so(tmp_path, caplog):
-    settings = load_settings(data_dir=tmp_path, embedding_dim=TEST_DIM)
+    settings = load_settings(data_dir=tmp_path)
     with caplog.at_level("INFO"), live_server(settings) as url:
         response = get(f"{url}/v1/graph/stats")
         assert response.status_code == 200 and response.json()["transcripts"] == 0

@@ -28,7 +28,7 @@ class Meeting:
     remote: Entity
 
 
-async def seed(store, ns: str) -> Meeting:
+async def seed(store, ns: str, dim: int = TEST_DIM) -> Meeting:
     t1 = transcript(ns, "design meeting", "Design kick-off")
     t2 = transcript(ns, "office news", "Office news")
     c = chunks(
@@ -38,16 +38,16 @@ async def seed(store, ns: str) -> Meeting:
             "Bob from Acme Corp wants a cheaper remote control.",
             "They met in Berlin to discuss the launch.",
         ],
-        TEST_DIM,
+        dim,
     )
-    d = chunks(t2, ["ACME corp opened an office in Berlin."], TEST_DIM)
+    d = chunks(t2, ["ACME corp opened an office in Berlin."], dim)
     for x in d:
-        x.embedding = unit(TEST_DIM, 7)
-    alice = entity(ns, "Alice", EntityType.PERSON, TEST_DIM, 0)
-    bob = entity(ns, "Bob", EntityType.PERSON, TEST_DIM, 1)
-    acme = entity(ns, "Acme Corp", EntityType.ORGANIZATION, TEST_DIM, 2, aliases=["ACME corp"])
-    berlin = entity(ns, "Berlin", EntityType.PLACE, TEST_DIM, 3)
-    remote = entity(ns, "remote control", EntityType.CONCEPT, TEST_DIM, 4)
+        x.embedding = unit(dim, 7)
+    alice = entity(ns, "Alice", EntityType.PERSON, dim, 0)
+    bob = entity(ns, "Bob", EntityType.PERSON, dim, 1)
+    acme = entity(ns, "Acme Corp", EntityType.ORGANIZATION, dim, 2, aliases=["ACME corp"])
+    berlin = entity(ns, "Berlin", EntityType.PLACE, dim, 3)
+    remote = entity(ns, "remote control", EntityType.CONCEPT, dim, 4)
     await store.upsert_transcripts([t1, t2])
     await store.upsert_chunks(c + d)
     await store.upsert_entities([alice, bob, acme, berlin, remote])

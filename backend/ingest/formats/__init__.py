@@ -47,7 +47,12 @@ def detect(content: str | dict | list) -> str:
             return "srt"
         if not stripped.startswith(("{", "[")):
             return "text"
-        data = _as_json(stripped, "auto")
+        try:
+            data = json.loads(stripped)
+        except json.JSONDecodeError:
+            if stripped.startswith("["):  # "[00:00:02] Ann: …" is a timestamped text transcript
+                return "text"
+            data = _as_json(stripped, "auto")  # a broken JSON object: say where it breaks
     if json_formats.is_transcribe(data):
         return "transcribe"
     if json_formats.is_whisper(data):

@@ -20,6 +20,7 @@ class Parsed(BaseModel):
     format: str
     segments: list[Segment]
     language: str | None = None
+    title: str | None = None
     duration_s: float | None = Field(None, ge=0)
 
 

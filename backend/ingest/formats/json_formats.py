@@ -68,7 +68,8 @@ def parse_turns(data: Any) -> Parsed:
         start = _seconds(_first(item, _START_KEYS), f"{where}.start")
         end = _seconds(_first(item, _END_KEYS), f"{where}.end")
         turns.append((str(speaker) if speaker is not None else None, text, start, end))
-    return Parsed(format="turns", segments=build_segments(turns))
+    title = data.get("title") if isinstance(data, dict) and isinstance(data.get("title"), str) else None
+    return Parsed(format="turns", segments=build_segments(turns), title=title)
 
 
 # --- Whisper -------------------------------------------------------------------------------------

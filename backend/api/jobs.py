@@ -1,0 +1,61 @@
+"""Ingest jobs: state, a live event stream, retry."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from fastapi import APIRouter
+from fastapi.responses import StreamingResponse
+
+from backend.domain import Job, JobStatus
+
+from .auth import CallerDep
+from .deps import IngestDep, RuntimeDep
+
+router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
+_KEEPALIVE_S = 15.0
+
+
+@router.get("/{job_id}", response_model=Job)
+async def get_job(job_id: str, caller: CallerDep, ingest: IngestDep) -> Job:
+    return await ingest.get(job_id, caller.namespace)
+
+
+@router.post("/{job_id}/retry", status_code=202, response_model=Job)
+async def retry_job(job_id: str, caller: CallerDep, ingest: IngestDep) -> Job:
+    """Run a failed job again from its stored request (409 unless it failed)."""
+    return await ingest.retry(job_id, caller.namespace)
+
+
+def _sse(event: str, data: dict) -> str:
+    return f"event: {event}\ndata: {json.dumps(data, default=str)}\n\n"
+
+
+@router.get("/{job_id}/events", responses={200: {"content": {"text/event-stream": {}}}})
+async def job_events(job_id: str, caller: CallerDep, runtime: RuntimeDep) -> StreamingResponse:
+    """Server-sent events: `stage` and `progress` with real counts (`done` of `total` in the current
+    stage, overall `progress` 0..1), then `done` with the result or `error` with the reason."""
+    job = await runtime.ingest.get(job_id, caller.namespace)
+
+    async def stream():
+        with runtime.events.listen(job_id) as queue:
+            current = await runtime.jobs.get(job_id) or job
+            yield _sse("progress", {"job_id": job_id, "stage": current.stage, "progress": current.progress})
+            if current.status is JobStatus.SUCCEEDED:
+                yield _sse("done", {"job_id": job_id, "result": current.result})
+                return
+            if current.status is JobStatus.FAILED:
+                yield _sse("error", {"job_id": job_id, "error": current.error, "retryable": True})
+                return
+            while True:
+                try:
+                    event, data = await asyncio.wait_for(queue.get(), timeout=_KEEPALIVE_S)
+                except TimeoutError:
+                    yield ": keep-alive\n\n"
+                    continue
+                yield _sse(event, data)
+                if event in ("done", "error"):
+                    return
+
+    return StreamingResponse(stream(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})

@@ -1,0 +1,184 @@
+"""Transcripts in (JSON or a multipart file) as ingest jobs; listing, detail, delete."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+from pydantic import BaseModel, Field, ValidationError
+
+from backend.errors import InvalidInput, NotFound, PayloadTooLarge
+from backend.graph.models import DeleteResult, TranscriptInfo
+from backend.ingest.files import EXTENSIONS
+from backend.ingest.formats import FORMATS
+from backend.ingest.pipeline import IngestRequest
+
+from .auth import CallerDep
+from .deps import IngestDep, SettingsDep, StoreDep
+
+router = APIRouter(prefix="/v1/transcripts", tags=["transcripts"])
+
+
+class TranscriptUpload(BaseModel):
+    namespace: str | None = Field(None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+    title: str | None = Field(None, max_length=300)
+    format: str = Field("auto", description=f"One of {', '.join(FORMATS)}.")
+    content: str | dict | list = Field(
+        description="The transcript: text, or JSON (Transcribe, Whisper, turns)."
+    )
+    recorded_at: datetime | None = None
+    language: str | None = Field(None, max_length=16)
+
+
+class Accepted(BaseModel):
+    job_id: str
+    transcript_id: str
+    status: str
+    duplicate: bool = Field(
+        description="True when this transcript was already submitted; the job is the earlier one."
+    )
+
+
+async def _read_limited(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(
+            f"the upload is {int(declared):,} bytes; the limit is {limit:,} (KW_MAX_UPLOAD_BYTES)"
+        )
+    body = bytearray()
+    async for part in request.stream():
+        body += part
+        if len(body) > limit:
+            raise PayloadTooLarge(f"the upload is over the limit of {limit:,} bytes (KW_MAX_UPLOAD_BYTES)")
+    return bytes(body)
+
+
+async def _upload_from_multipart(request: Request) -> TranscriptUpload:
+    form = await request.form()
+    upload = form.get("file")
+    if upload is None or isinstance(upload, str):
+        raise InvalidInput("a multipart upload needs a 'file' part holding the transcript")
+    raw = await upload.read()
+    try:
+        content = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInput("the file is not UTF-8 text") from None
+    fields: dict[str, Any] = {k: v for k, v in form.items() if k != "file" and isinstance(v, str) and v}
+    suffix = Path(upload.filename or "").suffix.lower()
+    if fields.get("format", "auto") == "auto" and EXTENSIONS.get(suffix, "auto") != "auto":
+        fields["format"] = EXTENSIONS[suffix]  # the file's extension says more than sniffing its content
+    fields.setdefault("title", Path(upload.filename).stem if upload.filename else None)
+    return TranscriptUpload(content=content, **fields)
+
+
+@router.post(
+    "",
+    status_code=202,
+    response_model=Accepted,
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "application/json": {"schema": TranscriptUpload.model_json_schema()},
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {
+                            "file": {"type": "string", "format": "binary"},
+                            **{f: {"type": "string"} for f in ("namespace", "title", "format")},
+                        },
+                        "required": ["file"],
+                    }
+                },
+            },
+            "required": True,
+        }
+    },
+)  # fmt: skip
+async def submit_transcript(
+    request: Request, caller: CallerDep, ingest: IngestDep, settings: SettingsDep
+) -> Accepted:
+    """Queue a transcript for ingest. Answers at once with the job to follow; the same transcript
+    again answers with its earlier job (`duplicate: true`) and does no work."""
+    content_type = request.headers.get("content-type", "")
+    try:
+        if content_type.startswith("multipart/form-data"):
+            declared = request.headers.get("content-length")
+            if declared and declared.isdigit() and int(declared) > settings.max_upload_bytes:
+                raise PayloadTooLarge(
+                    f"the upload is {int(declared):,} bytes; the limit is {settings.max_upload_bytes:,}"
+                )
+            upload = await _upload_from_multipart(request)
+        else:
+            body = await _read_limited(request, settings.max_upload_bytes)
+            try:
+                upload = TranscriptUpload.model_validate_json(body)
+            except ValidationError as exc:
+                problems = [
+                    {"field": ".".join(map(str, e["loc"])), "message": e["msg"]} for e in exc.errors()
+                ]
+                summary = "; ".join(f"{p['field'] or 'body'}: {p['message']}" for p in problems)
+                raise InvalidInput(summary, details={"problems": problems}) from None
+    except json.JSONDecodeError:
+        raise InvalidInput("the body is not valid JSON") from None
+    if upload.format not in FORMATS:
+        raise InvalidInput(f"format must be one of {', '.join(FORMATS)}")
+    namespace = caller.namespace_for(upload.namespace, settings.default_namespace)
+    job, created = await ingest.submit(
+        IngestRequest(namespace=namespace, **upload.model_dump(exclude={"namespace"}))
+    )
+    return Accepted(
+        job_id=job.id, transcript_id=job.transcript_id or "", status=job.status.value, duplicate=not created
+    )
+
+
+NamespaceQuery = Annotated[str | None, Query(description="Defaults to the key's namespace.")]
+
+
+@router.get("", response_model=list[TranscriptInfo])
+async def list_transcripts(
+    caller: CallerDep,
+    store: StoreDep,
+    settings: SettingsDep,
+    namespace: NamespaceQuery = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+):
+    return await store.list_transcripts(
+        caller.namespace_for(namespace, settings.default_namespace), skip=offset, limit=limit
+    )
+
+
+@router.get("/{transcript_id}", response_model=TranscriptInfo)
+async def get_transcript(
+    transcript_id: str,
+    caller: CallerDep,
+    store: StoreDep,
+    settings: SettingsDep,
+    namespace: NamespaceQuery = None,
+):
+    found = await store.get_transcript(
+        caller.namespace_for(namespace, settings.default_namespace), transcript_id
+    )
+    if found is None:
+        raise NotFound(f"no transcript {transcript_id}")
+    return found
+
+
+@router.delete("/{transcript_id}", status_code=204, responses={404: {}})
+async def delete_transcript(
+    transcript_id: str,
+    caller: CallerDep,
+    store: StoreDep,
+    settings: SettingsDep,
+    namespace: NamespaceQuery = None,
+) -> Response:
+    """Remove the transcript, its chunks and the evidence they gave; entities left unmentioned go too."""
+    result: DeleteResult = await store.delete_transcript(
+        caller.namespace_for(namespace, settings.default_namespace), transcript_id
+    )
+    if not result.transcript_deleted:
+        raise NotFound(f"no transcript {transcript_id}")
+    return Response(status_code=204)

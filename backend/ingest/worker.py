@@ -1,0 +1,164 @@
+"""Runs ingest jobs: accepts requests, queues them, runs the pipeline on a pool of workers, keeps the
+job store and the event stream up to date, and on start-up resumes what a crash left unfinished.
+
+The queue is in-process (`asyncio.Queue`); the SQS adapter of the scale-out plan replaces
+`_queue` and `submit`'s enqueue, nothing else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from backend.domain import Job, JobStatus
+from backend.errors import Conflict, NotFound, WeaverError
+
+from . import pipeline
+from .events import JobEvents
+from .jobs import JobStore
+from .pipeline import IngestRequest, Services
+
+log = logging.getLogger(__name__)
+_SAVE_EVERY_S = 0.25  # progress is written to the job store at most this often (and on every stage change)
+
+
+class IngestWorker:
+    def __init__(self, services: Services, jobs: JobStore, events: JobEvents, *, workers: int = 2) -> None:
+        self.services = services
+        self.jobs = jobs
+        self.events = events
+        self._workers = workers
+        self._queue: asyncio.Queue[str] = asyncio.Queue()
+        self._tasks: list[asyncio.Task] = []
+
+    async def start(self) -> None:
+        for job in await self.jobs.unfinished():
+            log.info("resuming job", extra={"job_id": job.id, "status": job.status.value, "stage": job.stage})
+            await self.jobs.update(job.id, status=JobStatus.QUEUED, stage="queued")
+            self._queue.put_nowait(job.id)
+        self._tasks = [asyncio.create_task(self._loop(), name=f"ingest-{i}") for i in range(self._workers)]
+
+    async def stop(self) -> None:
+        # A job cut off here stays "running" in the store and is resumed by the next start().
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
+
+    async def submit(self, request: IngestRequest) -> tuple[Job, bool]:
+        """Queue a transcript; (job, created). The same transcript again answers with its job."""
+        transcript = pipeline.prepare(request, self.services.settings)  # 422s happen here, before queuing
+        existing = await self.jobs.for_transcript(request.namespace, transcript.id)
+        if existing and existing.status is not JobStatus.FAILED:
+            return existing, False
+        job = await self.jobs.create(
+            request.namespace, "transcript", transcript.id, request.model_dump(mode="json")
+        )
+        self._queue.put_nowait(job.id)
+        return job, True
+
+    async def retry(self, job_id: str, namespace: str | None) -> Job:
+        job = await self.get(job_id, namespace)
+        if job.status is not JobStatus.FAILED:
+            raise Conflict(f"job {job_id} is {job.status.value}; only a failed job can be retried")
+        await self.jobs.update(job_id, status=JobStatus.QUEUED, stage="queued", progress=0.0, error=None)
+        self._queue.put_nowait(job_id)
+        return await self.get(job_id, namespace)
+
+    async def get(self, job_id: str, namespace: str | None) -> Job:
+        """A job, if the caller's namespace may see it (None: any)."""
+        job = await self.jobs.get(job_id)
+        if job is None or (namespace is not None and job.namespace != namespace):
+            raise NotFound(f"no job {job_id}")
+        return job
+
+    async def wait(self, job_id: str) -> Job:
+        """Until the job ends; for the CLI and tests."""
+        with self.events.listen(job_id) as queue:
+            job = await self.jobs.get(job_id)
+            while job and job.status in (JobStatus.QUEUED, JobStatus.RUNNING):
+                event, _ = await queue.get()
+                if event in ("done", "error"):
+                    job = await self.jobs.get(job_id)
+        return job
+
+    async def _loop(self) -> None:
+        while True:
+            job_id = await self._queue.get()
+            try:
+                await self._run(job_id)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a bug in one job must not stop the worker
+                log.exception("job crashed", extra={"job_id": job_id})
+            finally:
+                self._queue.task_done()
+
+    async def _run(self, job_id: str) -> None:
+        await self.jobs.start_attempt(job_id)
+        request = IngestRequest.model_validate(await self.jobs.request(job_id))
+        tracker = _Tracker(job_id, self.jobs, self.events)
+        started = time.perf_counter()
+        try:
+            transcript = pipeline.prepare(request, self.services.settings)
+            result = await pipeline.run(transcript, self.services, tracker.report)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            message = (
+                exc.message if isinstance(exc, WeaverError) else f"internal error ({type(exc).__name__})"
+            )
+            if not isinstance(exc, WeaverError):
+                log.exception("ingest failed", extra={"job_id": job_id})
+            await self.jobs.update(job_id, status=JobStatus.FAILED, error=message)
+            self.events.publish(job_id, "error", {"job_id": job_id, "error": message, "retryable": True})
+            return
+        summary = result.model_dump(mode="json")
+        await self.jobs.update(
+            job_id, status=JobStatus.SUCCEEDED, stage="done", progress=1.0, result=summary, usage=result.usage
+        )
+        log.info(
+            "ingest done",
+            extra={"job_id": job_id, "transcript_id": result.transcript_id, "chunks": result.chunks,
+                   "entities": result.entities, "relations": result.relations,
+                   "duration_ms": round((time.perf_counter() - started) * 1000, 1)},
+        )  # fmt: skip
+        self.events.publish(job_id, "done", {"job_id": job_id, "result": summary})
+
+
+class _Tracker:
+    """Turns pipeline reports into job progress: a stage's share of the job times its done/total."""
+
+    def __init__(self, job_id: str, jobs: JobStore, events: JobEvents) -> None:
+        self.job_id, self.jobs, self.events = job_id, jobs, events
+        self.fractions: dict[str, float] = {}
+        self.counts: dict[str, tuple[int, int]] = {}
+        self.stage = ""
+        self.progress = 0.0
+        self._saved_at = 0.0
+
+    async def report(self, stage: str, done: int, total: int) -> None:
+        self.counts[stage] = (done, total)
+        self.fractions[stage] = max(self.fractions.get(stage, 0.0), done / total if total else 1.0)
+        progress = sum(pipeline.STAGES[s] * f for s, f in self.fractions.items())
+        self.progress = max(self.progress, min(progress, 0.999))  # 1.0 only when the job is done
+        # Stages overlap (chunks are embedded during extraction): the job's stage is the earliest
+        # one still under way; every stage's own counts travel with each event.
+        started = [s for s in pipeline.STAGES if s in self.fractions]
+        current = next((s for s in started if self.fractions[s] < 1.0), started[-1])
+        changed = current != self.stage
+        self.stage = current
+        data = {
+            "job_id": self.job_id,
+            "stage": current,
+            "progress": round(self.progress, 4),
+            "counts": {s: {"done": d, "total": t} for s, (d, t) in self.counts.items()},
+        }
+        if changed:
+            self.events.publish(self.job_id, "stage", data)
+        self.events.publish(self.job_id, "progress", data)
+        now = time.monotonic()
+        if changed or now - self._saved_at >= _SAVE_EVERY_S:
+            self._saved_at = now
+            await self.jobs.update(self.job_id, stage=current, progress=self.progress)

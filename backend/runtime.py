@@ -1,0 +1,46 @@
+"""Everything a running KnowledgeWeaver holds open — graph, models, job store, workers — built from
+Settings in one place and closed in one place. The API's lifespan and the CLI both use it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from backend.config import Settings
+from backend.embed.factory import build_embedder
+from backend.graph import GraphStore, open_graph_store
+from backend.ingest.events import JobEvents
+from backend.ingest.jobs import JobStore
+from backend.ingest.pipeline import Services
+from backend.ingest.worker import IngestWorker
+from backend.llm.factory import build_extractor
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    store: GraphStore
+    jobs: JobStore
+    events: JobEvents
+    ingest: IngestWorker
+
+    async def close(self) -> None:
+        await self.ingest.stop()
+        self.jobs.close()
+        await self.store.close()
+
+
+async def open_runtime(settings: Settings, *, start_workers: bool = True) -> Runtime:
+    embedder = build_embedder(settings)
+    extractor = build_extractor(settings)
+    store = await open_graph_store(settings)
+    try:
+        jobs = JobStore(settings.data_dir / "jobs.sqlite3")
+        events = JobEvents()
+        services = Services(settings=settings, store=store, embedder=embedder, extractor=extractor)
+        worker = IngestWorker(services, jobs, events, workers=settings.ingest_workers)
+        if start_workers:
+            await worker.start()
+    except Exception:
+        await store.close()
+        raise
+    return Runtime(settings=settings, store=store, jobs=jobs, events=events, ingest=worker)

@@ -1,0 +1,41 @@
+"""What the CLI prints: progress bars driven by real job events, and small tables."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+
+class ProgressBar:
+    """One line per file, redrawn in place on a terminal; on a pipe, one line per stage change."""
+
+    def __init__(self, label: str, stream=None, width: int = 28) -> None:
+        self.label, self.stream, self.width = label, stream or sys.stderr, width
+        self.tty = self.stream.isatty()
+        self._last_stage = None
+
+    def update(self, progress: float, stage: str, counts: dict | None = None) -> None:
+        done_total = (counts or {}).get(stage)
+        detail = f"{stage} {done_total['done']}/{done_total['total']}" if done_total else stage
+        filled = int(self.width * progress)
+        bar = "#" * filled + "." * (self.width - filled)
+        line = f"{self.label:<28.28} [{bar}] {progress * 100:5.1f}% {detail}"
+        if self.tty:
+            self.stream.write("\r" + line.ljust(100))
+            self.stream.flush()
+        elif stage != self._last_stage:
+            self.stream.write(line + "\n")
+        self._last_stage = stage
+
+    def finish(self, message: str) -> None:
+        line = f"{self.label:<28.28} {message}"
+        self.stream.write(("\r" + line.ljust(100) + "\n") if self.tty else line + "\n")
+        self.stream.flush()
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    cells = [[str(h) for h in headers], *[[str(c) for c in row] for row in rows]]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
