@@ -126,6 +126,13 @@ async def _ingest(settings: Settings, args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
+def cmd_settings(settings: Settings, args: argparse.Namespace) -> int:
+    from backend.config import settings_table
+
+    print(settings_table())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="weaver", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -141,13 +148,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--format", default="auto", help="override detection: text|vtt|srt|transcribe|whisper|turns"
     )
     ingest.add_argument("--title", help="title for a single file (default: from the file)")
+    sub.add_parser("settings", help="print every KW_* setting with its default (Markdown)")
     for p in (serve, demo):
         p.add_argument("--host", help="default: KW_HOST")
         p.add_argument("--port", type=int, help="default: KW_PORT")
     return parser
 
 
-COMMANDS = {"serve": cmd_serve, "demo": cmd_demo, "ingest": cmd_ingest}
+COMMANDS = {"serve": cmd_serve, "demo": cmd_demo, "ingest": cmd_ingest, "settings": cmd_settings}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -174,3 +174,12 @@ def describe_settings() -> list[tuple[str, str, str]]:
         )
         rows.append((f"{ENV_PREFIX}{name.upper()}", shown, field.description or ""))
     return rows
+
+
+def settings_table() -> str:
+    """The README's settings table, in Markdown."""
+    lines = ["| variable | default | meaning |", "|---|---|---|"]
+    for variable, default, description in describe_settings():
+        shown = f"`{default}`" if default else ""
+        lines.append(f"| `{variable}` | {shown} | {description} |")
+    return "\n".join(lines)

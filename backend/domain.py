@@ -185,5 +185,6 @@ class Job(Model):
     result: dict | None = None
     usage: Usage = Field(default_factory=Usage)
     trace_id: str | None = None
+    attempts: int = Field(0, ge=0, description="Runs started: more than 1 after a retry or a resume.")
     created_at: datetime = Field(default_factory=utc_now)
     updated_at: datetime = Field(default_factory=utc_now)

@@ -49,3 +49,11 @@ async def graph_store(request, tmp_path_factory):
 def namespace(request) -> str:
     """A namespace of this test's own, so tests sharing a store never see each other's data."""
     return "t" + hashlib.sha256(request.node.nodeid.encode()).hexdigest()[:12]
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    """The real offline embedder (all-MiniLM-L6-v2 int8 ONNX)."""
+    from backend.embed.minilm import MiniLMEmbedder
+
+    return MiniLMEmbedder()

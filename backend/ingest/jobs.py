@@ -72,6 +72,7 @@ def _row_to_job(row: sqlite3.Row) -> Job:
         result=json.loads(row["result"]) if row["result"] else None,
         usage=Usage.model_validate_json(row["usage"]) if row["usage"] else Usage(),
         trace_id=row["trace_id"],
+        attempts=row["attempts"],
         created_at=datetime.fromisoformat(row["created_at"]),
         updated_at=datetime.fromisoformat(row["updated_at"]),
     )

@@ -170,13 +170,14 @@ async def resolve(
 
     clusters: dict[tuple[EntityType, str], _Cluster] = {}
     surface: dict[tuple[str, str], tuple[EntityType, str]] = {}  # (chunk id, name lower) -> cluster key
-    forms: set[tuple[EntityType, str]] = set()
+    forms: set[tuple[EntityType, str]] = set()  # distinct surface forms: merges = forms - entities
     for chunk_id, speakers in chunk_speakers.items():
         for speaker in speakers:  # every speaker is a Person, "mentioned" where they speak
             key = (EntityType.PERSON, canonical_key(speaker, EntityType.PERSON))
             cluster = clusters.setdefault(key, _Cluster(*key, description="a speaker in the conversation"))
             cluster.names[speaker] += 1
             cluster.chunk_counts[chunk_id] += 1
+            forms.add((EntityType.PERSON, speaker.lower()))
     for ex in extractions:
         for e in ex.extraction.entities if ex.extraction else []:
             key = (e.type, canonical_key(e.name, e.type))
@@ -235,7 +236,7 @@ async def resolve(
         entities=_dedupe(entities),
         mentions=mentions,
         relations=relations,
-        merged=max(0, len(forms) - len(merged_clusters)) + adopted,
+        merged=len(forms) - len(merged_clusters) + adopted,
         dropped_candidates=len(weak),
     )
 

@@ -51,6 +51,8 @@ def find_turns(data: Any) -> tuple[str, list] | None:
 
 def parse_turns(data: Any) -> Parsed:
     found = find_turns(data)
+    if found is None and isinstance(data, list) and data and all(isinstance(x, dict) for x in data):
+        found = ("", data)  # asked for turns explicitly: say which turn is wrong
     if found is None:
         raise TranscriptFormatError(
             'expected a list of turns like [{"speaker": "Ann", "text": "Hello"}] or an object holding one'

@@ -1,0 +1,149 @@
+"""Ingest over HTTP: 202 and a job, real progress over SSE, duplicates, multipart uploads, limits,
+errors that say what to fix, delete, retry, and namespaces."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+
+from backend.config import load_settings
+from tests.support.live_server import live_server
+from tests.support.sse import read_events
+
+pytestmark = pytest.mark.integration
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+KEY_A = "key-for-team-a-0123456789"
+KEY_B = "key-for-team-b-0123456789"
+
+
+@pytest.fixture(scope="module")
+def api(tmp_path_factory):
+    settings = load_settings(
+        data_dir=tmp_path_factory.mktemp("ingest-api"), api_keys={KEY_A: "team-a", KEY_B: "team-b"},
+        max_upload_bytes=50_000,
+    )  # fmt: skip
+    with live_server(settings) as url:
+        yield url
+
+
+def auth(key: str) -> dict:
+    return {"Authorization": f"Bearer {key}"}
+
+
+def post_json(api: str, key: str, **body) -> httpx.Response:
+    return httpx.post(f"{api}/v1/transcripts", json=body, headers=auth(key), timeout=30)
+
+
+def test_upload_runs_a_job_with_real_progress_to_done(api):
+    content = (EXAMPLES / "product-sync.vtt").read_text()
+    accepted = post_json(api, KEY_A, content=content, title="Product sync")
+    assert accepted.status_code == 202
+    body = accepted.json()
+    assert body["job_id"].startswith("job_") and body["transcript_id"].startswith("tr_")
+    assert body["duplicate"] is False
+    events = read_events(f"{api}/v1/jobs/{body['job_id']}/events", auth(KEY_A))
+    names = [name for name, _ in events]
+    assert names[0] == "progress" and names[-1] == "done"
+    progress = [data["progress"] for name, data in events if name == "progress"]
+    assert progress == sorted(progress) and all(0 <= p < 1 for p in progress)
+    result = events[-1][1]["result"]
+    # the counts in the events are the pipeline's real counts
+    extracts = [
+        d["counts"]["extract"] for n, d in events if n == "progress" and "extract" in d.get("counts", {})
+    ]
+    if extracts:  # a fast job may finish before the stream connects; then the snapshot says it all
+        assert extracts[-1] == {"done": result["chunks"], "total": result["chunks"]}
+    job = httpx.get(f"{api}/v1/jobs/{body['job_id']}", headers=auth(KEY_A)).json()
+    assert job["status"] == "succeeded" and job["progress"] == 1.0 and job["result"] == result
+    assert job["transcript_id"] == body["transcript_id"]
+    detail = httpx.get(f"{api}/v1/transcripts/{body['transcript_id']}", headers=auth(KEY_A)).json()
+    assert detail["title"] == "Product sync" and detail["segment_count"] == 13
+
+
+def test_posting_the_same_transcript_again_is_a_no_op(api):
+    content = (EXAMPLES / "customer-call.srt").read_text()
+    first = post_json(api, KEY_A, content=content).json()
+    read_events(f"{api}/v1/jobs/{first['job_id']}/events", auth(KEY_A))
+    stats = httpx.get(f"{api}/v1/graph/stats", headers=auth(KEY_A)).json()
+    again = post_json(api, KEY_A, content=content)
+    assert again.status_code == 202
+    assert again.json() == {**first, "status": "succeeded", "duplicate": True}
+    assert httpx.get(f"{api}/v1/graph/stats", headers=auth(KEY_A)).json() == stats
+
+
+def test_multipart_file_upload_uses_the_file_name(api):
+    path = EXAMPLES / "engineering-standup.txt"
+    with path.open("rb") as handle:
+        accepted = httpx.post(
+            f"{api}/v1/transcripts",
+            files={"file": (path.name, handle, "text/plain")},
+            headers=auth(KEY_A),
+            timeout=30,
+        )
+    assert accepted.status_code == 202, accepted.text
+    body = accepted.json()
+    assert read_events(f"{api}/v1/jobs/{body['job_id']}/events", auth(KEY_A))[-1][0] == "done"
+    detail = httpx.get(f"{api}/v1/transcripts/{body['transcript_id']}", headers=auth(KEY_A)).json()
+    assert detail["title"] == "engineering-standup"
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"content": ""}, "empty"),
+        ({"content": "WEBVTT\n\n00:00:01.000 --> nope\nhi\n", "format": "vtt"}, "line 3"),
+        ({"content": [{"speaker": "A", "words": "hi"}], "format": "turns"}, "needs a 'text'"),
+        ({"content": "hi", "format": "docx"}, "format must be one of"),
+        ({"title": "no content"}, "content"),
+        ({"content": "hi", "namespace": "bad namespace!"}, "namespace"),
+    ],
+)
+def test_bad_uploads_are_422_and_say_what_to_fix(api, body, field):
+    response = post_json(api, KEY_A, **body)
+    assert response.status_code == 422
+    assert field in response.json()["error"]["message"]
+
+
+def test_oversized_upload_is_413(api):
+    response = post_json(api, KEY_A, content="Ann: " + "word " * 20_000)
+    assert response.status_code == 413
+    assert "KW_MAX_UPLOAD_BYTES" in response.json()["error"]["message"]
+
+
+def test_jobs_and_transcripts_stay_in_their_namespace(api):
+    accepted = post_json(api, KEY_A, content="Ann: The Lisbon office opens in May.\nBob: Great news.").json()
+    read_events(f"{api}/v1/jobs/{accepted['job_id']}/events", auth(KEY_A))
+    assert httpx.get(f"{api}/v1/jobs/{accepted['job_id']}", headers=auth(KEY_B)).status_code == 404
+    assert httpx.get(f"{api}/v1/jobs/{accepted['job_id']}/events", headers=auth(KEY_B)).status_code == 404
+    assert (
+        httpx.get(f"{api}/v1/transcripts/{accepted['transcript_id']}", headers=auth(KEY_B)).status_code == 404
+    )
+    assert accepted["transcript_id"] not in [
+        t["id"] for t in httpx.get(f"{api}/v1/transcripts", headers=auth(KEY_B)).json()
+    ]
+    assert post_json(api, KEY_A, content="x", namespace="team-b").status_code == 403
+
+
+def test_retry_is_only_for_failed_jobs(api):
+    accepted = post_json(api, KEY_A, content="Ann: Retry me.\nBob: Why?").json()
+    read_events(f"{api}/v1/jobs/{accepted['job_id']}/events", auth(KEY_A))
+    response = httpx.post(f"{api}/v1/jobs/{accepted['job_id']}/retry", headers=auth(KEY_A))
+    assert response.status_code == 409 and "only a failed job" in response.json()["error"]["message"]
+    assert httpx.post(f"{api}/v1/jobs/job_nope/retry", headers=auth(KEY_A)).status_code == 404
+
+
+def test_delete_removes_the_transcript_and_its_orphans(api):
+    text = "Zed Quill: The Oslo warehouse ships to Reykjavik.\nYara Vint: Only on Mondays."
+    accepted = post_json(api, KEY_B, content=text).json()
+    assert read_events(f"{api}/v1/jobs/{accepted['job_id']}/events", auth(KEY_B))[-1][0] == "done"
+    before = httpx.get(f"{api}/v1/graph/stats", headers=auth(KEY_B)).json()
+    assert before["transcripts"] == 1 and before["entities"] >= 4
+    deleted = httpx.delete(f"{api}/v1/transcripts/{accepted['transcript_id']}", headers=auth(KEY_B))
+    assert deleted.status_code == 204
+    after = httpx.get(f"{api}/v1/graph/stats", headers=auth(KEY_B)).json()
+    assert after == {"transcripts": 0, "chunks": 0, "entities": 0, "relations": 0, "entities_by_type": {}}
+    again = httpx.delete(f"{api}/v1/transcripts/{accepted['transcript_id']}", headers=auth(KEY_B))
+    assert again.status_code == 404

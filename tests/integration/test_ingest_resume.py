@@ -1,0 +1,81 @@
+"""A server killed in the middle of an ingest job resumes the job when it starts again, and the graph
+ends up exactly as a clean run leaves it."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support.live_server import free_port
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parents[2]
+MEETING = ROOT.parent / "shared" / "data" / "qmsum-val" / "Bmr005.json"
+
+
+def start_server(data_dir: Path, port: int) -> subprocess.Popen:
+    env = {**os.environ, "KW_DATA_DIR": str(data_dir), "KW_PORT": str(port), "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "backend.cli", "serve"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
+                return proc
+        except httpx.TransportError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError("server did not start")
+
+
+def wait_for(url: str, predicate, timeout: float = 180) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = httpx.get(url, timeout=5).json()
+        if predicate(job):
+            return job
+        time.sleep(0.05)
+    raise AssertionError(f"gave up waiting; last state {job}")
+
+
+def test_killed_mid_job_the_job_resumes_after_restart(tmp_path):
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = start_server(tmp_path, port)
+    try:
+        accepted = httpx.post(
+            f"{base}/v1/transcripts",
+            json={"content": json.loads(MEETING.read_text()), "title": "Bmr005"},
+            timeout=30,
+        ).json()
+        job_url = f"{base}/v1/jobs/{accepted['job_id']}"
+        mid = wait_for(job_url, lambda j: j["status"] == "running" and j["progress"] > 0.05)
+        assert mid["stage"] == "extract"
+        server.send_signal(signal.SIGKILL)  # no shutdown hooks: the job is left "running"
+        server.wait(timeout=10)
+
+        server = start_server(tmp_path, port)
+        done = wait_for(job_url, lambda j: j["status"] in ("succeeded", "failed"))
+        assert done["status"] == "succeeded", done["error"]
+        assert done["attempts"] == 2
+        stats = httpx.get(f"{base}/v1/graph/stats", timeout=10).json()
+        result = done["result"]
+        assert (stats["transcripts"], stats["chunks"], stats["entities"], stats["relations"]) == (
+            1, result["chunks"], result["entities"], result["relations"],
+        )  # fmt: skip
+    finally:
+        server.send_signal(signal.SIGTERM)  # a clean stop also stops the embedded graph server
+        server.wait(timeout=60)
