@@ -153,10 +153,18 @@ class Citation(Model):
 
 
 class Usage(Model):
+    """What the model calls behind a request or a job cost. Cache hits cost nothing and are counted."""
+
     llm_calls: int = 0
     input_tokens: int = 0
     output_tokens: int = 0
     cost_usd: float = 0.0
+    retries: int = 0
+    cache_hits: int = 0
+
+    def add(self, other: Usage) -> None:
+        for name in Usage.model_fields:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
 class Answer(Model):

@@ -234,10 +234,7 @@ async def run(transcript: Transcript, services: Services, report: Report) -> Ing
     index_of = {c.id: c.index for c in chunks}
     usage = Usage()
     for ex in extractions:
-        usage.llm_calls += ex.usage.llm_calls
-        usage.input_tokens += ex.usage.input_tokens
-        usage.output_tokens += ex.usage.output_tokens
-        usage.cost_usd += ex.usage.cost_usd
+        usage.add(ex.usage)
     return IngestResult(
         transcript_id=transcript.id,
         chunks=len(chunks),

@@ -1,0 +1,150 @@
+"""The chain every LLM call goes through, composed once in the factory:
+
+    Cached → Retrying (timeout, backoff, jitter) → Limited (concurrency, requests/min, tokens/min) → provider
+
+Each wrapper has the provider's shape (`complete(request) -> LLMResponse`) and one concern. The cache
+sits outermost so a hit costs no rate-limit budget; the limiter sits inside the retries so every
+attempt is paced.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Awaitable, Callable
+
+from .cache import LLMCache, cache_key
+from .port import LLMError, LLMProvider, LLMRequest, LLMResponse, ProviderFailure
+
+
+class _Wrapper:
+    def __init__(self, inner: LLMProvider) -> None:
+        self.inner = inner
+        self.provider = inner.provider
+        self.model = inner.model
+
+
+class CachedLLM(_Wrapper):
+    def __init__(self, inner: LLMProvider, cache: LLMCache) -> None:
+        super().__init__(inner)
+        self.cache = cache
+
+    async def complete(self, request: LLMRequest) -> LLMResponse:
+        key = cache_key(self.provider, self.model, request)
+        hit = await self.cache.get(key)
+        if hit is not None:
+            return hit.model_copy(update={"cached": True, "retries": 0, "latency_ms": 0.0})
+        response = await self.inner.complete(request)
+        await self.cache.put(key, response)
+        return response
+
+
+class RetryingLLM(_Wrapper):
+    """Timeout per attempt; retries throttling and transient failures with full-jitter backoff."""
+
+    def __init__(
+        self,
+        inner: LLMProvider,
+        *,
+        max_retries: int,
+        timeout_s: float,
+        base_delay_s: float = 0.5,
+        max_delay_s: float = 20.0,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        super().__init__(inner)
+        self.max_retries, self.timeout_s = max_retries, timeout_s
+        self.base_delay_s, self.max_delay_s, self._sleep = base_delay_s, max_delay_s, sleep
+
+    async def complete(self, request: LLMRequest) -> LLMResponse:
+        attempt = 0
+        while True:
+            try:
+                response = await asyncio.wait_for(self.inner.complete(request), self.timeout_s)
+                return response.model_copy(update={"retries": attempt})
+            except TimeoutError:
+                error: LLMError = ProviderFailure(
+                    f"{self.provider} did not answer within {self.timeout_s:.0f}s"
+                )
+            except LLMError as exc:
+                if not exc.retryable:
+                    exc.details["retries"] = attempt
+                    raise
+                error = exc
+            if attempt >= self.max_retries:
+                error.details["retries"] = attempt
+                error.message = f"{error.message} (gave up after {attempt + 1} attempts)"
+                raise error
+            delay = random.uniform(0, min(self.max_delay_s, self.base_delay_s * 2**attempt))  # noqa: S311 — jitter
+            attempt += 1
+            await self._sleep(delay)
+
+
+class TokenBucket:
+    """`rate_per_minute` units per minute, bursting up to one second's worth (at least one unit)."""
+
+    def __init__(self, rate_per_minute: float) -> None:
+        self.rate = rate_per_minute / 60.0
+        self.capacity = max(1.0, self.rate)
+        self.tokens = self.capacity
+        self.updated = time.monotonic()
+        self._lock = asyncio.Lock()
+
+    async def take(self, amount: float) -> None:
+        amount = min(amount, self.capacity) if amount > self.capacity else amount
+        async with self._lock:
+            while True:
+                now = time.monotonic()
+                self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
+                self.updated = now
+                if self.tokens >= amount:
+                    self.tokens -= amount
+                    return
+                await asyncio.sleep((amount - self.tokens) / self.rate)
+
+
+class LimitedLLM(_Wrapper):
+    def __init__(
+        self,
+        inner: LLMProvider,
+        *,
+        concurrency: int,
+        requests_per_minute: int = 0,
+        tokens_per_minute: int = 0,
+    ) -> None:
+        super().__init__(inner)
+        self._slots = asyncio.Semaphore(concurrency)
+        self._requests = TokenBucket(requests_per_minute) if requests_per_minute else None
+        self._tokens = TokenBucket(tokens_per_minute) if tokens_per_minute else None
+
+    async def complete(self, request: LLMRequest) -> LLMResponse:
+        async with self._slots:
+            if self._requests:
+                await self._requests.take(1)
+            if self._tokens:
+                # a request's size is known only afterwards; 4 characters a token is the usual estimate
+                await self._tokens.take(
+                    sum(len(m.content) for m in request.messages) / 4 + request.max_tokens
+                )
+            return await self.inner.complete(request)
+
+
+def compose(
+    provider: LLMProvider,
+    *,
+    cache: LLMCache | None,
+    concurrency: int,
+    requests_per_minute: int,
+    tokens_per_minute: int,
+    max_retries: int,
+    timeout_s: float,
+) -> LLMProvider:
+    chain: LLMProvider = LimitedLLM(
+        provider,
+        concurrency=concurrency,
+        requests_per_minute=requests_per_minute,
+        tokens_per_minute=tokens_per_minute,
+    )
+    chain = RetryingLLM(chain, max_retries=max_retries, timeout_s=timeout_s)
+    return CachedLLM(chain, cache) if cache is not None else chain

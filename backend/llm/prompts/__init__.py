@@ -1,0 +1,1 @@
+"""One module per LLM task; each has a VERSION that is part of the cache key."""

@@ -1,0 +1,66 @@
+"""Any OpenAI-compatible chat endpoint (OpenAI, Ollama, vLLM, LiteLLM) through the official SDK.
+
+The SDK's own retries are off: retries, timeouts and limits belong to our middleware, so they are
+counted and traced in one place.
+"""
+
+from __future__ import annotations
+
+import time
+
+import openai
+
+from backend.llm.port import LLMError, LLMRequest, LLMResponse, ProviderFailure, Throttled
+
+
+class OpenAICompatible:
+    provider = "openai"
+
+    def __init__(self, model: str, *, base_url: str | None, api_key: str | None, timeout_s: float) -> None:
+        self.model = model
+        self._client = openai.AsyncOpenAI(
+            base_url=base_url, api_key=api_key or "not-needed", max_retries=0, timeout=timeout_s
+        )
+
+    async def complete(self, request: LLMRequest) -> LLMResponse:
+        kwargs: dict = {
+            "model": self.model,
+            "messages": [m.model_dump() for m in request.messages],
+            "temperature": request.temperature,
+            "max_tokens": request.max_tokens,
+        }
+        if request.json_schema is not None:
+            kwargs["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": request.task, "schema": request.json_schema, "strict": True},
+            }
+        started = time.perf_counter()
+        try:
+            response = await self._client.chat.completions.create(**kwargs)
+        except openai.RateLimitError as exc:
+            raise Throttled(f"{self.provider} throttled the call (429): {_reason(exc)}") from None
+        except openai.APIStatusError as exc:
+            if exc.status_code >= 500:
+                raise ProviderFailure(f"{self.provider} answered {exc.status_code}: {_reason(exc)}") from None
+            raise LLMError(f"{self.provider} refused the call ({exc.status_code}): {_reason(exc)}") from None
+        except (openai.APITimeoutError, openai.APIConnectionError) as exc:
+            raise ProviderFailure(f"{self.provider} unreachable: {type(exc).__name__}") from None
+        usage = response.usage
+        return LLMResponse(
+            text=response.choices[0].message.content or "",
+            model=response.model or self.model,
+            provider=self.provider,
+            input_tokens=usage.prompt_tokens if usage else 0,
+            output_tokens=usage.completion_tokens if usage else 0,
+            latency_ms=(time.perf_counter() - started) * 1000,
+        )
+
+
+def _reason(exc: openai.APIStatusError) -> str:
+    body = exc.body if isinstance(exc.body, dict) else {}
+    message = (
+        (body.get("error") or {}).get("message")
+        if isinstance(body.get("error"), dict)
+        else body.get("message")
+    )
+    return str(message or exc.message)[:300]

@@ -1,0 +1,149 @@
+"""LLM extraction through the real SDKs against local servers that speak the OpenAI Chat Completions
+and Bedrock Converse protocols: structured output, retries on throttling and 5xx, one repair of a
+malformed answer, failed chunks recorded while the job goes on, the cache, and token usage."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from backend.config import load_settings
+from backend.domain import JobStatus
+from backend.ingest.files import request_for
+from backend.llm.schema import extraction_json_schema
+from backend.runtime import open_runtime
+from tests.support.llm_standins import Script, bedrock_handler, openai_handler, serve
+
+pytestmark = pytest.mark.integration
+
+CALL = Path(__file__).resolve().parents[2] / "examples" / "customer-call.srt"
+KNOWN = {
+    "Sven Larsen": "Person",
+    "Priya": "Person",
+    "Northwind": "Organization",
+    "Rotterdam": "Place",
+    "Singapore": "Place",
+    "Voltra": "Organization",
+    "Maritime Mutual": "Organization",
+}
+
+
+@pytest.fixture(autouse=True)
+def aws_credentials(monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+
+
+async def ingest(settings, namespace: str = "llm"):
+    runtime = await open_runtime(settings)
+    try:
+        job, _ = await runtime.ingest.submit(request_for(CALL, namespace))
+        job = await runtime.ingest.wait(job.id)
+        names = await runtime.store.run(
+            "t", "MATCH (e:Entity) WHERE e.namespace = $ns RETURN e.name AS n", {"ns": namespace}
+        )
+        return job, {r["n"] for r in names.rows}
+    finally:
+        await runtime.close()
+
+
+def openai_settings(tmp_path, url: str, **extra):
+    return load_settings(
+        data_dir=tmp_path, llm_provider="openai", openai_base_url=f"{url}/v1", openai_api_key="sk-test-not-real",
+        llm_model="gpt-4o-mini", **extra,
+    )  # fmt: skip
+
+
+async def test_openai_compatible_extraction_with_structured_output(tmp_path):
+    script = Script(known=KNOWN)
+    with serve(openai_handler(script)) as llm:
+        job, names = await ingest(openai_settings(tmp_path, llm.url))
+    assert job.status is JobStatus.SUCCEEDED, job.error
+    result = job.result
+    assert result["extractor"] == "openai:gpt-4o-mini" and result["failed_chunks"] == []
+    assert {"Sven Larsen", "Northwind", "Rotterdam", "Maritime Mutual"} <= names
+    usage = job.usage
+    assert usage.llm_calls == result["chunks"] == script.calls
+    assert usage.input_tokens > 0 and usage.output_tokens > 0
+    assert usage.cost_usd == pytest.approx((usage.input_tokens * 0.15 + usage.output_tokens * 0.60) / 1e6)
+    sent = script.bodies[0]
+    assert sent["response_format"]["type"] == "json_schema"
+    assert sent["response_format"]["json_schema"]["schema"] == extraction_json_schema()
+    assert sent["model"] == "gpt-4o-mini" and sent["temperature"] == 0.0
+
+
+async def test_throttling_and_5xx_are_retried(tmp_path):
+    script = Script(known=KNOWN, throttle_first=2, fail_first=1)
+    with serve(openai_handler(script)) as llm:
+        job, names = await ingest(openai_settings(tmp_path, llm.url, llm_concurrency=1))
+    assert job.status is JobStatus.SUCCEEDED and job.result["failed_chunks"] == []
+    assert job.usage.retries == 3
+    assert job.usage.llm_calls == job.result["chunks"]  # retried attempts are not billed calls
+    assert "Northwind" in names
+
+
+async def test_a_malformed_answer_is_repaired_once(tmp_path):
+    script = Script(known=KNOWN, garbage_once_for="Maritime Mutual")
+    with serve(openai_handler(script)) as llm:
+        job, names = await ingest(openai_settings(tmp_path, llm.url))
+    assert job.status is JobStatus.SUCCEEDED and job.result["failed_chunks"] == []
+    assert job.usage.llm_calls == job.result["chunks"] + 1  # the repair call
+    repair = next(b for b in script.bodies if any(m["role"] == "assistant" for m in b["messages"]))
+    assert repair["messages"][-2]["content"] == "{not json"
+    assert "not valid: not JSON" in repair["messages"][-1]["content"]
+    assert "Maritime Mutual" in names
+
+
+async def test_a_chunk_that_stays_malformed_is_recorded_and_the_job_goes_on(tmp_path):
+    script = Script(known=KNOWN, garbage_always_for="Maritime Mutual")
+    with serve(openai_handler(script)) as llm:
+        job, names = await ingest(openai_settings(tmp_path, llm.url))
+    assert job.status is JobStatus.SUCCEEDED
+    [failed] = job.result["failed_chunks"]
+    assert failed["error"].startswith("invalid model output after one repair: not JSON")
+    assert "Maritime Mutual" not in names and "Rotterdam" in names
+
+
+async def test_a_rerun_is_answered_from_the_cache(tmp_path):
+    script = Script(known=KNOWN)
+    with serve(openai_handler(script)) as llm:
+        settings = openai_settings(tmp_path, llm.url)
+        first, _ = await ingest(settings, "first")
+        calls = script.calls
+        # the same transcript in another namespace sends the same prompts: all cache hits
+        second, names = await ingest(settings, "second")
+    assert script.calls == calls
+    assert second.usage.cache_hits == first.usage.llm_calls and second.usage.llm_calls == 0
+    assert second.usage.cost_usd == 0 and "Northwind" in names
+
+
+async def test_bedrock_converse_with_a_forced_tool(tmp_path):
+    script = Script(known=KNOWN, throttle_first=1)
+    with serve(bedrock_handler(script)) as aws:
+        settings = load_settings(
+            data_dir=tmp_path, llm_provider="bedrock", llm_model="us.anthropic.claude-3-5-haiku-20241022-v1:0",
+            aws_endpoint_url=aws.url, aws_region="us-east-1",
+        )  # fmt: skip
+        job, names = await ingest(settings)
+    assert job.status is JobStatus.SUCCEEDED, job.error
+    assert {"Sven Larsen", "Northwind", "Singapore"} <= names
+    assert job.usage.retries == 1 and job.usage.llm_calls == job.result["chunks"]
+    assert job.usage.cost_usd == pytest.approx(
+        (job.usage.input_tokens * 0.8 + job.usage.output_tokens * 4.0) / 1e6
+    )
+    sent = script.bodies[-1]
+    assert sent["modelId"] == "us.anthropic.claude-3-5-haiku-20241022-v1:0"
+    tool = sent["toolConfig"]["tools"][0]["toolSpec"]
+    assert tool["inputSchema"]["json"] == extraction_json_schema()
+    assert sent["toolConfig"]["toolChoice"] == {"tool": {"name": tool["name"]}}
+    assert sent["system"][0]["text"].startswith("You extract a knowledge graph")
+
+
+async def test_bedrock_answer_without_the_tool_is_repaired_then_recorded(tmp_path):
+    script = Script(known=KNOWN, garbage_always_for="Maritime Mutual")
+    with serve(bedrock_handler(script)) as aws:
+        settings = load_settings(data_dir=tmp_path, llm_provider="bedrock", aws_endpoint_url=aws.url)
+        job, _ = await ingest(settings)
+    assert job.status is JobStatus.SUCCEEDED
+    assert len(job.result["failed_chunks"]) == 1

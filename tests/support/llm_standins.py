@@ -1,0 +1,150 @@
+"""Local servers that speak the OpenAI Chat Completions and Bedrock Converse wire protocols, so the
+real SDKs (openai, boto3) can be pointed at them. They answer with a small, valid extraction of the
+names they find in the prompt, and can be told to throttle, fail or answer garbage."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import unquote
+
+from .http_standin import StandIn
+
+
+@dataclass
+class Script:
+    """How the stand-in misbehaves: throttle the first N calls, 5xx the next M, garbage for chunks
+    containing a marker (once, or always)."""
+
+    known: dict[str, str]  # name -> entity type it recognises in a prompt
+    throttle_first: int = 0
+    fail_first: int = 0
+    garbage_once_for: str | None = None
+    garbage_always_for: str | None = None
+    calls: int = 0
+    bodies: list[dict] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def next_call(self) -> int:
+        with self.lock:
+            self.calls += 1
+            return self.calls
+
+    def extraction(self, prompt: str) -> dict:
+        chunk = prompt.split("Transcript chunk:", 1)[-1]
+        found = [n for n in self.known if re.search(rf"\b{re.escape(n)}\b", chunk)]
+        entities = [{"name": n, "type": self.known[n], "description": f"{n} is mentioned."} for n in found]
+        relations = [
+            {
+                "source": a,
+                "target": b,
+                "type": "MENTIONED_WITH",
+                "description": f"{a} and {b} come up together.",
+            }
+            for a, b in zip(found, found[1:], strict=False)
+        ]
+        return {"entities": entities, "relations": relations}
+
+    def garbage(self, prompt: str, repairing: bool) -> bool:
+        if self.garbage_always_for and self.garbage_always_for in prompt:
+            return True
+        return bool(self.garbage_once_for and self.garbage_once_for in prompt and not repairing)
+
+
+def _tokens(text: str) -> int:
+    return max(1, len(text) // 4)
+
+
+def openai_handler(script: Script) -> Callable:
+    def handle(method, path, headers, body):
+        if not path.endswith("/chat/completions"):
+            return 404, {"content-type": "application/json"}, b'{"error": {"message": "not found"}}'
+        call = script.next_call()
+        request = json.loads(body)
+        script.bodies.append(request)
+        if call <= script.throttle_first:
+            err = {
+                "error": {"message": "Rate limit reached", "type": "requests", "code": "rate_limit_exceeded"}
+            }
+            return 429, {"content-type": "application/json", "retry-after": "0"}, json.dumps(err).encode()
+        if call <= script.throttle_first + script.fail_first:
+            return 503, {"content-type": "application/json"}, b'{"error": {"message": "overloaded"}}'
+        prompt = "\n".join(m["content"] for m in request["messages"])
+        repairing = any(m["role"] == "assistant" for m in request["messages"])
+        content = "{not json" if script.garbage(prompt, repairing) else json.dumps(script.extraction(prompt))
+        answer = {
+            "id": f"chatcmpl-{call}",
+            "object": "chat.completion",
+            "created": 1_790_000_000,
+            "model": request["model"],
+            "choices": [
+                {"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}
+            ],
+            "usage": {
+                "prompt_tokens": _tokens(prompt),
+                "completion_tokens": _tokens(content),
+                "total_tokens": _tokens(prompt) + _tokens(content),
+            },
+        }
+        return 200, {"content-type": "application/json"}, json.dumps(answer).encode()
+
+    return handle
+
+
+def bedrock_handler(script: Script) -> Callable:
+    def error(status: int, kind: str, message: str):
+        return (
+            status,
+            {"content-type": "application/json", "x-amzn-errortype": kind},
+            json.dumps({"message": message}).encode(),
+        )
+
+    def handle(method, path, headers, body):
+        match = re.fullmatch(r"/model/(.+)/converse", path)
+        if not match:
+            return error(404, "ResourceNotFoundException", "no such operation")
+        call = script.next_call()
+        request = json.loads(body)
+        request["modelId"] = unquote(match.group(1))
+        script.bodies.append(request)
+        if call <= script.throttle_first:
+            return error(429, "ThrottlingException", "Too many requests, please wait before trying again.")
+        if call <= script.throttle_first + script.fail_first:
+            return error(503, "ServiceUnavailableException", "The service is unavailable.")
+        prompt = "\n".join(
+            block["text"] for m in request["messages"] for block in m["content"] if "text" in block
+        )
+        repairing = any(m["role"] == "assistant" for m in request["messages"])
+        if script.garbage(prompt, repairing):
+            content = [{"text": "I found some entities but forgot the tool."}]
+        else:
+            tool = request["toolConfig"]["tools"][0]["toolSpec"]["name"]
+            content = [
+                {
+                    "toolUse": {
+                        "toolUseId": f"tooluse_{call}",
+                        "name": tool,
+                        "input": script.extraction(prompt),
+                    }
+                }
+            ]
+        answer = {
+            "output": {"message": {"role": "assistant", "content": content}},
+            "stopReason": "tool_use",
+            "usage": {
+                "inputTokens": _tokens(prompt),
+                "outputTokens": 40,
+                "totalTokens": _tokens(prompt) + 40,
+            },
+            "metrics": {"latencyMs": 5},
+        }
+        return 200, {"content-type": "application/json"}, json.dumps(answer).encode()
+
+    return handle
+
+
+def serve(handler: Callable) -> StandIn:
+    return StandIn(handler)
