@@ -50,9 +50,13 @@ async def ingest(settings, namespace: str = "llm"):
 
 def openai_settings(tmp_path, url: str, **extra):
     return load_settings(
-        data_dir=tmp_path, llm_provider="openai", openai_base_url=f"{url}/v1", openai_api_key="sk-test-not-real",
-        llm_model="gpt-4o-mini", **extra,
-    )  # fmt: skip
+        data_dir=tmp_path,
+        llm_provider="openai",
+        openai_base_url=f"{url}/v1",
+        openai_api_key="sk-test-not-real",
+        llm_model="gpt-4o-mini",
+        **extra,
+    )
 
 
 async def test_openai_compatible_extraction_with_structured_output(tmp_path):
@@ -122,9 +126,12 @@ async def test_bedrock_converse_with_a_forced_tool(tmp_path):
     script = Script(known=KNOWN, throttle_first=1)
     with serve(bedrock_handler(script)) as aws:
         settings = load_settings(
-            data_dir=tmp_path, llm_provider="bedrock", llm_model="us.anthropic.claude-3-5-haiku-20241022-v1:0",
-            aws_endpoint_url=aws.url, aws_region="us-east-1",
-        )  # fmt: skip
+            data_dir=tmp_path,
+            llm_provider="bedrock",
+            llm_model="us.anthropic.claude-3-5-haiku-20241022-v1:0",
+            aws_endpoint_url=aws.url,
+            aws_region="us-east-1",
+        )
         job, names = await ingest(settings)
     assert job.status is JobStatus.SUCCEEDED, job.error
     assert {"Sven Larsen", "Northwind", "Singapore"} <= names

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+from itertools import pairwise
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import unquote
@@ -44,7 +45,7 @@ class Script:
                 "type": "MENTIONED_WITH",
                 "description": f"{a} and {b} come up together.",
             }
-            for a, b in zip(found, found[1:], strict=False)
+            for a, b in pairwise(found)
         ]
         return {"entities": entities, "relations": relations}
 
