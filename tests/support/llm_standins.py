@@ -7,9 +7,9 @@ from __future__ import annotations
 import json
 import re
 import threading
-from itertools import pairwise
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import pairwise
 from urllib.parse import unquote
 
 from .http_standin import StandIn
