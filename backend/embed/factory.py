@@ -6,16 +6,35 @@ from backend.config import Settings, SettingsError
 
 from .port import Embedder
 
+DEFAULT_MODELS = {"bedrock": "amazon.titan-embed-text-v2:0", "openai": "text-embedding-3-small"}
+
 
 def build_embedder(settings: Settings) -> Embedder:
     if settings.embedding_provider == "local":
         from .minilm import MiniLMEmbedder
 
-        embedder = MiniLMEmbedder()
-    else:
-        raise SettingsError(f"KW_EMBEDDING_PROVIDER={settings.embedding_provider} is not available yet")
-    if embedder.dim != settings.embedding_dim:
-        raise SettingsError(
-            f"KW_EMBEDDING_DIM is {settings.embedding_dim} but {embedder.name} makes {embedder.dim}-d vectors"
+        embedder: Embedder = MiniLMEmbedder()
+        if embedder.dim != settings.embedding_dim:
+            wanted = settings.embedding_dim
+            raise SettingsError(
+                f"KW_EMBEDDING_DIM is {wanted} but {embedder.name} makes {embedder.dim}-d vectors"
+            )
+        return embedder
+    model = settings.embedding_model or DEFAULT_MODELS[settings.embedding_provider]
+    if settings.embedding_provider == "bedrock":
+        from .remote import TITAN_DIMENSIONS, TitanEmbedder
+
+        if settings.embedding_dim not in TITAN_DIMENSIONS:
+            raise SettingsError(f"KW_EMBEDDING_DIM must be one of {TITAN_DIMENSIONS} for Titan v2")
+        return TitanEmbedder(
+            model=model,
+            dim=settings.embedding_dim,
+            region=settings.aws_region,
+            endpoint_url=settings.aws_endpoint_url,
         )
-    return embedder
+    from .remote import OpenAIEmbedder
+
+    key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
+    return OpenAIEmbedder(
+        model=model, dim=settings.embedding_dim, base_url=settings.openai_base_url, api_key=key
+    )

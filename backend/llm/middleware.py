@@ -84,24 +84,31 @@ class RetryingLLM(_Wrapper):
 class TokenBucket:
     """`rate_per_minute` units per minute, bursting up to one second's worth (at least one unit)."""
 
-    def __init__(self, rate_per_minute: float) -> None:
+    def __init__(
+        self,
+        rate_per_minute: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         self.rate = rate_per_minute / 60.0
         self.capacity = max(1.0, self.rate)
         self.tokens = self.capacity
-        self.updated = time.monotonic()
+        self._clock, self._sleep = clock, sleep
+        self.updated = clock()
         self._lock = asyncio.Lock()
 
     async def take(self, amount: float) -> None:
-        amount = min(amount, self.capacity) if amount > self.capacity else amount
+        amount = min(amount, self.capacity)  # a request bigger than the bucket waits for a full bucket
         async with self._lock:
             while True:
-                now = time.monotonic()
+                now = self._clock()
                 self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
                 self.updated = now
                 if self.tokens >= amount:
                     self.tokens -= amount
                     return
-                await asyncio.sleep((amount - self.tokens) / self.rate)
+                await self._sleep((amount - self.tokens) / self.rate)
 
 
 class LimitedLLM(_Wrapper):

@@ -1,0 +1,193 @@
+"""An OpenAI-compatible stand-in for benchmarks: `/v1/chat/completions` and `/v1/embeddings`, answering
+after a fixed delay plus a per-output-token delay (asyncio, so hundreds of calls wait at once),
+counting calls and tokens. Chat answers are a small valid extraction (our JSON schema) of the
+capitalised names in the prompt.
+
+    python bench/llm_standin.py --port 8090 --delay-ms 500
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from itertools import pairwise
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+_NAME = re.compile(r"\b[A-Z][a-z]{2,}(?: [A-Z][a-z]{2,})*\b")
+
+
+@dataclass
+class Counters:
+    chat_calls: int = 0
+    embedding_calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    in_flight: int = 0
+    max_in_flight: int = 0
+    started: list[float] = field(default_factory=list)
+
+
+def tokens(text: str) -> int:
+    return max(1, len(text) // 4)
+
+
+def extraction(prompt: str) -> dict:
+    chunk = prompt.split("Transcript chunk:", 1)[-1]
+    names = list(dict.fromkeys(_NAME.findall(chunk)))[:12]
+    return {
+        "entities": [{"name": n, "type": "Concept", "description": ""} for n in names],
+        "relations": [
+            {"source": a, "target": b, "type": "MENTIONED_WITH", "description": ""}
+            for a, b in pairwise(names)
+        ],
+    }
+
+
+def make_app(delay_s: float, per_token_s: float, counters: Counters) -> Starlette:
+    async def chat(request: Request) -> JSONResponse:
+        body = await request.json()
+        prompt = "\n".join(m["content"] for m in body["messages"])
+        content = json.dumps(extraction(prompt))
+        counters.chat_calls += 1
+        counters.prompt_tokens += tokens(prompt)
+        counters.completion_tokens += tokens(content)
+        counters.in_flight += 1
+        counters.max_in_flight = max(counters.max_in_flight, counters.in_flight)
+        counters.started.append(time.perf_counter())
+        try:
+            await asyncio.sleep(delay_s + per_token_s * tokens(content))
+        finally:
+            counters.in_flight -= 1
+        usage = {"prompt_tokens": tokens(prompt), "completion_tokens": tokens(content)}
+        usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
+        return JSONResponse(
+            {
+                "id": f"chatcmpl-{counters.chat_calls}",
+                "object": "chat.completion",
+                "created": int(time.time()),
+                "model": body.get("model", "standin"),
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": {"role": "assistant", "content": content},
+                        "finish_reason": "stop",
+                    }
+                ],
+                "usage": usage,
+            }
+        )
+
+    async def embeddings(request: Request) -> JSONResponse:
+        body = await request.json()
+        inputs = body["input"] if isinstance(body["input"], list) else [body["input"]]
+        counters.embedding_calls += 1
+        await asyncio.sleep(delay_s / 5)
+        data = [
+            {"object": "embedding", "index": i, "embedding": [0.0] * 383 + [1.0]} for i in range(len(inputs))
+        ]
+        n = sum(tokens(str(t)) for t in inputs)
+        return JSONResponse(
+            {
+                "object": "list",
+                "data": data,
+                "model": body.get("model"),
+                "usage": {"prompt_tokens": n, "total_tokens": n},
+            }
+        )
+
+    async def stats(request: Request) -> JSONResponse:
+        return JSONResponse({k: v for k, v in vars(counters).items() if k != "started"})
+
+    return Starlette(
+        routes=[
+            Route("/v1/chat/completions", chat, methods=["POST"]),
+            Route("/v1/embeddings", embeddings, methods=["POST"]),
+            Route("/stats", stats),
+        ]
+    )
+
+
+class StandInServer:
+    """Run the stand-in on a free loopback port in a background thread."""
+
+    def __init__(self, delay_ms: float = 500, per_token_ms: float = 0.0, port: int = 0) -> None:
+        self.counters = Counters()
+        app = make_app(delay_ms / 1000, per_token_ms / 1000, self.counters)
+        self._server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+
+    def __enter__(self) -> StandInServer:
+        self._thread.start()
+        while not self._server.started:
+            time.sleep(0.02)
+        port = self._server.servers[0].sockets[0].getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}/v1"
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=10)
+
+
+class StandInProcess:
+    """The stand-in in its own process, as a remote model would be: its CPU is not ours."""
+
+    def __init__(self, delay_ms: float = 500, per_token_ms: float = 0.0) -> None:
+        self.delay_ms, self.per_token_ms = delay_ms, per_token_ms
+
+    def __enter__(self) -> StandInProcess:
+        import socket
+        import subprocess
+        import sys
+
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        self._proc = subprocess.Popen(
+            [sys.executable, __file__, "--port", str(port), "--delay-ms", str(self.delay_ms),
+             "--per-token-ms", str(self.per_token_ms)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        self.url = f"http://127.0.0.1:{port}/v1"
+        import httpx
+
+        for _ in range(200):
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/stats", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.05)
+        return self
+
+    def stats(self) -> dict:
+        import httpx
+
+        return httpx.get(self.url.removesuffix("/v1") + "/stats", timeout=5).json()
+
+    def __exit__(self, *exc) -> None:
+        self._proc.terminate()
+        self._proc.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--port", type=int, default=8090)
+    parser.add_argument("--delay-ms", type=float, default=500)
+    parser.add_argument("--per-token-ms", type=float, default=0)
+    args = parser.parse_args()
+    counters = Counters()
+    uvicorn.run(
+        make_app(args.delay_ms / 1000, args.per_token_ms / 1000, counters), host="127.0.0.1", port=args.port
+    )

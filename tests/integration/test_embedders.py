@@ -1,0 +1,103 @@
+"""The embedders: the offline model's vectors mean something; the hosted ones are driven through the
+real SDKs against local servers that speak Bedrock InvokeModel (Titan v2) and OpenAI embeddings."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from urllib.parse import unquote
+
+import numpy as np
+import pytest
+
+from backend.config import SettingsError, load_settings
+from backend.embed.factory import build_embedder
+from tests.support.http_standin import StandIn
+
+pytestmark = pytest.mark.integration
+
+
+def fake_vector(text: str, dim: int) -> list[float]:
+    raw = [math.sin(len(text) * (i + 1)) for i in range(dim)]
+    norm = math.sqrt(sum(x * x for x in raw))
+    return [x / norm for x in raw]
+
+
+async def test_offline_embeddings_are_unit_vectors_that_rank_meaning(embedder):
+    question, right, wrong = await embedder.embed(
+        [
+            "How long does the battery last?",
+            "The battery lasts eleven days on one charge.",
+            "We met in Rotterdam.",
+        ]
+    )
+    vectors = np.array([question, right, wrong])
+    assert vectors.shape == (3, 384)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2] + 0.2
+    # batching and order do not change a text's vector
+    again = await embedder.embed(["We met in Rotterdam.", "How long does the battery last?"])
+    assert np.allclose(again[0], wrong, atol=1e-5) and np.allclose(again[1], question, atol=1e-5)
+
+
+async def test_titan_v2_through_boto3(monkeypatch, tmp_path):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    seen = []
+
+    def titan(method, path, headers, body):
+        model = unquote(re.fullmatch(r"/model/(.+)/invoke", path).group(1))
+        request = json.loads(body)
+        seen.append((model, request))
+        payload = {
+            "embedding": fake_vector(request["inputText"], request["dimensions"]),
+            "inputTextTokenCount": 5,
+        }
+        return 200, {"content-type": "application/json"}, json.dumps(payload).encode()
+
+    with StandIn(titan) as aws:
+        settings = load_settings(
+            data_dir=tmp_path, embedding_provider="bedrock", embedding_dim=256, aws_endpoint_url=aws.url
+        )
+        vectors = await build_embedder(settings).embed(["alpha", "beta gamma"])
+    assert [len(v) for v in vectors] == [256, 256]
+    assert vectors[1] == pytest.approx(fake_vector("beta gamma", 256))
+    assert {m for m, _ in seen} == {"amazon.titan-embed-text-v2:0"}
+    assert all(r["normalize"] is True and r["dimensions"] == 256 for _, r in seen)
+
+
+def test_titan_needs_a_dimension_it_supports(tmp_path):
+    settings = load_settings(data_dir=tmp_path, embedding_provider="bedrock", embedding_dim=384)
+    with pytest.raises(SettingsError, match="KW_EMBEDDING_DIM must be one of"):
+        build_embedder(settings)
+
+
+async def test_openai_compatible_embeddings(tmp_path):
+    def handler(method, path, headers, body):
+        request = json.loads(body)
+        data = [
+            {"object": "embedding", "index": i, "embedding": fake_vector(t, request["dimensions"])}
+            for i, t in reversed(list(enumerate(request["input"])))  # out of order, as servers may answer
+        ]
+        payload = {
+            "object": "list",
+            "data": data,
+            "model": request["model"],
+            "usage": {"prompt_tokens": 3, "total_tokens": 3},
+        }
+        return 200, {"content-type": "application/json"}, json.dumps(payload).encode()
+
+    with StandIn(handler) as server:
+        settings = load_settings(
+            data_dir=tmp_path,
+            embedding_provider="openai",
+            embedding_dim=512,
+            openai_base_url=f"{server.url}/v1",
+        )
+        vectors = await build_embedder(settings).embed(["one", "three"])
+        sent = json.loads(server.requests[0][3])
+    assert vectors[0] == pytest.approx(fake_vector("one", 512)) and vectors[1] == pytest.approx(
+        fake_vector("three", 512)
+    )
+    assert sent["model"] == "text-embedding-3-small" and sent["dimensions"] == 512
