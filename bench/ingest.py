@@ -88,7 +88,7 @@ async def main() -> None:
                 wall, r = await ingest_once(settings, args.llm_meeting)
                 rows.append((concurrency, wall, r, llm.stats()["chat_calls"] - calls_before))
     print(
-        f"\n## LLM extraction of {args.llm_meeting}; the stand-in (own process) answers in {args.delay_ms:.0f} ms\n"
+        f"\n## LLM extraction of {args.llm_meeting}; stand-in in its own process, {args.delay_ms:.0f} ms a call\n"
     )
     print("| concurrency | chunks | LLM calls | extract s | floor s | extract overhead | pipeline wall s |")
     print("|---:|---:|---:|---:|---:|---:|---:|")
