@@ -69,7 +69,7 @@ async def main() -> None:
         + " | ".join(f"{s} ms" for s in r["stage_ms"])
         + " |"
     )
-    print("|---:" * (6 + len(r["stage_ms"])) + "|")
+    print("|---:" * (5 + len(r["stage_ms"])) + "|")
     print(
         f"| {r['chunks']} | {r['entities']} | {r['relations']} | {wall:.1f} | {r['chunks'] / wall:.1f} | "
         + " | ".join(f"{v:,.0f}" for v in r["stage_ms"].values())
@@ -88,7 +88,7 @@ async def main() -> None:
                 wall, r = await ingest_once(settings, args.llm_meeting)
                 rows.append((concurrency, wall, r, llm.stats()["chat_calls"] - calls_before))
     print(
-        f"\n## LLM extraction of {args.llm_meeting}; stand-in in its own process, {args.delay_ms:.0f} ms a call\n"
+        f"\n## LLM extraction of {args.llm_meeting}; a stand-in process answers in {args.delay_ms:.0f} ms\n"
     )
     print("| concurrency | chunks | LLM calls | extract s | floor s | extract overhead | pipeline wall s |")
     print("|---:|---:|---:|---:|---:|---:|---:|")
