@@ -29,8 +29,9 @@ from llm_standin import StandInProcess  # noqa: E402
 from backend.config import load_settings  # noqa: E402
 from backend.ingest.pipeline import IngestRequest  # noqa: E402
 from backend.runtime import open_runtime  # noqa: E402
+from tests.support.qmsum import qmsum_dir  # noqa: E402
 
-QMSUM = ROOT.parent / "shared" / "data" / "qmsum-val"
+QMSUM = qmsum_dir() or ROOT.parent / "shared" / "data" / "qmsum-val"
 
 
 async def ingest_once(settings, meeting: str) -> tuple[float, dict]:

@@ -4,7 +4,6 @@ chunks, entities and relations; aliases merge; ingesting again changes nothing."
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -13,18 +12,16 @@ from backend.domain import JobStatus
 from backend.ingest import pipeline
 from backend.ingest.pipeline import IngestRequest
 from backend.runtime import open_runtime
+from tests.support.qmsum import meeting_path
 
 pytestmark = pytest.mark.integration
 
-QMSUM = Path(__file__).resolve().parents[3] / "shared" / "data" / "qmsum-val"
 PEOPLE = "MATCH (e:Entity {type: 'Person'}) WHERE e.namespace = 'team' AND e.name IN $s "
 SPEAKERS = {"Project Manager", "Marketing", "User Interface", "Industrial Designer"}
 
 
 def meeting(name: str, namespace: str = "qmsum") -> IngestRequest:
-    return IngestRequest(
-        namespace=namespace, title=name, content=json.loads((QMSUM / f"{name}.json").read_text())
-    )
+    return IngestRequest(namespace=namespace, title=name, content=json.loads(meeting_path(name).read_text()))
 
 
 @pytest.fixture(scope="module")

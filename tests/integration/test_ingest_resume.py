@@ -15,11 +15,11 @@ import httpx
 import pytest
 
 from tests.support.live_server import free_port
+from tests.support.qmsum import meeting_path
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
-MEETING = ROOT.parent / "shared" / "data" / "qmsum-val" / "Bmr005.json"
 
 
 def start_server(data_dir: Path, port: int) -> subprocess.Popen:
@@ -52,13 +52,14 @@ def wait_for(url: str, predicate, timeout: float = 180) -> dict:
 
 
 def test_killed_mid_job_the_job_resumes_after_restart(tmp_path):
+    meeting = meeting_path("Bmr005")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = start_server(tmp_path, port)
     try:
         accepted = httpx.post(
             f"{base}/v1/transcripts",
-            json={"content": json.loads(MEETING.read_text()), "title": "Bmr005"},
+            json={"content": json.loads(meeting.read_text()), "title": "Bmr005"},
             timeout=30,
         ).json()
         job_url = f"{base}/v1/jobs/{accepted['job_id']}"

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import json
 from itertools import pairwise
-from pathlib import Path
 
 from backend.domain import Segment
 from backend.ingest.chunking import chunk_segments, count_tokens
 from backend.ingest.formats import parse
-
-QMSUM = Path(__file__).resolve().parents[3] / "shared" / "data" / "qmsum-val"
+from tests.support.qmsum import meeting_path
 
 
 def turns(*texts: str) -> list[Segment]:
@@ -55,7 +53,7 @@ def test_chunk_ids_are_deterministic():
 
 
 def test_every_qmsum_turn_lands_in_a_chunk_within_budget():
-    for path in sorted(QMSUM.glob("*.json"))[:6]:
+    for path in sorted(meeting_path("ES2006a").parent.glob("*.json"))[:6]:
         parsed = parse(json.loads(path.read_text()))
         chunks = chunk_segments("ns", path.stem, parsed.segments, max_tokens=100, overlap_tokens=20)
         covered = {i for c in chunks for i in range(c.turn_start, c.turn_end + 1)}

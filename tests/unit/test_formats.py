@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from backend.ingest.formats import TranscriptFormatError, detect, parse
+from tests.support.qmsum import meeting_path
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data"
 EXAMPLES = ROOT / "examples"
-QMSUM = ROOT.parent / "shared" / "data" / "qmsum-val"
 
 
 @pytest.mark.parametrize(
@@ -84,7 +84,7 @@ def test_whisper_segments_keep_times_and_language():
 
 
 def test_qmsum_turns_keep_their_source_index_after_cleaning():
-    meeting = json.loads((QMSUM / "ES2006a.json").read_text())
+    meeting = json.loads(meeting_path("ES2006a").read_text())
     parsed = parse(meeting)
     assert parsed.format == "turns"
     by_index = {s.index: s for s in parsed.segments}
