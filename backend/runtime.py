@@ -12,7 +12,9 @@ from backend.ingest.events import JobEvents
 from backend.ingest.jobs import JobStore
 from backend.ingest.pipeline import Services
 from backend.ingest.worker import IngestWorker
-from backend.llm.factory import build_extractor
+from backend.llm.factory import build_cache, build_extractor
+from backend.retrieve.factory import build_answerer
+from backend.retrieve.service import Retriever
 
 
 @dataclass
@@ -22,6 +24,8 @@ class Runtime:
     jobs: JobStore
     events: JobEvents
     ingest: IngestWorker
+    retriever: Retriever
+    answerer: object  # ExtractiveAnswerer | GeneratedAnswerer: `stream(question, evidence)`
 
     async def close(self) -> None:
         await self.ingest.stop()
@@ -31,7 +35,9 @@ class Runtime:
 
 async def open_runtime(settings: Settings, *, start_workers: bool = True) -> Runtime:
     embedder = build_embedder(settings)
-    extractor = build_extractor(settings)
+    cache = build_cache(settings)
+    extractor = build_extractor(settings, cache)
+    answerer = build_answerer(settings, embedder, cache)
     store = await open_graph_store(settings)
     try:
         jobs = JobStore(settings.data_dir / "jobs.sqlite3")
@@ -43,4 +49,12 @@ async def open_runtime(settings: Settings, *, start_workers: bool = True) -> Run
     except Exception:
         await store.close()
         raise
-    return Runtime(settings=settings, store=store, jobs=jobs, events=events, ingest=worker)
+    return Runtime(
+        settings=settings,
+        store=store,
+        jobs=jobs,
+        events=events,
+        ingest=worker,
+        retriever=Retriever(store, embedder),
+        answerer=answerer,
+    )

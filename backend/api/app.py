@@ -12,7 +12,7 @@ from backend import __version__
 from backend.config import Settings, load_settings
 from backend.runtime import open_runtime
 
-from . import cypher, graph, health, jobs, transcripts
+from . import cypher, entities, graph, health, jobs, query, transcripts
 from .errors import install_error_handlers
 
 log = logging.getLogger("backend.api")
@@ -42,7 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    for module in (health, transcripts, jobs, graph, cypher):
+    for module in (health, query, transcripts, jobs, entities, graph, cypher):
         app.include_router(module.router)
 
     @app.middleware("http")

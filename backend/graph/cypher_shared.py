@@ -136,6 +136,33 @@ OPTIONAL MATCH (c)-[:PART_OF]->(t:Transcript)
 RETURN {CHUNK_FIELDS}
 """
 
+CHUNKS_MENTIONING = f"""
+UNWIND $ids AS id
+MATCH (e:Entity {{id: id}})-[m:MENTIONED_IN]->(c:Chunk)
+WHERE e.namespace = $namespace AND c.namespace = $namespace
+WITH c, count(DISTINCT e) AS entities, sum(m.count) AS mentions
+OPTIONAL MATCH (c)-[:PART_OF]->(t:Transcript)
+RETURN {CHUNK_FIELDS}, toFloat(entities) + toFloat(mentions) / 100.0 AS score
+ORDER BY score DESC LIMIT $k
+"""
+
+LIST_ENTITIES = f"""
+MATCH (e:Entity)
+WHERE e.namespace = $namespace AND ($type IS NULL OR e.type = $type)
+RETURN {ENTITY_FIELDS}
+ORDER BY e.mention_count DESC, e.name
+SKIP $skip LIMIT $limit
+"""
+
+ENTITY_MENTIONS = f"""
+MATCH (e:Entity {{id: $id}})-[m:MENTIONED_IN]->(c:Chunk)
+WHERE e.namespace = $namespace
+OPTIONAL MATCH (c)-[:PART_OF]->(t:Transcript)
+RETURN {CHUNK_FIELDS}, toFloat(m.count) AS score
+ORDER BY c.transcript_id, c.index
+LIMIT $limit
+"""
+
 _NEIGHBOURHOOD = f"""
 MATCH (s:Entity)
 WHERE s.id IN $ids AND s.namespace = $namespace

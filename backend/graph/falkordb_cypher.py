@@ -11,6 +11,7 @@ paths come from `algo.SPpaths` (undirected `shortestPath` is unsupported).
 from __future__ import annotations
 
 from .cypher_shared import (  # noqa: F401  (re-exported: the store reads every name from the dialect)
+    CHUNKS_MENTIONING,
     COUNT_CHUNKS,
     COUNT_RELATIONS,
     COUNT_TRANSCRIPTS,
@@ -19,11 +20,13 @@ from .cypher_shared import (  # noqa: F401  (re-exported: the store reads every 
     DELETE_TRANSCRIPT,
     ENTITIES_BY_TYPE,
     ENTITIES_MENTIONED_IN,
+    ENTITY_MENTIONS,
     GET_CHUNKS,
     GET_ENTITIES,
     GET_TRANSCRIPT,
     HOPS,
     LINK_NEXT_CHUNKS,
+    LIST_ENTITIES,
     LIST_TRANSCRIPTS,
     MAX_PATH_HOPS,
     PING,

@@ -7,6 +7,7 @@ already similarities in [0,1], so they are returned as they are.
 from __future__ import annotations
 
 from .cypher_shared import (  # noqa: F401  (re-exported: the store reads every name from the dialect)
+    CHUNKS_MENTIONING,
     COUNT_CHUNKS,
     COUNT_RELATIONS,
     COUNT_TRANSCRIPTS,
@@ -15,11 +16,13 @@ from .cypher_shared import (  # noqa: F401  (re-exported: the store reads every 
     DELETE_TRANSCRIPT,
     ENTITIES_BY_TYPE,
     ENTITIES_MENTIONED_IN,
+    ENTITY_MENTIONS,
     GET_CHUNKS,
     GET_ENTITIES,
     GET_TRANSCRIPT,
     HOPS,
     LINK_NEXT_CHUNKS,
+    LIST_ENTITIES,
     LIST_TRANSCRIPTS,
     MAX_PATH_HOPS,
     PING,

@@ -225,6 +225,23 @@ class GraphStore:
         params = {"namespace": namespace, "ids": list(ids)}
         return await self._read("get_chunks", self.cypher.GET_CHUNKS, params, ScoredChunk)
 
+    async def chunks_mentioning(
+        self, namespace: str, entity_ids: Sequence[str], k: int = 10
+    ) -> list[ScoredChunk]:
+        """Chunks that mention these entities, most of them (then most often) first."""
+        params = {"namespace": namespace, "ids": list(entity_ids), "k": k}
+        return await self._read("chunks_mentioning", self.cypher.CHUNKS_MENTIONING, params, ScoredChunk)
+
+    async def list_entities(
+        self, namespace: str, *, entity_type: str | None = None, skip: int = 0, limit: int = 50
+    ) -> list[EntitySummary]:
+        params = {"namespace": namespace, "type": entity_type, "skip": skip, "limit": limit}
+        return await self._read("list_entities", self.cypher.LIST_ENTITIES, params, EntitySummary)
+
+    async def entity_mentions(self, namespace: str, entity_id: str, limit: int = 50) -> list[ScoredChunk]:
+        params = {"namespace": namespace, "id": entity_id, "limit": limit}
+        return await self._read("entity_mentions", self.cypher.ENTITY_MENTIONS, params, ScoredChunk)
+
     async def _subgraph(self, namespace: str, rows: Rows, seeds: Sequence[str] = ()) -> Subgraph:
         edges = [Edge.model_validate(r) for r in rows.rows]
         ids = _unique([*seeds, *(e.source for e in edges), *(e.target for e in edges)])

@@ -41,11 +41,15 @@ def build_llm(settings: Settings, cache: LLMCache | None) -> LLMProvider:
     )
 
 
-def build_extractor(settings: Settings) -> Extractor:
+def build_cache(settings: Settings) -> LLMCache | None:
+    return None if settings.llm_provider == "offline" else LLMCache(settings.data_dir / "llm_cache.sqlite3")
+
+
+def build_extractor(settings: Settings, cache: LLMCache | None) -> Extractor:
     if settings.llm_provider == "offline":
         from .spacy_extract import SpacyExtractor
 
         return SpacyExtractor()
     from .llm_extract import LLMExtractor
 
-    return LLMExtractor(build_llm(settings, LLMCache(settings.data_dir / "llm_cache.sqlite3")))
+    return LLMExtractor(build_llm(settings, cache))

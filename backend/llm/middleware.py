@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from .cache import LLMCache, cache_key
 from .port import LLMError, LLMProvider, LLMRequest, LLMResponse, ProviderFailure
@@ -38,6 +38,18 @@ class CachedLLM(_Wrapper):
         response = await self.inner.complete(request)
         await self.cache.put(key, response)
         return response
+
+    async def stream(self, request: LLMRequest) -> AsyncIterator[str | LLMResponse]:
+        key = cache_key(self.provider, self.model, request)
+        hit = await self.cache.get(key)
+        if hit is not None:
+            yield hit.text
+            yield hit.model_copy(update={"cached": True, "retries": 0, "latency_ms": 0.0})
+            return
+        async for piece in self.inner.stream(request):
+            if isinstance(piece, LLMResponse):
+                await self.cache.put(key, piece)
+            yield piece
 
 
 class RetryingLLM(_Wrapper):
@@ -79,6 +91,33 @@ class RetryingLLM(_Wrapper):
             delay = random.uniform(0, min(self.max_delay_s, self.base_delay_s * 2**attempt))  # noqa: S311 — jitter
             attempt += 1
             await self._sleep(delay)
+
+    async def stream(self, request: LLMRequest) -> AsyncIterator[str | LLMResponse]:
+        """Retries only before the first piece: once text has reached the caller it cannot be unsaid."""
+        attempt = 0
+        while True:
+            started = False
+            try:
+                async with asyncio.timeout(self.timeout_s):
+                    async for piece in self.inner.stream(request):
+                        started = True
+                        yield (
+                            piece.model_copy(update={"retries": attempt})
+                            if isinstance(piece, LLMResponse)
+                            else piece
+                        )
+                return
+            except TimeoutError:
+                error: LLMError = ProviderFailure(
+                    f"{self.provider} did not finish within {self.timeout_s:.0f}s"
+                )
+            except LLMError as exc:
+                error = exc
+            if started or not error.retryable or attempt >= self.max_retries:
+                error.details["retries"] = attempt
+                raise error
+            attempt += 1
+            await self._sleep(random.uniform(0, min(self.max_delay_s, self.base_delay_s * 2**attempt)))  # noqa: S311
 
 
 class TokenBucket:
@@ -135,6 +174,13 @@ class LimitedLLM(_Wrapper):
                     sum(len(m.content) for m in request.messages) / 4 + request.max_tokens
                 )
             return await self.inner.complete(request)
+
+    async def stream(self, request: LLMRequest) -> AsyncIterator[str | LLMResponse]:
+        async with self._slots:
+            if self._requests:
+                await self._requests.take(1)
+            async for piece in self.inner.stream(request):
+                yield piece
 
 
 def compose(

@@ -67,6 +67,10 @@ class LLMProvider(Protocol):
 
     async def complete(self, request: LLMRequest) -> LLMResponse: ...
 
+    def stream(self, request: LLMRequest) -> AsyncIterator[str | LLMResponse]:
+        """Text pieces as they arrive, then one LLMResponse with the whole text and the usage."""
+        ...
+
 
 class ChunkText(BaseModel):
     id: str

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import AsyncIterator
 
 from backend.llm.port import LLMError, LLMRequest, LLMResponse, ProviderFailure, Throttled
 
@@ -41,7 +42,7 @@ class BedrockConverse:
             ),
         )
 
-    def _call(self, request: LLMRequest) -> dict:
+    def _call(self, request: LLMRequest, operation: str = "converse") -> dict:
         kwargs: dict = {
             "modelId": self.model,
             "messages": [
@@ -65,7 +66,7 @@ class BedrockConverse:
                 ],
                 "toolChoice": {"tool": {"name": TOOL}},
             }
-        return self._client.converse(**kwargs)
+        return getattr(self._client, operation)(**kwargs)
 
     async def complete(self, request: LLMRequest) -> LLMResponse:
         from botocore.exceptions import BotoCoreError, ClientError
@@ -73,16 +74,8 @@ class BedrockConverse:
         started = time.perf_counter()
         try:
             response = await asyncio.to_thread(self._call, request)
-        except ClientError as exc:
-            code = exc.response.get("Error", {}).get("Code", "")
-            message = exc.response.get("Error", {}).get("Message", "")[:300]
-            if code in _THROTTLED:
-                raise Throttled(f"bedrock throttled the call ({code}): {message}") from None
-            if code in _TRANSIENT or exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) >= 500:
-                raise ProviderFailure(f"bedrock failed ({code}): {message}") from None
-            raise LLMError(f"bedrock refused the call ({code}): {message}") from None
-        except BotoCoreError as exc:
-            raise ProviderFailure(f"bedrock unreachable: {type(exc).__name__}") from None
+        except (BotoCoreError, ClientError) as exc:
+            raise _translate(exc) from None
         content = response["output"]["message"]["content"]
         tool = next((block["toolUse"] for block in content if "toolUse" in block), None)
         text = json.dumps(tool["input"]) if tool else "".join(block.get("text", "") for block in content)
@@ -95,3 +88,57 @@ class BedrockConverse:
             output_tokens=usage.get("outputTokens", 0),
             latency_ms=(time.perf_counter() - started) * 1000,
         )
+
+    async def stream(self, request: LLMRequest) -> AsyncIterator[str | LLMResponse]:
+        """ConverseStream: boto3 reads the event stream in a worker thread; pieces cross to the loop
+        through a queue as they arrive."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue = asyncio.Queue()
+        done = object()
+
+        def pump() -> None:
+            try:
+                for event in self._call(request, "converse_stream")["stream"]:
+                    loop.call_soon_threadsafe(queue.put_nowait, event)
+            except (BotoCoreError, ClientError) as exc:
+                loop.call_soon_threadsafe(queue.put_nowait, _translate(exc))
+            loop.call_soon_threadsafe(queue.put_nowait, done)
+
+        started = time.perf_counter()
+        worker = loop.run_in_executor(None, pump)
+        parts: list[str] = []
+        usage: dict = {}
+        while (event := await queue.get()) is not done:
+            if isinstance(event, Exception):
+                await worker
+                raise event
+            text = event.get("contentBlockDelta", {}).get("delta", {}).get("text")
+            if text:
+                parts.append(text)
+                yield text
+            usage = event.get("metadata", {}).get("usage", usage)
+        await worker
+        yield LLMResponse(
+            text="".join(parts),
+            model=self.model,
+            provider=self.provider,
+            input_tokens=usage.get("inputTokens", 0),
+            output_tokens=usage.get("outputTokens", 0),
+            latency_ms=(time.perf_counter() - started) * 1000,
+        )
+
+
+def _translate(exc: Exception) -> LLMError:
+    from botocore.exceptions import ClientError
+
+    if not isinstance(exc, ClientError):
+        return ProviderFailure(f"bedrock unreachable: {type(exc).__name__}")
+    code = exc.response.get("Error", {}).get("Code", "")
+    message = exc.response.get("Error", {}).get("Message", "")[:300]
+    if code in _THROTTLED:
+        return Throttled(f"bedrock throttled the call ({code}): {message}")
+    if code in _TRANSIENT or exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) >= 500:
+        return ProviderFailure(f"bedrock failed ({code}): {message}")
+    return LLMError(f"bedrock refused the call ({code}): {message}")

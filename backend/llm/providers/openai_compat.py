@@ -7,6 +7,7 @@ counted and traced in one place.
 from __future__ import annotations
 
 import time
+from collections.abc import AsyncIterator
 
 import openai
 
@@ -25,7 +26,7 @@ class OpenAICompatible:
         # not inside the first wave of calls.
         _ = self._client.chat.completions
 
-    async def complete(self, request: LLMRequest) -> LLMResponse:
+    def _kwargs(self, request: LLMRequest) -> dict:
         kwargs: dict = {
             "model": self.model,
             "messages": [m.model_dump() for m in request.messages],
@@ -37,21 +38,53 @@ class OpenAICompatible:
                 "type": "json_schema",
                 "json_schema": {"name": request.task, "schema": request.json_schema, "strict": True},
             }
+        return kwargs
+
+    def _translate(self, exc: Exception) -> LLMError:
+        if isinstance(exc, openai.RateLimitError):
+            return Throttled(f"{self.provider} throttled the call (429): {_reason(exc)}")
+        if isinstance(exc, openai.APIStatusError):
+            if exc.status_code >= 500:
+                return ProviderFailure(f"{self.provider} answered {exc.status_code}: {_reason(exc)}")
+            return LLMError(f"{self.provider} refused the call ({exc.status_code}): {_reason(exc)}")
+        return ProviderFailure(f"{self.provider} unreachable: {type(exc).__name__}")
+
+    async def complete(self, request: LLMRequest) -> LLMResponse:
         started = time.perf_counter()
         try:
-            response = await self._client.chat.completions.create(**kwargs)
-        except openai.RateLimitError as exc:
-            raise Throttled(f"{self.provider} throttled the call (429): {_reason(exc)}") from None
-        except openai.APIStatusError as exc:
-            if exc.status_code >= 500:
-                raise ProviderFailure(f"{self.provider} answered {exc.status_code}: {_reason(exc)}") from None
-            raise LLMError(f"{self.provider} refused the call ({exc.status_code}): {_reason(exc)}") from None
-        except (openai.APITimeoutError, openai.APIConnectionError) as exc:
-            raise ProviderFailure(f"{self.provider} unreachable: {type(exc).__name__}") from None
+            response = await self._client.chat.completions.create(**self._kwargs(request))
+        except openai.OpenAIError as exc:
+            raise self._translate(exc) from None
         usage = response.usage
         return LLMResponse(
             text=response.choices[0].message.content or "",
             model=response.model or self.model,
+            provider=self.provider,
+            input_tokens=usage.prompt_tokens if usage else 0,
+            output_tokens=usage.completion_tokens if usage else 0,
+            latency_ms=(time.perf_counter() - started) * 1000,
+        )
+
+    async def stream(self, request: LLMRequest) -> AsyncIterator[str | LLMResponse]:
+        started = time.perf_counter()
+        parts: list[str] = []
+        usage = None
+        try:
+            chunks = await self._client.chat.completions.create(
+                **self._kwargs(request), stream=True, stream_options={"include_usage": True}
+            )
+            async for chunk in chunks:
+                if chunk.usage is not None:
+                    usage = chunk.usage
+                for choice in chunk.choices:
+                    if choice.delta.content:
+                        parts.append(choice.delta.content)
+                        yield choice.delta.content
+        except openai.OpenAIError as exc:
+            raise self._translate(exc) from None
+        yield LLMResponse(
+            text="".join(parts),
+            model=self.model,
             provider=self.provider,
             input_tokens=usage.prompt_tokens if usage else 0,
             output_tokens=usage.completion_tokens if usage else 0,

@@ -1,0 +1,140 @@
+"""Answers with citations. With an LLM: a prompt over numbered evidence that must cite [n], streamed;
+an answer that cites nothing is flagged. Offline: an extractive answer — the evidence sentences
+closest to the question, each with its citation, plus facts from the graph — labelled as such.
+A question about names nothing in the namespace mentions gets an honest "not found"."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+
+import numpy as np
+
+from backend.domain import Usage
+from backend.embed.port import Embedder
+from backend.graph.models import Edge, EntitySummary
+from backend.llm.port import LLMProvider
+from backend.llm.prompts import answer as prompt
+from backend.observability.pricing import price
+
+from .models import AnswerBody, Evidence
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+_CITED = re.compile(r"\[(\d{1,2})\]")
+EXTRACTIVE_SENTENCES = 3
+
+# (event, data) pairs, the SSE stream's events: token … then citations, done
+Event = tuple[str, dict]
+
+
+def not_found(evidence: Evidence) -> str | None:
+    if evidence.unknown_terms:
+        names = ", ".join(evidence.unknown_terms)
+        return f"I found nothing about {names} in this namespace's transcripts, so I cannot answer that."
+    if not evidence.citations:
+        return "Nothing in this namespace's transcripts answers that question."
+    return None
+
+
+def graph_facts(relations: list[Edge], entities: list[EntitySummary], limit: int = 5) -> list[str]:
+    names = {e.id: e.name for e in entities}
+    ranked = sorted(
+        (r for r in relations if r.type != "TALKED_ABOUT" and r.source in names and r.target in names),
+        key=lambda r: -r.weight,
+    )
+    return [f"{names[r.source]} —{r.type}→ {names[r.target]}" for r in ranked[:limit]]
+
+
+class ExtractiveAnswerer:
+    mode = "extractive"
+
+    def __init__(self, embedder: Embedder) -> None:
+        self.embedder = embedder
+
+    async def stream(self, question: str, evidence: Evidence) -> AsyncIterator[Event]:
+        text = not_found(evidence) or await self._compose(question, evidence)
+        for line in text.splitlines(keepends=True):
+            yield "token", {"text": line}
+        yield "usage", {"usage": Usage().model_dump(), "uncited": False}
+
+    async def _compose(self, question: str, evidence: Evidence) -> str:
+        candidates: list[tuple[int, str, str]] = []  # (citation number, speaker, sentence)
+        for number, citation in enumerate(evidence.citations[:5], start=1):
+            for line in citation.text.split("\n"):
+                speaker, _, said = line.partition(": ") if ": " in line else ("", "", line)
+                for sentence in _SENTENCE.split(said):
+                    if len(sentence.split()) >= 4:
+                        candidates.append((number, speaker, sentence.strip()))
+        if not candidates:
+            return "The closest passages are cited below; none has a full sentence to quote."
+        vectors = np.array(await self.embedder.embed([question, *(c[2] for c in candidates)]))
+        similarity = vectors[1:] @ vectors[0]
+        best = sorted(dict.fromkeys(int(i) for i in np.argsort(-similarity)[: EXTRACTIVE_SENTENCES * 2]))
+        chosen = [candidates[i] for i in sorted(best, key=lambda i: -similarity[i])[:EXTRACTIVE_SENTENCES]]
+        chosen.sort(key=lambda c: (c[0], candidates.index(c)))
+        lines = ["Extractive answer (no language model): what was said that is closest to the question —"]
+        lines += [
+            f"• {speaker or 'Someone'}: “{sentence}” [{number}]" for number, speaker, sentence in chosen
+        ]
+        facts = graph_facts(evidence.relations, evidence.entities, limit=3)
+        if facts:
+            lines.append("Related facts in the graph: " + "; ".join(facts) + ".")
+        return "\n".join(lines)
+
+
+class GeneratedAnswerer:
+    mode = "generated"
+
+    def __init__(self, llm: LLMProvider) -> None:
+        self.llm = llm
+
+    async def stream(self, question: str, evidence: Evidence) -> AsyncIterator[Event]:
+        refusal = not_found(evidence)
+        if refusal:
+            yield "token", {"text": refusal}
+            yield "usage", {"usage": Usage().model_dump(), "uncited": False}
+            return
+        request = prompt.build(
+            question, evidence.citations, graph_facts(evidence.relations, evidence.entities)
+        )
+        parts: list[str] = []
+        usage = Usage()
+        async for piece in self.llm.stream(request):
+            if isinstance(piece, str):
+                parts.append(piece)
+                yield "token", {"text": piece}
+            else:  # the closing LLMResponse: tokens, retries, cache
+                usage.retries += piece.retries
+                if piece.cached:
+                    usage.cache_hits += 1
+                else:
+                    usage.llm_calls += 1
+                    usage.input_tokens += piece.input_tokens
+                    usage.output_tokens += piece.output_tokens
+                    usage.cost_usd += price(piece.model, piece.input_tokens, piece.output_tokens)[0]
+        cited = {int(n) for n in _CITED.findall("".join(parts)) if 1 <= int(n) <= len(evidence.citations)}
+        yield "usage", {"usage": usage.model_dump(), "uncited": not cited}
+
+
+async def collect(answerer, question: str, evidence: Evidence) -> tuple[str, Usage, bool]:
+    """The whole answer at once, for JSON responses."""
+    text, usage, uncited = [], Usage(), False
+    async for event, data in answerer.stream(question, evidence):
+        if event == "token":
+            text.append(data["text"])
+        elif event == "usage":
+            usage, uncited = Usage.model_validate(data["usage"]), data["uncited"]
+    return "".join(text), usage, uncited
+
+
+def answer_body(answerer, text: str, usage: Usage, uncited: bool, evidence: Evidence) -> AnswerBody:
+    return AnswerBody(
+        answer=text,
+        mode=answerer.mode,
+        uncited=uncited,
+        citations=[] if not_found(evidence) else evidence.citations,
+        entities=evidence.entities,
+        relations=evidence.relations,
+        usage=usage,
+        timings_ms=evidence.timings_ms,
+    )

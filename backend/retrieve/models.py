@@ -1,0 +1,48 @@
+"""Retrieval's inputs and outputs (the API's request/response bodies reuse them)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+from backend.domain import Citation, Usage
+from backend.graph.models import Edge, EntitySummary
+
+
+class Mode(StrEnum):
+    HYBRID = "hybrid"
+    VECTOR = "vector"
+    FULLTEXT = "fulltext"
+    GRAPH = "graph"
+
+
+class Question(BaseModel):
+    question: str = Field(min_length=1, max_length=2_000, description="A question in plain language.")
+    namespace: str | None = Field(None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+    k: int = Field(10, ge=1, le=50, description="How many citations at most.")
+    mode: Mode = Mode.HYBRID
+
+
+class Evidence(BaseModel):
+    citations: list[Citation]
+    entities: list[EntitySummary] = Field(default_factory=list)
+    relations: list[Edge] = Field(default_factory=list)
+    unknown_terms: list[str] = Field(
+        default_factory=list, description="Names in the question that nothing in the namespace mentions."
+    )
+    timings_ms: dict[str, float] = Field(default_factory=dict)
+
+
+class AnswerBody(BaseModel):
+    answer: str
+    mode: str = Field(
+        description="`generated` (an LLM wrote it) or `extractive` (sentences quoted from the evidence)."
+    )
+    uncited: bool = Field(False, description="A generated answer that cites none of the evidence.")
+    citations: list[Citation]
+    entities: list[EntitySummary] = Field(default_factory=list)
+    relations: list[Edge] = Field(default_factory=list)
+    usage: Usage = Field(default_factory=Usage)
+    trace_id: str | None = None
+    timings_ms: dict[str, float] = Field(default_factory=dict)

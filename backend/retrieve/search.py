@@ -1,0 +1,93 @@
+"""The retrievers. Each takes the question as every retriever sees it (`Ask`) and returns chunks
+best first; `link` finds the entities a question is about, which seeds the graph retriever."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from backend.graph import GraphStore
+from backend.graph.models import ScoredChunk, ScoredEntity, Subgraph
+
+# An entity whose name embedding is this similar to the whole question is what the question is about
+# (scores are the stores' cosine similarity mapped to [0,1]; 0.8 here is a cosine of 0.6).
+LINK_SIMILARITY = 0.8
+_QUESTION_WORDS = frozenset(
+    "what who whom whose when where which why how did does do is are was were can could should would "
+    "will tell list give show name summarize summarise describe explain i".split()
+)
+_NAME = re.compile(r"\b(?:[A-Z][\w'’-]*[a-z][\w'’-]*|[A-Z]{2,})\b")
+
+
+@dataclass
+class Ask:
+    namespace: str
+    text: str
+    vector: list[float]
+    pool: int  # candidates each retriever returns
+
+
+async def by_vector(store: GraphStore, ask: Ask) -> list[ScoredChunk]:
+    return await store.vector_search_chunks(ask.namespace, ask.vector, k=ask.pool)
+
+
+async def by_fulltext(store: GraphStore, ask: Ask) -> list[ScoredChunk]:
+    return await store.fulltext_search_chunks(ask.namespace, ask.text, k=ask.pool)
+
+
+async def link(store: GraphStore, ask: Ask, limit: int = 5) -> list[ScoredEntity]:
+    """Entities named in the question (full-text on names and aliases), then entities whose name
+    means what the whole question means."""
+    named = await store.fulltext_search_entities(ask.namespace, ask.text, k=limit)
+    close = [
+        e
+        for e in await store.vector_search_entities(ask.namespace, ask.vector, k=limit)
+        if e.score >= LINK_SIMILARITY
+    ]
+    linked: dict[str, ScoredEntity] = {}
+    for entity in [*named, *close]:
+        linked.setdefault(entity.id, entity)
+    return list(linked.values())[:limit]
+
+
+async def by_graph(
+    store: GraphStore, ask: Ask, seeds: list[ScoredEntity]
+) -> tuple[list[ScoredChunk], Subgraph]:
+    """Chunks that mention the linked entities (those naming most of them first), then chunks that
+    mention their neighbours one hop away."""
+    if not seeds:
+        return [], Subgraph()
+    seed_ids = [e.id for e in seeds]
+    around = await store.neighbourhood(ask.namespace, seed_ids, hops=1, path_limit=200)
+    direct = await store.chunks_mentioning(ask.namespace, seed_ids, k=ask.pool)
+    weights: dict[str, float] = {}
+    for edge in around.edges:
+        for end in (edge.source, edge.target):
+            if end not in seed_ids:
+                weights[end] = weights.get(end, 0.0) + edge.weight
+    neighbours = sorted(weights, key=lambda i: -weights[i])[:10]
+    hop = await store.chunks_mentioning(ask.namespace, neighbours, k=ask.pool) if neighbours else []
+    seen = {c.id for c in direct}
+    return [*direct, *(c for c in hop if c.id not in seen)][: ask.pool], around
+
+
+def names_in(question: str) -> list[str]:
+    """Capitalised words and acronyms that are not question words: the names a question asks about.
+    The first word is capitalised anyway, so it counts only as an acronym."""
+    first = question.split(maxsplit=1)[0] if question.split() else ""
+    names = []
+    for match in _NAME.finditer(question):
+        word = match.group(0)
+        if word.lower() in _QUESTION_WORDS or (match.start() == question.find(first) and not word.isupper()):
+            continue
+        names.append(word)
+    return list(dict.fromkeys(names))
+
+
+async def unknown_names(store: GraphStore, ask: Ask) -> list[str]:
+    """Names in the question that no chunk of the namespace mentions."""
+    unknown = []
+    for name in names_in(ask.text):
+        if not await store.fulltext_search_chunks(ask.namespace, name, k=1):
+            unknown.append(name)
+    return unknown

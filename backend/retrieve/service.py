@@ -1,0 +1,62 @@
+"""Retrieval as the API and CLI use it: embed the question once, run the mode's retrievers side by
+side, fuse their rankings (RRF), merge adjacent chunks into citations."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from backend.embed.port import Embedder
+from backend.graph import GraphStore
+
+from . import search
+from .fuse import rrf, to_citations
+from .models import Evidence, Mode, Question
+
+
+class Retriever:
+    def __init__(self, store: GraphStore, embedder: Embedder) -> None:
+        self.store = store
+        self.embedder = embedder
+
+    async def retrieve(self, namespace: str, question: Question) -> Evidence:
+        timings: dict[str, float] = {}
+
+        async def timed(name: str, work):
+            started = time.perf_counter()
+            try:
+                return await work
+            finally:
+                timings[name] = round((time.perf_counter() - started) * 1000, 2)
+
+        [vector] = await timed("embed", self.embedder.embed([question.question]))
+        ask = search.Ask(
+            namespace=namespace, text=question.question, vector=vector, pool=max(2 * question.k, 20)
+        )
+        seeds = await timed("link", search.link(self.store, ask))
+        mode = question.mode
+        jobs = {}
+        if mode in (Mode.HYBRID, Mode.VECTOR):
+            jobs["vector"] = timed("vector", search.by_vector(self.store, ask))
+        if mode in (Mode.HYBRID, Mode.FULLTEXT):
+            jobs["fulltext"] = timed("fulltext", search.by_fulltext(self.store, ask))
+        if mode in (Mode.HYBRID, Mode.GRAPH):
+            jobs["graph"] = timed("graph", search.by_graph(self.store, ask, seeds))
+        jobs["unknown"] = timed("names", search.unknown_names(self.store, ask))
+        done = dict(zip(jobs, await asyncio.gather(*jobs.values()), strict=True))
+        graph_chunks, subgraph = done.get("graph", ([], None))
+        rankings = [done.get("vector", []), done.get("fulltext", []), graph_chunks]
+        started = time.perf_counter()
+        citations = to_citations(rrf([r for r in rankings if r]), question.k)
+        timings["fuse"] = round((time.perf_counter() - started) * 1000, 2)
+        if subgraph is None:
+            subgraph = (
+                await self.store.neighbourhood(namespace, [e.id for e in seeds], hops=1) if seeds else None
+            )
+        return Evidence(
+            citations=citations,
+            entities=subgraph.nodes if subgraph else [],
+            relations=subgraph.edges if subgraph else [],
+            unknown_terms=done["unknown"],
+            timings_ms=timings,
+        )
