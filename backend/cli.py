@@ -65,6 +65,8 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     print(f"  data dir   {settings.data_dir.resolve()}   graph: {settings.graph_backend}")
     demo.ingest_examples(base_url)
     demo.show_graph(base_url)
+    for question in demo.QUESTIONS:
+        demo.ask(base_url, question)
     if args.no_serve:
         server.should_exit = True
         thread.join(timeout=30)
@@ -126,6 +128,39 @@ async def _ingest(settings: Settings, args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
+def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
+    return asyncio.run(_ask(settings, args))
+
+
+async def _ask(settings: Settings, args: argparse.Namespace) -> int:
+    from backend.retrieve.answer import not_found
+    from backend.retrieve.models import Question
+    from backend.runtime import open_runtime
+    from backend.terminal import citations_table
+
+    runtime = await open_runtime(settings, start_workers=False)
+    try:
+        question = Question(question=args.question, k=args.k, mode=args.mode)
+        namespace = args.namespace or settings.default_namespace
+        evidence = await runtime.retriever.retrieve(namespace, question)
+        final: dict = {}
+        async for event, data in runtime.answerer.stream(args.question, evidence):
+            if event == "token":
+                print(data["text"], end="", flush=True)
+            else:
+                final = data
+        print()
+        if not not_found(evidence):
+            print(citations_table([c.model_dump() for c in evidence.citations]))
+        usage = final.get("usage", {})
+        print(
+            f"({runtime.answerer.mode}, {usage.get('llm_calls', 0)} LLM calls, ${usage.get('cost_usd', 0):.4f})"
+        )
+    finally:
+        await runtime.close()
+    return 0
+
+
 def cmd_settings(settings: Settings, args: argparse.Namespace) -> int:
     from backend.config import settings_table
 
@@ -148,6 +183,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--format", default="auto", help="override detection: text|vtt|srt|transcribe|whisper|turns"
     )
     ingest.add_argument("--title", help="title for a single file (default: from the file)")
+    ask = sub.add_parser("ask", help="ask a question: the answer streams, then its citations")
+    ask.add_argument("question")
+    ask.add_argument("--namespace", help="default: KW_DEFAULT_NAMESPACE")
+    ask.add_argument("--mode", default="hybrid", choices=["hybrid", "vector", "fulltext", "graph"])
+    ask.add_argument("--k", type=int, default=5, help="citations at most")
     sub.add_parser("settings", help="print every KW_* setting with its default (Markdown)")
     for p in (serve, demo):
         p.add_argument("--host", help="default: KW_HOST")
@@ -155,7 +195,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-COMMANDS = {"serve": cmd_serve, "demo": cmd_demo, "ingest": cmd_ingest, "settings": cmd_settings}
+COMMANDS = {
+    "serve": cmd_serve,
+    "demo": cmd_demo,
+    "ingest": cmd_ingest,
+    "ask": cmd_ask,
+    "settings": cmd_settings,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 
 from backend.ingest.files import EXTENSIONS
-from backend.terminal import ProgressBar, table
+from backend.terminal import ProgressBar, citations_table, table
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -97,3 +97,41 @@ def show_graph(base_url: str, namespace: str = "demo") -> None:
         ).json()
         print("\nTop relations (weight = chunks that evidence them):")
         print(table(["source", "relation", "target", "weight"], rels["rows"]))
+
+
+QUESTIONS = [
+    "How long does the Atlas tracker battery last?",
+    "What does Maritime Mutual want from the Northwind pilot?",
+    "When do the trackers ship from Eindhoven?",
+]
+
+
+def ask(base_url: str, question: str, namespace: str = "demo") -> dict:
+    """Ask over SSE, printing the answer as it streams, then its citations."""
+    print(f"\nQ: {question}\nA: ", end="", flush=True)
+    final: dict = {}
+    citations: list = []
+    with httpx.Client(base_url=base_url, timeout=120) as client:
+        body = {"question": question, "namespace": namespace, "k": 5, "stream": True}
+        with client.stream("POST", "/v1/query", json=body) as response:
+            event = None
+            for line in response.iter_lines():
+                if line.startswith("event:"):
+                    event = line.split(":", 1)[1].strip()
+                elif line.startswith("data:"):
+                    data = json.loads(line.split(":", 1)[1])
+                    if event == "token":
+                        print(data["text"], end="", flush=True)
+                    elif event == "citations":
+                        citations = data["citations"]
+                    elif event == "done":
+                        final = data
+    print()
+    if citations:
+        print(citations_table(citations))
+    usage = final.get("usage", {})
+    total_ms = sum(final.get("timings_ms", {}).values())
+    print(
+        f"({final.get('mode')} answer, {total_ms:.0f} ms, {usage.get('llm_calls', 0)} LLM calls, ${usage.get('cost_usd', 0):.4f})"
+    )
+    return final

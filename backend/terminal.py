@@ -39,3 +39,31 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
+
+
+def clock(seconds: float | None) -> str:
+    if seconds is None:
+        return "–"
+    minutes, secs = divmod(int(seconds), 60)
+    return f"{minutes // 60}:{minutes % 60:02d}:{secs:02d}" if minutes >= 60 else f"{minutes}:{secs:02d}"
+
+
+def citations_table(citations: Sequence[dict]) -> str:
+    """[n], transcript, who, when (time range, else turn range), and the start of what was said."""
+    rows = []
+    for n, c in enumerate(citations, start=1):
+        when = (
+            f"{clock(c['start_s'])}–{clock(c['end_s'])}" if c.get("start_s") is not None
+            else f"turns {c['turn_start']}–{c['turn_end']}"
+        )  # fmt: skip
+        excerpt = " ".join(c["text"].split())
+        rows.append(
+            [
+                f"[{n}]",
+                c["title"][:24],
+                ", ".join(c["speakers"])[:32],
+                when,
+                excerpt[:60] + ("…" if len(excerpt) > 60 else ""),
+            ]
+        )
+    return table(["#", "transcript", "speakers", "when", "excerpt"], rows)
