@@ -153,9 +153,8 @@ async def _ask(settings: Settings, args: argparse.Namespace) -> int:
         if not not_found(evidence):
             print(citations_table([c.model_dump() for c in evidence.citations]))
         usage = final.get("usage", {})
-        print(
-            f"({runtime.answerer.mode}, {usage.get('llm_calls', 0)} LLM calls, ${usage.get('cost_usd', 0):.4f})"
-        )
+        calls, cost = usage.get("llm_calls", 0), usage.get("cost_usd", 0)
+        print(f"({runtime.answerer.mode}, {calls} LLM calls, ${cost:.4f})")
     finally:
         await runtime.close()
     return 0

@@ -131,7 +131,6 @@ def ask(base_url: str, question: str, namespace: str = "demo") -> dict:
         print(citations_table(citations))
     usage = final.get("usage", {})
     total_ms = sum(final.get("timings_ms", {}).values())
-    print(
-        f"({final.get('mode')} answer, {total_ms:.0f} ms, {usage.get('llm_calls', 0)} LLM calls, ${usage.get('cost_usd', 0):.4f})"
-    )
+    calls, cost = usage.get("llm_calls", 0), usage.get("cost_usd", 0)
+    print(f"({final.get('mode')} answer, {total_ms:.0f} ms, {calls} LLM calls, ${cost:.4f})")
     return final
