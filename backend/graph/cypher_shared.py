@@ -52,11 +52,13 @@ MERGE (c)-[:PART_OF]->(t)
 """
 
 
-def upsert_statements(embedding_expr: str) -> tuple[str, str]:
-    """(UPSERT_CHUNKS, UPSERT_ENTITIES) with the dialect's expression for storing `r.embedding`."""
+def upsert_statements(replace_expr: str, keep_expr: str) -> tuple[str, str]:
+    """(UPSERT_CHUNKS, UPSERT_ENTITIES) with the dialect's expressions for storing `r.embedding`:
+    a chunk takes the new vector; an entity keeps its first one, which embeds the name it keeps
+    (a later transcript's surface form becomes an alias, not the name)."""
     return (
-        _UPSERT_CHUNKS.replace("{embedding}", embedding_expr.replace("{node}", "c")),
-        _UPSERT_ENTITIES.replace("{embedding}", embedding_expr.replace("{node}", "e")),
+        _UPSERT_CHUNKS.replace("{embedding}", replace_expr.replace("{node}", "c")),
+        _UPSERT_ENTITIES.replace("{embedding}", keep_expr.replace("{node}", "e")),
     )
 
 

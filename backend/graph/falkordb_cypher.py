@@ -75,7 +75,9 @@ def schema_statements(embedding_dim: int) -> list[str]:
 
 
 UPSERT_CHUNKS, UPSERT_ENTITIES = upsert_statements(
-    "CASE WHEN r.embedding IS NULL THEN {node}.embedding ELSE vecf32(r.embedding) END"
+    "CASE WHEN r.embedding IS NULL THEN {node}.embedding ELSE vecf32(r.embedding) END",
+    "CASE WHEN {node}.embedding IS NOT NULL OR r.embedding IS NULL THEN {node}.embedding "
+    "ELSE vecf32(r.embedding) END",
 )
 
 _VECTOR_CALL = """CALL db.idx.vector.queryNodes('{label}', 'embedding', $fetch, vecf32($vector))

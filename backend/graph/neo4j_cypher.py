@@ -73,7 +73,9 @@ def schema_statements(embedding_dim: int) -> list[str]:
     return statements
 
 
-UPSERT_CHUNKS, UPSERT_ENTITIES = upsert_statements("coalesce(r.embedding, {node}.embedding)")
+UPSERT_CHUNKS, UPSERT_ENTITIES = upsert_statements(
+    "coalesce(r.embedding, {node}.embedding)", "coalesce({node}.embedding, r.embedding)"
+)
 
 _VECTOR_CALL = """CALL db.index.vector.queryNodes('{index}', $fetch, $vector) YIELD node, score
 WITH node AS {var}, score"""

@@ -242,9 +242,13 @@ async def resolve(
 
 
 def _match_existing(cluster: _Cluster, candidates: list[Existing], threshold: float) -> str | None:
-    """The existing entity this cluster is: the same key (same id), the one longer name it
-    abbreviates, or — for anything but people — a name that means the same."""
+    """The existing entity this cluster is: one named by the same key (its id may differ when its
+    first transcript merged two forms), the one longer name it abbreviates, or — for anything but
+    people — a name that means the same."""
     same_type = [c for c in candidates if c.type is cluster.kind]
+    same_key = [c for c in same_type if canonical_key(c.name, c.type) == cluster.key]
+    if same_key:
+        return same_key[0].id
     longer = {c.id for c in same_type if abbreviates(cluster.key, canonical_key(c.name, c.type), c.type)}
     if len(longer) == 1:
         return longer.pop()

@@ -1,0 +1,184 @@
+"""Questions over HTTP: citations that point at the real source turns, the SSE event order, honest
+"not found", validation, every retrieval mode, the entity endpoints, and namespace isolation on
+every read endpoint."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+
+from backend.config import load_settings
+from backend.ingest.formats import clean_text
+from tests.support.live_server import live_server
+from tests.support.qmsum import meeting_path
+from tests.support.sse import read_events
+
+pytestmark = pytest.mark.integration
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+KEY_A = "key-for-team-a-0123456789"
+KEY_B = "key-for-team-b-0123456789"
+ADMIN = "admin-key-0123456789abcdef"
+
+
+def auth(key: str) -> dict:
+    return {"Authorization": f"Bearer {key}"}
+
+
+def upload(api: str, key: str, body: dict) -> None:
+    accepted = httpx.post(f"{api}/v1/transcripts", json=body, headers=auth(key), timeout=60).json()
+    assert read_events(f"{api}/v1/jobs/{accepted['job_id']}/events", auth(key))[-1][0] == "done"
+
+
+@pytest.fixture(scope="module")
+def meeting() -> dict:
+    return json.loads(meeting_path("ES2006a").read_text())
+
+
+@pytest.fixture(scope="module")
+def api(tmp_path_factory, meeting):
+    settings = load_settings(
+        data_dir=tmp_path_factory.mktemp("query"), api_keys={KEY_A: "team-a", KEY_B: "team-b", ADMIN: "*"}
+    )
+    with live_server(settings) as url:
+        for path in sorted(EXAMPLES.iterdir()):
+            upload(url, KEY_A, {"content": path.read_text(), "title": path.stem})
+        upload(url, KEY_A, {"content": meeting, "title": "ES2006a"})
+        yield url
+
+
+def ask(api: str, key: str, question: str, **extra) -> httpx.Response:
+    return httpx.post(f"{api}/v1/query", json={"question": question, **extra}, headers=auth(key), timeout=60)
+
+
+QUESTIONS = [
+    "What did the group say about the price and profit of the remote control?",
+    "Which animals did they draw on the whiteboard?",
+    "What is the goal of the new remote control project?",
+]
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_citations_point_at_the_real_turns_of_the_source(api, meeting, question):
+    body = ask(api, KEY_A, question, k=5).json()
+    citations = [c for c in body["citations"] if c["title"] == "ES2006a"]
+    assert citations, body
+    turns = meeting["meeting_transcripts"]
+    for c in citations:
+        source = " ".join(clean_text(turns[i]["content"]) for i in range(c["turn_start"], c["turn_end"] + 1))
+        speakers = {turns[i]["speaker"] for i in range(c["turn_start"], c["turn_end"] + 1)}
+        assert set(c["speakers"]) <= speakers
+        for line in c["text"].split("\n"):
+            said = line.split(": ", 1)[1] if line.split(": ", 1)[0] in speakers else line
+            assert said in source, (said, c["turn_start"], c["turn_end"])
+
+
+def test_the_answer_quotes_its_evidence_with_numbers(api):
+    body = ask(api, KEY_A, "How long does the Atlas tracker battery last?").json()
+    assert body["mode"] == "extractive" and body["usage"]["llm_calls"] == 0
+    assert "eleven days" in body["answer"]
+    numbers = {int(n) for n in __import__("re").findall(r"\[(\d+)\]", body["answer"])}
+    assert numbers and max(numbers) <= len(body["citations"])
+    assert {"embed", "vector", "fulltext", "graph", "fuse", "answer"} <= set(body["timings_ms"])
+
+
+def test_streamed_answer_is_tokens_then_citations_then_done(api):
+    with httpx.stream(
+        "POST", f"{api}/v1/query", json={"question": "When do the trackers ship from Eindhoven?", "stream": True},
+        headers=auth(KEY_A), timeout=60,
+    ) as response:  # fmt: skip
+        assert response.headers["content-type"].startswith("text/event-stream")
+        events, name = [], None
+        for line in response.iter_lines():
+            if line.startswith("event:"):
+                name = line.split(":", 1)[1].strip()
+            elif line.startswith("data:"):
+                events.append((name, json.loads(line.split(":", 1)[1])))
+    names = [n for n, _ in events]
+    first_other = next(i for i, n in enumerate(names) if n != "token")
+    assert first_other > 0 and names[first_other:] == ["citations", "done"]
+    text = "".join(d["text"] for n, d in events if n == "token")
+    assert "Eindhoven" in text
+    assert events[-2][1]["citations"] and events[-1][1]["mode"] == "extractive"
+
+
+def test_questions_about_what_is_not_in_the_graph_get_an_honest_not_found(api):
+    body = ask(api, KEY_A, "What did Napoleon Bonaparte decide about the budget?").json()
+    assert body["citations"] == []
+    assert "nothing about Napoleon, Bonaparte" in body["answer"]
+
+
+@pytest.mark.parametrize("question", ["", " " * 0, "x" * 2001])
+def test_empty_or_oversized_questions_are_422(api, question):
+    response = ask(api, KEY_A, question)
+    assert response.status_code == 422
+    assert response.json()["error"]["details"]["problems"][0]["field"] == "question"
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "vector", "fulltext", "graph"])
+def test_every_mode_finds_the_evidence(api, mode):
+    body = httpx.post(
+        f"{api}/v1/retrieve", json={"question": "What does Maritime Mutual require for alerts?", "mode": mode, "k": 5},
+        headers=auth(KEY_A), timeout=60,
+    ).json()  # fmt: skip
+    texts = " ".join(c["text"] for c in body["citations"])
+    assert "Maritime Mutual" in texts
+    assert mode == "hybrid" or set(body["timings_ms"]) >= {mode}
+
+
+def test_entity_search_detail_and_neighbourhood(api):
+    found = httpx.get(f"{api}/v1/entities", params={"q": "Northwind"}, headers=auth(KEY_A)).json()
+    northwind = next(e for e in found if e["type"] == "Organization")
+    assert "Northwind Logistics" in {northwind["name"], *northwind["aliases"]}
+    detail = httpx.get(f"{api}/v1/entities/{northwind['id']}", headers=auth(KEY_A)).json()
+    assert detail["mentions"] and all("Northwind" in m["text"] for m in detail["mentions"])
+    assert detail["relations"] and detail["neighbours"]
+    one = httpx.get(
+        f"{api}/v1/entities/{northwind['id']}/neighborhood", params={"hops": 1}, headers=auth(KEY_A)
+    ).json()
+    two = httpx.get(
+        f"{api}/v1/entities/{northwind['id']}/neighborhood", params={"hops": 2}, headers=auth(KEY_A)
+    ).json()
+    assert len(two["nodes"]) > len(one["nodes"]) > 1
+    assert (
+        httpx.get(
+            f"{api}/v1/entities/{northwind['id']}/neighborhood", params={"hops": 4}, headers=auth(KEY_A)
+        ).status_code
+        == 422
+    )
+    people = httpx.get(
+        f"{api}/v1/entities", params={"type": "Person", "limit": 5}, headers=auth(KEY_A)
+    ).json()
+    assert len(people) == 5 and all(p["type"] == "Person" for p in people)
+    assert people == sorted(people, key=lambda p: -p["mention_count"])
+
+
+def test_nothing_from_another_namespace_ever_appears(api):
+    question = {"question": "How long does the Atlas tracker battery last?", "k": 10}
+    assert httpx.post(f"{api}/v1/retrieve", json=question, headers=auth(KEY_B)).json()["citations"] == []
+    other = ask(api, KEY_B, question["question"]).json()
+    assert other["citations"] == [] and other["entities"] == []
+    northwind = httpx.get(f"{api}/v1/entities", params={"q": "Northwind"}, headers=auth(KEY_A)).json()[0]
+    assert httpx.get(f"{api}/v1/entities", params={"q": "Northwind"}, headers=auth(KEY_B)).json() == []
+    assert httpx.get(f"{api}/v1/entities", headers=auth(KEY_B)).json() == []
+    assert httpx.get(f"{api}/v1/entities/{northwind['id']}", headers=auth(KEY_B)).status_code == 404
+    assert (
+        httpx.get(f"{api}/v1/entities/{northwind['id']}/neighborhood", headers=auth(KEY_B)).status_code == 404
+    )
+    assert httpx.get(f"{api}/v1/transcripts", headers=auth(KEY_B)).json() == []
+    assert httpx.get(f"{api}/v1/graph/stats", headers=auth(KEY_B)).json()["entities"] == 0
+    # and a key cannot simply ask for the other namespace
+    assert (
+        httpx.post(
+            f"{api}/v1/retrieve", json={**question, "namespace": "team-a"}, headers=auth(KEY_B)
+        ).status_code
+        == 403
+    )
+    # the admin key sees team-a only when it asks for it
+    admin = httpx.post(
+        f"{api}/v1/retrieve", json={**question, "namespace": "team-a"}, headers=auth(ADMIN)
+    ).json()
+    assert admin["citations"]
