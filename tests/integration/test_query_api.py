@@ -86,10 +86,8 @@ def test_the_answer_quotes_its_evidence_with_numbers(api):
 
 
 def test_streamed_answer_is_tokens_then_citations_then_done(api):
-    with httpx.stream(
-        "POST", f"{api}/v1/query", json={"question": "When do the trackers ship from Eindhoven?", "stream": True},
-        headers=auth(KEY_A), timeout=60,
-    ) as response:  # fmt: skip
+    body = {"question": "When do the trackers ship from Eindhoven?", "stream": True}
+    with httpx.stream("POST", f"{api}/v1/query", json=body, headers=auth(KEY_A), timeout=60) as response:
         assert response.headers["content-type"].startswith("text/event-stream")
         events, name = [], None
         for line in response.iter_lines():
@@ -120,10 +118,8 @@ def test_empty_or_oversized_questions_are_422(api, question):
 
 @pytest.mark.parametrize("mode", ["hybrid", "vector", "fulltext", "graph"])
 def test_every_mode_finds_the_evidence(api, mode):
-    body = httpx.post(
-        f"{api}/v1/retrieve", json={"question": "What does Maritime Mutual require for alerts?", "mode": mode, "k": 5},
-        headers=auth(KEY_A), timeout=60,
-    ).json()  # fmt: skip
+    question = {"question": "What does Maritime Mutual require for alerts?", "mode": mode, "k": 5}
+    body = httpx.post(f"{api}/v1/retrieve", json=question, headers=auth(KEY_A), timeout=60).json()
     texts = " ".join(c["text"] for c in body["citations"])
     assert "Maritime Mutual" in texts
     assert mode == "hybrid" or set(body["timings_ms"]) >= {mode}
