@@ -160,6 +160,31 @@ async def _ask(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
+    paths = sorted(
+        p
+        for name in args.paths
+        for p in ([Path(name)] if Path(name).is_file() else Path(name).glob("*.json"))
+    )
+    if not paths:
+        print("weaver eval: no .json files found", file=sys.stderr)
+        return 2
+    return asyncio.run(_eval(settings, args, paths))
+
+
+async def _eval(settings: Settings, args: argparse.Namespace, paths: list[Path]) -> int:
+    from backend.evaluate import evaluate_turns, report
+    from backend.runtime import open_runtime
+
+    runtime = await open_runtime(settings)
+    try:
+        scores = await evaluate_turns(runtime, paths, k=args.k, log=lambda m: print(m, file=sys.stderr))
+    finally:
+        await runtime.close()
+    print(report(scores, args.k))
+    return 0
+
+
 def cmd_settings(settings: Settings, args: argparse.Namespace) -> int:
     from backend.config import settings_table
 
@@ -187,6 +212,10 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--namespace", help="default: KW_DEFAULT_NAMESPACE")
     ask.add_argument("--mode", default="hybrid", choices=["hybrid", "vector", "fulltext", "graph"])
     ask.add_argument("--k", type=int, default=5, help="citations at most")
+    evaluate = sub.add_parser("eval", help="retrieval recall@k and MRR per mode on QMSum-style meetings")
+    evaluate.add_argument("kind", choices=["turns"], help="the input format: speaker-turn JSON with queries")
+    evaluate.add_argument("paths", nargs="+", help="files or folders of .json meetings")
+    evaluate.add_argument("--k", type=int, default=10)
     sub.add_parser("settings", help="print every KW_* setting with its default (Markdown)")
     for p in (serve, demo):
         p.add_argument("--host", help="default: KW_HOST")
@@ -199,6 +228,7 @@ COMMANDS = {
     "demo": cmd_demo,
     "ingest": cmd_ingest,
     "ask": cmd_ask,
+    "eval": cmd_eval,
     "settings": cmd_settings,
 }
 
