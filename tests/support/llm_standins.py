@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import json
 import re
+import struct
 import threading
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -25,6 +27,7 @@ class Script:
     fail_first: int = 0
     garbage_once_for: str | None = None
     garbage_always_for: str | None = None
+    answer: str = "The battery lasts eleven days [1], as Priya Raman told Sven Larsen [2]."
     calls: int = 0
     bodies: list[dict] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -75,7 +78,18 @@ def openai_handler(script: Script) -> Callable:
             return 503, {"content-type": "application/json"}, b'{"error": {"message": "overloaded"}}'
         prompt = "\n".join(m["content"] for m in request["messages"])
         repairing = any(m["role"] == "assistant" for m in request["messages"])
-        content = "{not json" if script.garbage(prompt, repairing) else json.dumps(script.extraction(prompt))
+        if "response_format" not in request:
+            content = script.answer
+        elif script.garbage(prompt, repairing):
+            content = "{not json"
+        else:
+            content = json.dumps(script.extraction(prompt))
+        if request.get("stream"):
+            return (
+                200,
+                {"content-type": "text/event-stream"},
+                _openai_stream(call, request["model"], content, prompt),
+            )
         answer = {
             "id": f"chatcmpl-{call}",
             "object": "chat.completion",
@@ -95,6 +109,58 @@ def openai_handler(script: Script) -> Callable:
     return handle
 
 
+def _openai_stream(call: int, model: str, content: str, prompt: str) -> bytes:
+    """Chat Completions streaming: one SSE `data:` line per chunk, the usage last, then [DONE]."""
+    words = content.split(" ")
+    pieces = [w + (" " if i < len(words) - 1 else "") for i, w in enumerate(words)]
+    base = {
+        "id": f"chatcmpl-{call}",
+        "object": "chat.completion.chunk",
+        "created": 1_790_000_000,
+        "model": model,
+    }
+    events = [
+        {
+            **base,
+            "choices": [{"index": 0, "delta": {"role": "assistant", "content": p}, "finish_reason": None}],
+        }
+        for p in pieces
+    ]
+    events.append({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+    usage = {"prompt_tokens": _tokens(prompt), "completion_tokens": _tokens(content)}
+    events.append({**base, "choices": [], "usage": {**usage, "total_tokens": sum(usage.values())}})
+    return "".join(f"data: {json.dumps(e)}\n\n" for e in events).encode() + b"data: [DONE]\n\n"
+
+
+def _event_frame(event_type: str, payload: dict) -> bytes:
+    """One message of the AWS event-stream encoding (application/vnd.amazon.eventstream)."""
+    headers = b""
+    for name, value in (
+        (":event-type", event_type),
+        (":content-type", "application/json"),
+        (":message-type", "event"),
+    ):
+        raw = value.encode()
+        headers += bytes([len(name)]) + name.encode() + b"\x07" + struct.pack(">H", len(raw)) + raw
+    body = json.dumps(payload).encode()
+    total = 12 + len(headers) + len(body) + 4
+    prelude = struct.pack(">II", total, len(headers))
+    prelude += struct.pack(">I", zlib.crc32(prelude) & 0xFFFFFFFF)
+    message = prelude + headers + body
+    return message + struct.pack(">I", zlib.crc32(message) & 0xFFFFFFFF)
+
+
+def _converse_stream(script: Script, prompt: str) -> bytes:
+    frames = _event_frame("messageStart", {"role": "assistant"})
+    for word in script.answer.split(" "):
+        frames += _event_frame("contentBlockDelta", {"contentBlockIndex": 0, "delta": {"text": word + " "}})
+    frames += _event_frame("contentBlockStop", {"contentBlockIndex": 0})
+    frames += _event_frame("messageStop", {"stopReason": "end_turn"})
+    usage = {"inputTokens": _tokens(prompt), "outputTokens": _tokens(script.answer)}
+    usage["totalTokens"] = usage["inputTokens"] + usage["outputTokens"]
+    return frames + _event_frame("metadata", {"usage": usage, "metrics": {"latencyMs": 5}})
+
+
 def bedrock_handler(script: Script) -> Callable:
     def error(status: int, kind: str, message: str):
         return (
@@ -104,9 +170,10 @@ def bedrock_handler(script: Script) -> Callable:
         )
 
     def handle(method, path, headers, body):
-        match = re.fullmatch(r"/model/(.+)/converse", path)
+        match = re.fullmatch(r"/model/(.+)/(converse|converse-stream)", path)
         if not match:
             return error(404, "ResourceNotFoundException", "no such operation")
+        streaming = match.group(2) == "converse-stream"
         call = script.next_call()
         request = json.loads(body)
         request["modelId"] = unquote(match.group(1))
@@ -119,6 +186,12 @@ def bedrock_handler(script: Script) -> Callable:
             block["text"] for m in request["messages"] for block in m["content"] if "text" in block
         )
         repairing = any(m["role"] == "assistant" for m in request["messages"])
+        if streaming:
+            return (
+                200,
+                {"content-type": "application/vnd.amazon.eventstream"},
+                _converse_stream(script, prompt),
+            )
         if script.garbage(prompt, repairing):
             content = [{"text": "I found some entities but forgot the tool."}]
         else:
