@@ -3,6 +3,7 @@ best first; `link` finds the entities a question is about, which seeds the graph
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import dataclass
 
@@ -58,8 +59,10 @@ async def by_graph(
     if not seeds:
         return [], Subgraph()
     seed_ids = [e.id for e in seeds]
-    around = await store.neighbourhood(ask.namespace, seed_ids, hops=1, path_limit=200)
-    direct = await store.chunks_mentioning(ask.namespace, seed_ids, k=ask.pool)
+    around, direct = await asyncio.gather(
+        store.neighbourhood(ask.namespace, seed_ids, hops=1, path_limit=200),
+        store.chunks_mentioning(ask.namespace, seed_ids, k=ask.pool),
+    )
     weights: dict[str, float] = {}
     for edge in around.edges:
         for end in (edge.source, edge.target):
@@ -86,8 +89,6 @@ def names_in(question: str) -> list[str]:
 
 async def unknown_names(store: GraphStore, ask: Ask) -> list[str]:
     """Names in the question that no chunk of the namespace mentions."""
-    unknown = []
-    for name in names_in(ask.text):
-        if not await store.fulltext_search_chunks(ask.namespace, name, k=1):
-            unknown.append(name)
-    return unknown
+    names = names_in(ask.text)
+    hits = await asyncio.gather(*(store.fulltext_search_chunks(ask.namespace, name, k=1) for name in names))
+    return [name for name, found in zip(names, hits, strict=True) if not found]

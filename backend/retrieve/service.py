@@ -29,20 +29,23 @@ class Retriever:
             finally:
                 timings[name] = round((time.perf_counter() - started) * 1000, 2)
 
-        [vector] = await timed("embed", self.embedder.embed([question.question]))
-        ask = search.Ask(
-            namespace=namespace, text=question.question, vector=vector, pool=max(2 * question.k, 20)
-        )
-        seeds = await timed("link", search.link(self.store, ask))
         mode = question.mode
-        jobs = {}
-        if mode in (Mode.HYBRID, Mode.VECTOR):
-            jobs["vector"] = timed("vector", search.by_vector(self.store, ask))
+        text_only = search.Ask(
+            namespace=namespace, text=question.question, vector=[], pool=max(2 * question.k, 20)
+        )
+        # Work that needs no vector starts at once; the rest starts when the question is embedded.
+        jobs = {"unknown": asyncio.create_task(timed("names", search.unknown_names(self.store, text_only)))}
         if mode in (Mode.HYBRID, Mode.FULLTEXT):
-            jobs["fulltext"] = timed("fulltext", search.by_fulltext(self.store, ask))
+            jobs["fulltext"] = asyncio.create_task(
+                timed("fulltext", search.by_fulltext(self.store, text_only))
+            )
+        [vector] = await timed("embed", self.embedder.embed([question.question]))
+        ask = search.Ask(namespace=namespace, text=question.question, vector=vector, pool=text_only.pool)
+        if mode in (Mode.HYBRID, Mode.VECTOR):
+            jobs["vector"] = asyncio.create_task(timed("vector", search.by_vector(self.store, ask)))
+        seeds = await timed("link", search.link(self.store, ask))
         if mode in (Mode.HYBRID, Mode.GRAPH):
-            jobs["graph"] = timed("graph", search.by_graph(self.store, ask, seeds))
-        jobs["unknown"] = timed("names", search.unknown_names(self.store, ask))
+            jobs["graph"] = asyncio.create_task(timed("graph", search.by_graph(self.store, ask, seeds)))
         done = dict(zip(jobs, await asyncio.gather(*jobs.values()), strict=True))
         graph_chunks, subgraph = done.get("graph", ([], None))
         rankings = [done.get("vector", []), done.get("fulltext", []), graph_chunks]
