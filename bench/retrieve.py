@@ -58,8 +58,12 @@ def name(i: int, rng: random.Random) -> tuple[str, EntityType]:
 async def build(store, ns: str, n_entities: int, seed: int = 11) -> list[str]:
     rng = random.Random(seed)
     n_chunks = max(1, n_entities // 5)
-    transcripts = [Transcript(id=Transcript.id_for(ns, f"t{i}"), namespace=ns, title=f"meeting {i}", content_hash=f"t{i}")
-                   for i in range(max(1, n_chunks // 100))]  # fmt: skip
+    transcripts = [
+        Transcript(
+            id=Transcript.id_for(ns, f"t{i}"), namespace=ns, title=f"meeting {i}", content_hash=f"t{i}"
+        )
+        for i in range(max(1, n_chunks // 100))
+    ]
     await store.upsert_transcripts(transcripts)
     entities = []
     for i in range(n_entities):
@@ -98,7 +102,7 @@ async def build(store, ns: str, n_entities: int, seed: int = 11) -> list[str]:
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 async def main() -> None:
@@ -116,7 +120,7 @@ async def main() -> None:
             started = time.perf_counter()
             subjects = await build(store, "bench", size)
             build_s = time.perf_counter() - started
-            with live_server(settings) as api:
+            with live_server(settings) as api:  # the server runs in its own thread: a blocking client is fine
                 rng = random.Random(5)
                 questions = [
                     f"What did {rng.choice(subjects)} say about the {rng.choice(WORDS)}?"
@@ -124,11 +128,11 @@ async def main() -> None:
                 ]
                 with httpx.Client(base_url=api, timeout=30) as client:
                     for q in questions[:10]:  # warm-up: caches, connections, the model's first batch
-                        client.post("/v1/retrieve", json={"question": q, "namespace": "bench"})
+                        client.post("/v1/retrieve", json={"question": q, "namespace": "bench"})  # noqa: ASYNC212
                     latencies, parts = [], {}
                     for q in questions:
                         t0 = time.perf_counter()
-                        body = client.post("/v1/retrieve", json={"question": q, "namespace": "bench"}).json()
+                        body = client.post("/v1/retrieve", json={"question": q, "namespace": "bench"}).json()  # noqa: ASYNC212
                         latencies.append((time.perf_counter() - t0) * 1000)
                         for k, v in body["timings_ms"].items():
                             parts.setdefault(k, []).append(v)
@@ -139,9 +143,8 @@ async def main() -> None:
     print("|---:|---:|---:|---:|---|")
     for size, _, latencies, parts in rows:
         steps = ", ".join(f"{k} {v:.1f}" for k, v in parts.items())
-        print(
-            f"| {size:,} | {size // 5:,} | {percentile(latencies, 0.5):.1f} | {percentile(latencies, 0.95):.1f} | {steps} |"
-        )
+        p50, p95 = percentile(latencies, 0.5), percentile(latencies, 0.95)
+        print(f"| {size:,} | {size // 5:,} | {p50:.1f} | {p95:.1f} | {steps} |")
 
 
 if __name__ == "__main__":
