@@ -65,6 +65,7 @@ class FalkorDBRunner:
                 await self._graph.query("RETURN 1")
             finally:
                 lock.release()
+            await self._wait_for_indexes()
         else:
             try:
                 self._db = FalkorDB.from_url(self._url, client_name=name)
@@ -74,6 +75,22 @@ class FalkorDBRunner:
                 raise GraphUnavailable(
                     f"cannot reach FalkorDB at the configured URL: {type(exc).__name__}"
                 ) from None
+
+    async def _wait_for_indexes(self, timeout_s: float = 120.0) -> None:
+        """After a (re)start FalkorDB rebuilds its indexes in the background from the AOF; a vector
+        query meanwhile fails ("Invalid arguments for procedure"), so wait until they are ready."""
+        deadline = asyncio.get_running_loop().time() + timeout_s
+        while True:
+            try:
+                result = await self._graph.ro_query("CALL db.indexes() YIELD status RETURN status")
+            except redis.ResponseError:
+                return  # no graph yet: nothing to wait for
+            if all(row[0] == "OPERATIONAL" for row in result.result_set):
+                return
+            if asyncio.get_running_loop().time() > deadline:
+                log.warning("FalkorDB indexes still building; continuing")
+                return
+            await asyncio.sleep(0.05)
 
     async def run(
         self,

@@ -38,7 +38,10 @@ async def test_killed_server_loses_no_acknowledged_write(tmp_path):
     os.kill(pid, signal.SIGKILL)  # no shutdown, no fsync: only what the AOF already holds survives
     psutil.Process(pid).wait(timeout=10)
 
-    # the same store notices the dead server, restarts it from the AOF and carries on
+    # the same store notices the dead server, restarts it from the AOF (waiting for its indexes to be
+    # rebuilt, or the vector search would fail) and carries on
+    hits = await store.vector_search_entities("ns", entities("ns", 1, "person")[0].embedding, k=3)
+    assert hits[0].score == pytest.approx(1.0, abs=1e-4)  # eight people share each unit vector here
     assert (await store.stats("ns")).entities == 300
     assert server.pid() != pid
     await store.close()
