@@ -91,6 +91,13 @@ VECTOR_SEARCH_ENTITIES = entity_search(_VECTOR_CALL.format(label="Entity", var="
 FULLTEXT_SEARCH_CHUNKS = chunk_search(_FULLTEXT_CALL.format(label="Chunk", var="c"))
 FULLTEXT_SEARCH_ENTITIES = entity_search(_FULLTEXT_CALL.format(label="Entity", var="e"))
 
+# Exact search inside one namespace: the fallback when the shared index's nearest neighbours are
+# mostly other tenants' (measured: 4 of 20 wanted hits with 35 meetings in 35 namespaces).
+_SCAN = """MATCH ({var}:{label}) WHERE {var}.namespace = $namespace AND {var}.embedding IS NOT NULL
+WITH {var}, 1.0 - vec.cosineDistance({var}.embedding, vecf32($vector)) / 2.0 AS score"""
+VECTOR_SCAN_CHUNKS = chunk_search(_SCAN.format(label="Chunk", var="c"))
+VECTOR_SCAN_ENTITIES = entity_search(_SCAN.format(label="Entity", var="e"))
+
 SHORTEST_PATH = path_edges(
     "CALL algo.SPpaths({sourceNode: a0, targetNode: b0, relTypes: ['RELATED'], maxLen: $max_hops, "
     "pathCount: 1, relDirection: 'both'}) YIELD path"

@@ -87,6 +87,13 @@ VECTOR_SEARCH_ENTITIES = entity_search(_VECTOR_CALL.format(index="entity_embeddi
 FULLTEXT_SEARCH_CHUNKS = chunk_search(_FULLTEXT_CALL.format(index="chunk_text", var="c"))
 FULLTEXT_SEARCH_ENTITIES = entity_search(_FULLTEXT_CALL.format(index="entity_search_text", var="e"))
 
+# Exact search inside one namespace: the fallback when the shared index's nearest neighbours are
+# mostly other tenants'.
+_SCAN = """MATCH ({var}:{label}) WHERE {var}.namespace = $namespace AND {var}.embedding IS NOT NULL
+WITH {var}, vector.similarity.cosine({var}.embedding, $vector) AS score"""
+VECTOR_SCAN_CHUNKS = chunk_search(_SCAN.format(label="Chunk", var="c"))
+VECTOR_SCAN_ENTITIES = entity_search(_SCAN.format(label="Entity", var="e"))
+
 # Variable-length bounds cannot be parameters; $max_hops is checked so both dialects take the same params.
 SHORTEST_PATH = path_edges(
     "WITH a0, b0 WHERE $max_hops >= 1\nMATCH path = shortestPath((a0)-[:RELATED*..6]-(b0))"

@@ -191,19 +191,28 @@ class GraphStore:
             "fetch": k * self.overfetch,
         }
 
+    async def _vector_search(
+        self, what: str, namespace: str, vector: Sequence[float], k: int, model: type[T]
+    ):
+        """The shared approximate index first; when other namespaces crowd this one out of its nearest
+        neighbours (fewer than k hits), an exact scan of this namespace's vectors."""
+        params = self._vector_params(namespace, vector, k)
+        approximate = getattr(self.cypher, f"VECTOR_SEARCH_{what.upper()}")
+        hits = await self._read(f"vector_search_{what}", approximate, params, model)
+        if len(hits) < k:
+            exact = getattr(self.cypher, f"VECTOR_SCAN_{what.upper()}")
+            hits = await self._read(f"vector_scan_{what}", exact, params, model)
+        return hits
+
     async def vector_search_chunks(
         self, namespace: str, vector: Sequence[float], k: int = 10
     ) -> list[ScoredChunk]:
-        params = self._vector_params(namespace, vector, k)
-        return await self._read("vector_search_chunks", self.cypher.VECTOR_SEARCH_CHUNKS, params, ScoredChunk)
+        return await self._vector_search("chunks", namespace, vector, k, ScoredChunk)
 
     async def vector_search_entities(
         self, namespace: str, vector: Sequence[float], k: int = 10
     ) -> list[ScoredEntity]:
-        params = self._vector_params(namespace, vector, k)
-        return await self._read(
-            "vector_search_entities", self.cypher.VECTOR_SEARCH_ENTITIES, params, ScoredEntity
-        )
+        return await self._vector_search("entities", namespace, vector, k, ScoredEntity)
 
     async def fulltext_search_chunks(self, namespace: str, text: str, k: int = 10) -> list[ScoredChunk]:
         query = self.cypher.fulltext_query(text)

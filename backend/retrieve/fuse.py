@@ -10,13 +10,15 @@ from backend.graph.models import ScoredChunk
 RRF_K = 60  # the constant from Cormack et al. (2009); it damps the weight of the very top ranks
 
 
-def rrf(rankings: Sequence[Sequence[ScoredChunk]]) -> list[ScoredChunk]:
-    """One ranking from several: each chunk scores the sum of 1 / (RRF_K + rank) over the lists."""
+def rrf(
+    rankings: Sequence[Sequence[ScoredChunk]], weights: Sequence[float] | None = None
+) -> list[ScoredChunk]:
+    """One ranking from several: each chunk scores the sum of weight / (RRF_K + rank) over the lists."""
     scores: dict[str, float] = {}
     chunks: dict[str, ScoredChunk] = {}
-    for ranking in rankings:
+    for ranking, weight in zip(rankings, weights or [1.0] * len(rankings), strict=True):
         for rank, chunk in enumerate(ranking, start=1):
-            scores[chunk.id] = scores.get(chunk.id, 0.0) + 1.0 / (RRF_K + rank)
+            scores[chunk.id] = scores.get(chunk.id, 0.0) + weight / (RRF_K + rank)
             chunks.setdefault(chunk.id, chunk)
     ordered = sorted(scores, key=lambda cid: -scores[cid])
     return [chunks[cid].model_copy(update={"score": scores[cid]}) for cid in ordered]

@@ -13,6 +13,12 @@ from . import search
 from .fuse import rrf, to_citations
 from .models import Evidence, Mode, Question
 
+# Weights of the vector, full-text and graph rankings in the fusion. Measured on the QMSum validation
+# set (`weaver eval turns`): equal weights let the weaker lists reorder the vector list's top ranks
+# (hybrid recall@10 0.831, MRR 0.501 vs vector alone 0.882 / 0.596); these give 0.873 / 0.562. They
+# were chosen on the same set they are reported on.
+FUSION_WEIGHTS = (1.0, 0.15, 0.3)
+
 
 class Retriever:
     def __init__(self, store: GraphStore, embedder: Embedder) -> None:
@@ -50,7 +56,7 @@ class Retriever:
         graph_chunks, subgraph = done.get("graph", ([], None))
         rankings = [done.get("vector", []), done.get("fulltext", []), graph_chunks]
         started = time.perf_counter()
-        citations = to_citations(rrf([r for r in rankings if r]), question.k)
+        citations = to_citations(rrf(rankings, FUSION_WEIGHTS), question.k)
         timings["fuse"] = round((time.perf_counter() - started) * 1000, 2)
         if subgraph is None:
             subgraph = (

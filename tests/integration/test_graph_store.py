@@ -285,3 +285,13 @@ async def test_values_travel_as_parameters_never_as_cypher(graph_store, namespac
     assert stored.name == name and stored.aliases == [name + "'s"]
     after = await graph_store.stats(namespace)
     assert after.entities == before.entities + 1 and after.chunks == before.chunks
+
+
+async def test_vector_search_finds_a_small_namespace_among_crowded_neighbours(graph_store, namespace):
+    crowd = [entity(namespace + "-crowd", f"crowd {i}", EntityType.CONCEPT, TEST_DIM, 0) for i in range(80)]
+    mine = entity(namespace, "mine", EntityType.CONCEPT, TEST_DIM, 1)
+    mine.embedding = [0.6, 0.8] + [0.0] * (TEST_DIM - 2)  # further from the query than every crowd vector
+    await graph_store.upsert_entities([*crowd, mine])
+    hits = await graph_store.vector_search_entities(namespace, unit(TEST_DIM, 0), k=3)
+    assert [h.name for h in hits] == ["mine"]
+    assert hits[0].score == pytest.approx((1 + 0.6) / 2, abs=1e-4)
