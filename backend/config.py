@@ -100,6 +100,29 @@ class Settings(BaseSettings):
     )
     embedding_model: str | None = Field(None, description="Embedding model id for bedrock/openai.")
 
+    # --- observability -----------------------------------------------------------------------
+    service_name: str = Field(
+        "knowledgeweaver", description="OpenTelemetry service.name (X-Ray segment name)."
+    )
+    phoenix_endpoint: str | None = Field(
+        None, description="Arize Phoenix base URL, e.g. `http://127.0.0.1:6006`; spans go to `/v1/traces`."
+    )
+    phoenix_project: str = Field("knowledgeweaver", description="Phoenix project the spans land in.")
+    langfuse_host: str | None = Field(
+        None, description="Langfuse URL; spans go to `/api/public/otel/v1/traces`."
+    )
+    langfuse_public_key: str | None = Field(None, description="Langfuse public key (Basic auth user).")
+    langfuse_secret_key: SecretStr | None = Field(None, description="Langfuse secret key (never logged).")
+    xray_mode: Literal["off", "otlp"] = Field(
+        "off", description="`otlp`: spans to an ADOT collector / CloudWatch agent, which forwards to X-Ray."
+    )
+    xray_otlp_endpoint: str = Field(
+        "http://127.0.0.1:4318/v1/traces", description="OTLP/HTTP endpoint for X-Ray."
+    )
+    trace_content: bool = Field(
+        True, description="Put prompts, answers and questions on spans (off for privacy)."
+    )
+
     # --- API ---------------------------------------------------------------------------------
     host: str = Field("127.0.0.1", description="Address `weaver serve` binds.")
     port: int = Field(8000, ge=1, le=65535, description="Port `weaver serve` binds.")

@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 import logging
-import time
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 
 from backend import __version__
 from backend.config import Settings, load_settings
+from backend.observability.tracing import setup_tracing
 from backend.runtime import open_runtime
 
 from . import cypher, entities, graph, health, jobs, query, transcripts
 from .errors import install_error_handlers
+from .middleware import TraceRequests
 
 log = logging.getLogger("backend.api")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or load_settings()
+    setup_tracing(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -45,19 +47,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (health, query, transcripts, jobs, entities, graph, cypher):
         app.include_router(module.router)
 
-    @app.middleware("http")
-    async def request_log(request: Request, call_next):
-        started = time.perf_counter()
-        response = await call_next(request)
-        log.info(
-            "request",
-            extra={
-                "method": request.method,
-                "path": request.url.path,
-                "status": response.status_code,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-            },
-        )
-        return response
+    app.add_middleware(TraceRequests)
 
     return app

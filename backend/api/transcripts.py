@@ -15,6 +15,7 @@ from backend.graph.models import DeleteResult, TranscriptInfo
 from backend.ingest.files import EXTENSIONS
 from backend.ingest.formats import FORMATS
 from backend.ingest.pipeline import IngestRequest
+from backend.observability.tracing import traceparent
 
 from .auth import CallerDep
 from .deps import IngestDep, SettingsDep, StoreDep
@@ -127,7 +128,9 @@ async def submit_transcript(
         raise InvalidInput(f"format must be one of {', '.join(FORMATS)}")
     namespace = caller.namespace_for(upload.namespace, settings.default_namespace)
     job, created = await ingest.submit(
-        IngestRequest(namespace=namespace, **upload.model_dump(exclude={"namespace"}))
+        IngestRequest(
+            namespace=namespace, traceparent=traceparent(), **upload.model_dump(exclude={"namespace"})
+        )
     )
     return Accepted(
         job_id=job.id, transcript_id=job.transcript_id or "", status=job.status.value, duplicate=not created

@@ -3,13 +3,35 @@
 from __future__ import annotations
 
 from backend.config import Settings, SettingsError
+from backend.observability.tracing import span
 
 from .port import Embedder
 
 DEFAULT_MODELS = {"bedrock": "amazon.titan-embed-text-v2:0", "openai": "text-embedding-3-small"}
 
 
+class TracedEmbedder:
+    """An EMBEDDING span per batch, around whichever embedder was chosen."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner = inner
+        self.name, self.provider, self.dim = inner.name, inner.provider, inner.dim
+
+    async def embed(self, texts):
+        attributes = {
+            "embedding.model_name": self.name,
+            "embedding.provider": self.provider,
+            "embedding.batch_size": len(texts),
+        }
+        with span("embed", kind="EMBEDDING", **attributes):
+            return await self.inner.embed(texts)
+
+
 def build_embedder(settings: Settings) -> Embedder:
+    return TracedEmbedder(_choose(settings))
+
+
+def _choose(settings: Settings) -> Embedder:
     if settings.embedding_provider == "local":
         from .minilm import MiniLMEmbedder
 

@@ -17,6 +17,7 @@ from pydantic import BaseModel
 
 from backend.domain import Chunk, Entity, Mention, Relation, Transcript
 from backend.errors import InvalidInput
+from backend.observability.tracing import span
 
 from .models import (
     DeleteResult,
@@ -67,8 +68,17 @@ class GraphStore:
         return self.runner.system
 
     async def run(self, operation: str, query: str, params: dict[str, Any] | None = None, **kw: Any) -> Rows:
-        """Every statement passes here: the one place graph queries are observed."""
-        return await self.runner.run(query, params, **kw)
+        """Every statement passes here: the one place graph queries are observed. The span carries
+        the statement's text, never its parameter values."""
+        attributes = {
+            "db.system.name": self.system,
+            "db.operation.name": operation,
+            "db.query.text": query.strip(),
+        }
+        with span("graph.query" if kw.get("read_only") else "graph.write", **attributes) as current:
+            rows = await self.runner.run(query, params, **kw)
+            current.set_attribute("db.response.returned_rows", len(rows.rows))
+            return rows
 
     # --- lifecycle ---------------------------------------------------------------------------
     async def setup_schema(self) -> None:

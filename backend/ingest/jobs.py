@@ -95,7 +95,15 @@ class JobStore:
     async def _run(self, sql: str, params: tuple = ()) -> list[sqlite3.Row]:
         return await asyncio.to_thread(self._exec, sql, params)
 
-    async def create(self, namespace: str, kind: str, transcript_id: str | None, request: dict) -> Job:
+    async def create(
+        self,
+        namespace: str,
+        kind: str,
+        transcript_id: str | None,
+        request: dict,
+        *,
+        trace_id: str | None = None,
+    ) -> Job:
         job_id = "job_" + uuid.uuid4().hex[:20]
         now = _now()
 
@@ -103,9 +111,19 @@ class JobStore:
             with self._lock, self._db:  # one transaction: a job never exists without its request
                 self._db.execute("BEGIN")
                 self._db.execute(
-                    "INSERT INTO jobs (id, namespace, kind, status, stage, transcript_id, created_at, "
-                    "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (job_id, namespace, kind, JobStatus.QUEUED.value, "queued", transcript_id, now, now),
+                    "INSERT INTO jobs (id, namespace, kind, status, stage, transcript_id, trace_id, "
+                    "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        job_id,
+                        namespace,
+                        kind,
+                        JobStatus.QUEUED.value,
+                        "queued",
+                        transcript_id,
+                        trace_id,
+                        now,
+                        now,
+                    ),
                 )
                 self._db.execute(
                     "INSERT INTO job_requests (job_id, request) VALUES (?, ?)", (job_id, json.dumps(request))

@@ -24,6 +24,7 @@ from backend.embed.port import Embedder
 from backend.errors import InvalidInput
 from backend.graph import GraphStore
 from backend.llm.port import ChunkExtraction, ChunkText, Extractor
+from backend.observability.tracing import span
 
 from . import formats
 from .chunking import chunk_segments
@@ -49,6 +50,7 @@ class IngestRequest(BaseModel):
     content: str | dict | list
     recorded_at: datetime | None = None
     language: str | None = None
+    traceparent: str | None = None  # the submitting request's trace, continued by the job
 
 
 class IngestResult(BaseModel):
@@ -179,13 +181,19 @@ async def run(transcript: Transcript, services: Services, report: Report) -> Ing
 
     extractions: list[ChunkExtraction] = []
     await report("extract", 0, len(chunks))
-    try:
-        async for result in services.extractor.extract([chunk_text(c) for c in chunks]):
-            extractions.append(result)
-            await report("extract", len(extractions), len(chunks))
-    except BaseException:
-        chunk_vectors.cancel()
-        raise
+    extractor = services.extractor
+    with span(
+        "ingest.extract",
+        kind="CHAIN",
+        **{"extractor": f"{extractor.provider}:{extractor.name}", "chunks": len(chunks)},
+    ):
+        try:
+            async for result in extractor.extract([chunk_text(c) for c in chunks]):
+                extractions.append(result)
+                await report("extract", len(extractions), len(chunks))
+        except BaseException:
+            chunk_vectors.cancel()
+            raise
     lap("extract")
 
     async def find_existing(namespace: str, name: str, vector: list[float]) -> list[Existing]:
@@ -196,14 +204,17 @@ async def run(transcript: Transcript, services: Services, report: Report) -> Ing
         ]
 
     await report("resolve", 0, 1)
-    resolved = await resolve(
-        transcript.namespace,
-        extractions,
-        chunk_speakers={c.id: c.speakers for c in chunks},
-        embed=embed,
-        find_existing=find_existing,
-        threshold=settings.entity_merge_threshold,
-    )
+    with span("ingest.resolve", kind="CHAIN") as resolving:
+        resolved = await resolve(
+            transcript.namespace,
+            extractions,
+            chunk_speakers={c.id: c.speakers for c in chunks},
+            embed=embed,
+            find_existing=find_existing,
+            threshold=settings.entity_merge_threshold,
+        )
+        resolving.set_attribute("entities", len(resolved.entities))
+        resolving.set_attribute("entities.merged", resolved.merged)
     await report("resolve", 1, 1)
     lap("resolve")
 
@@ -226,9 +237,10 @@ async def run(transcript: Transcript, services: Services, report: Report) -> Ing
     total_rows = sum(len(rows) for _, rows in steps)
     written = 0
     await report("write", 0, total_rows)
-    for upsert, rows in steps:
-        written += await upsert(rows)
-        await report("write", written, total_rows)
+    with span("ingest.write", kind="CHAIN", rows=total_rows):
+        for upsert, rows in steps:
+            written += await upsert(rows)
+            await report("write", written, total_rows)
     lap("write")
 
     index_of = {c.id: c.index for c in chunks}

@@ -13,6 +13,7 @@ import time
 
 from backend.domain import Job, JobStatus
 from backend.errors import Conflict, NotFound, WeaverError
+from backend.observability import tracing
 
 from . import pipeline
 from .events import JobEvents
@@ -100,9 +101,18 @@ class IngestWorker:
         request = IngestRequest.model_validate(await self.jobs.request(job_id))
         tracker = _Tracker(job_id, self.jobs, self.events)
         started = time.perf_counter()
+        parent = tracing.context_from({"traceparent": request.traceparent}) if request.traceparent else None
         try:
-            transcript = pipeline.prepare(request, self.services.settings)
-            result = await pipeline.run(transcript, self.services, tracker.report)
+            with tracing.tracer().start_as_current_span("ingest.pipeline", context=parent) as current:
+                current.set_attribute(tracing.KIND, "CHAIN")
+                current.set_attribute("job.id", job_id)
+                if not request.traceparent:  # a job from the CLI starts its own trace: keep its id
+                    await self.jobs.update(job_id, trace_id=tracing.trace_id_hex(current))
+                transcript = pipeline.prepare(request, self.services.settings)
+                current.set_attribute("transcript.id", transcript.id)
+                result = await pipeline.run(transcript, self.services, tracker.report)
+                for key in ("chunks", "entities", "relations"):
+                    current.set_attribute(f"result.{key}", getattr(result, key))
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -162,3 +172,9 @@ class _Tracker:
         if changed or now - self._saved_at >= _SAVE_EVERY_S:
             self._saved_at = now
             await self.jobs.update(self.job_id, stage=current, progress=self.progress)
+
+
+def _trace_id(request: IngestRequest) -> str | None:
+    # traceparent: version-traceid-spanid-flags
+    parts = (request.traceparent or "").split("-")
+    return parts[1] if len(parts) == 4 else None

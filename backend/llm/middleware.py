@@ -1,6 +1,6 @@
 """The chain every LLM call goes through, composed once in the factory:
 
-    Cached → Retrying (timeout, backoff, jitter) → Limited (concurrency, requests/min, tokens/min) → provider
+    Traced → Cached → Retrying (timeout, backoff, jitter) → Limited (concurrency, rpm, tpm) → provider
 
 Each wrapper has the provider's shape (`complete(request) -> LLMResponse`) and one concern. The cache
 sits outermost so a hit costs no rate-limit budget; the limiter sits inside the retries so every
@@ -10,9 +10,13 @@ attempt is paced.
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+
+from backend.observability import tracing
+from backend.observability.pricing import price
 
 from .cache import LLMCache, cache_key
 from .port import LLMError, LLMProvider, LLMRequest, LLMResponse, ProviderFailure
@@ -183,6 +187,61 @@ class LimitedLLM(_Wrapper):
                 yield piece
 
 
+class TracedLLM(_Wrapper):
+    """One LLM span per call (outermost, so it sees cache hits and retries): OpenInference and GenAI
+    attributes, tokens, dollars; prompt and answer only when KW_TRACE_CONTENT allows."""
+
+    def _start(self, request: LLMRequest):
+        attributes = {
+            "llm.model_name": self.model,
+            "llm.provider": self.provider,
+            "gen_ai.system": self.provider,
+            "gen_ai.operation.name": "chat",
+            "gen_ai.request.model": self.model,
+            "llm.task": request.task,
+            "llm.prompt_version": request.prompt_version,
+        }
+        if tracing.capture_content():
+            attributes["input.value"] = json.dumps([m.model_dump() for m in request.messages])
+            attributes["input.mime_type"] = "application/json"
+        return tracing.span(f"llm.{request.task}", kind="LLM", **attributes)
+
+    def _finish(self, current, response: LLMResponse) -> None:
+        cost, known = price(response.model, response.input_tokens, response.output_tokens)
+        tokens = {} if response.cached else {
+            "llm.token_count.prompt": response.input_tokens,
+            "llm.token_count.completion": response.output_tokens,
+            "llm.token_count.total": response.input_tokens + response.output_tokens,
+            "gen_ai.usage.input_tokens": response.input_tokens,
+            "gen_ai.usage.output_tokens": response.output_tokens,
+        }  # fmt: skip
+        for key, value in {
+            **tokens,
+            "gen_ai.response.model": response.model,
+            "cost.usd": 0.0 if response.cached else cost,
+            "cost.priced": known,
+            "llm.cached": response.cached,
+            "llm.retries": response.retries,
+            "llm.latency_ms": round(response.latency_ms, 2),
+        }.items():
+            current.set_attribute(key, value)
+        if tracing.capture_content():
+            current.set_attribute("output.value", response.text)
+
+    async def complete(self, request: LLMRequest) -> LLMResponse:
+        with self._start(request) as current:
+            response = await self.inner.complete(request)
+            self._finish(current, response)
+            return response
+
+    async def stream(self, request: LLMRequest) -> AsyncIterator[str | LLMResponse]:
+        with self._start(request) as current:
+            async for piece in self.inner.stream(request):
+                if isinstance(piece, LLMResponse):
+                    self._finish(current, piece)
+                yield piece
+
+
 def compose(
     provider: LLMProvider,
     *,
@@ -200,4 +259,5 @@ def compose(
         tokens_per_minute=tokens_per_minute,
     )
     chain = RetryingLLM(chain, max_retries=max_retries, timeout_s=timeout_s)
-    return CachedLLM(chain, cache) if cache is not None else chain
+    chain = CachedLLM(chain, cache) if cache is not None else chain
+    return TracedLLM(chain)

@@ -136,5 +136,6 @@ def answer_body(answerer, text: str, usage: Usage, uncited: bool, evidence: Evid
         entities=evidence.entities,
         relations=evidence.relations,
         usage=usage,
+        trace_id=evidence.trace_id,
         timings_ms=evidence.timings_ms,
     )

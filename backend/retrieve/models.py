@@ -25,6 +25,7 @@ class Question(BaseModel):
 
 
 class Evidence(BaseModel):
+    trace_id: str | None = Field(None, description="Finds this request in Phoenix, Langfuse and X-Ray.")
     citations: list[Citation]
     entities: list[EntitySummary] = Field(default_factory=list)
     relations: list[Edge] = Field(default_factory=list)

@@ -8,6 +8,8 @@ import time
 
 from backend.embed.port import Embedder
 from backend.graph import GraphStore
+from backend.graph.models import ScoredChunk
+from backend.observability.tracing import capture_content, span, trace_id_hex
 
 from . import search
 from .fuse import rrf, to_citations
@@ -30,10 +32,13 @@ class Retriever:
 
         async def timed(name: str, work):
             started = time.perf_counter()
-            try:
-                return await work
-            finally:
-                timings[name] = round((time.perf_counter() - started) * 1000, 2)
+            with span(f"retrieve.{name}", kind="RETRIEVER") as current:
+                try:
+                    result = await work
+                finally:
+                    timings[name] = round((time.perf_counter() - started) * 1000, 2)
+                _describe(current, result)
+                return result
 
         mode = question.mode
         text_only = search.Ask(
@@ -63,9 +68,24 @@ class Retriever:
                 await self.store.neighbourhood(namespace, [e.id for e in seeds], hops=1) if seeds else None
             )
         return Evidence(
+            trace_id=trace_id_hex(),
             citations=citations,
             entities=subgraph.nodes if subgraph else [],
             relations=subgraph.edges if subgraph else [],
             unknown_terms=done["unknown"],
             timings_ms=timings,
         )
+
+
+def _describe(current, result) -> None:
+    """OpenInference retrieval attributes: the documents a retriever returned, with their scores."""
+    chunks = result[0] if isinstance(result, tuple) else result
+    if not isinstance(chunks, list):
+        return
+    current.set_attribute("retrieval.count", len(chunks))
+    for i, item in enumerate(chunks[:20]):
+        if isinstance(item, ScoredChunk):
+            current.set_attribute(f"retrieval.documents.{i}.document.id", item.id)
+            current.set_attribute(f"retrieval.documents.{i}.document.score", float(item.score))
+            if capture_content():
+                current.set_attribute(f"retrieval.documents.{i}.document.content", item.text)
