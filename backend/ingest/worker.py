@@ -54,7 +54,11 @@ class IngestWorker:
         if existing and existing.status is not JobStatus.FAILED:
             return existing, False
         job = await self.jobs.create(
-            request.namespace, "transcript", transcript.id, request.model_dump(mode="json")
+            request.namespace,
+            "transcript",
+            transcript.id,
+            request.model_dump(mode="json"),
+            trace_id=_trace_id(request),
         )
         self._queue.put_nowait(job.id)
         return job, True

@@ -1,0 +1,182 @@
+"""One trace id from the HTTP response to every span behind it, as a trace backend receives them: a
+local OTLP/HTTP receiver decodes the protobuf the exporters send (the Phoenix and Langfuse paths, the
+latter with Basic auth)."""
+
+from __future__ import annotations
+
+import base64
+import logging
+from pathlib import Path
+
+import httpx
+import pytest
+
+from backend.config import load_settings
+from backend.observability import tracing
+from tests.support.live_server import free_port, live_server
+from tests.support.llm_standins import Script, openai_handler, serve
+from tests.support.otlp_sink import OTLPSink
+from tests.support.sse import read_events
+
+pytestmark = pytest.mark.integration
+
+CALL = Path(__file__).resolve().parents[2] / "examples" / "customer-call.srt"
+QUESTION = "What does Maritime Mutual want from the Northwind pilot?"
+
+
+def ingest(api: str) -> tuple[httpx.Response, dict]:
+    accepted = httpx.post(
+        f"{api}/v1/transcripts", json={"content": CALL.read_text(), "title": "call"}, timeout=60
+    )
+    read_events(f"{api}/v1/jobs/{accepted.json()['job_id']}/events")
+    return accepted, httpx.get(f"{api}/v1/jobs/{accepted.json()['job_id']}").json()
+
+
+@pytest.fixture(scope="module")
+def phoenix_session(tmp_path_factory):
+    with OTLPSink() as sink:
+        settings = load_settings(data_dir=tmp_path_factory.mktemp("traced"), phoenix_endpoint=sink.url)
+        with live_server(settings) as api:
+            accepted, job = ingest(api)
+            answer = httpx.post(f"{api}/v1/query", json={"question": QUESTION}, timeout=60)
+            parent = "00-" + "4bf92f3577b34da6a3ce929d0e0e4736" + "-00f067aa0ba902b7-01"
+            continued = httpx.get(f"{api}/healthz", headers={"traceparent": parent})
+            tracing.flush()
+            yield {"sink": sink, "accepted": accepted, "job": job, "answer": answer, "continued": continued}
+
+
+def test_the_response_trace_id_finds_every_span_of_the_request(phoenix_session):
+    sink, answer = phoenix_session["sink"], phoenix_session["answer"]
+    trace_id = answer.headers["x-trace-id"]
+    assert answer.json()["trace_id"] == trace_id
+    spans = sink.trace(trace_id)
+    names = {s["name"] for s in spans}
+    assert "POST /v1/query" in names
+    assert {"retrieve.vector", "retrieve.fulltext", "retrieve.graph", "retrieve.link", "embed"} <= names
+    kinds = {s["name"]: s["attributes"].get("openinference.span.kind") for s in spans}
+    assert kinds["retrieve.vector"] == "RETRIEVER" and kinds["embed"] == "EMBEDDING"
+    vector = next(s for s in spans if s["name"] == "retrieve.vector")
+    assert vector["attributes"]["retrieval.count"] > 0
+    assert "retrieval.documents.0.document.id" in vector["attributes"]
+    # every span hangs off the request's server span
+    root = next(s for s in spans if s["name"] == "POST /v1/query")
+    assert root["parent_id"] == ""
+    ids = {s["span_id"] for s in spans}
+    assert all(s["parent_id"] in ids for s in spans if s is not root)
+    assert root["resource"]["service.name"] == "knowledgeweaver"
+    assert root["resource"]["openinference.project.name"] == "knowledgeweaver"
+
+
+def test_graph_statements_are_spans_with_their_text_and_never_their_values(phoenix_session):
+    sink, answer = phoenix_session["sink"], phoenix_session["answer"]
+    graph = [s for s in sink.trace(answer.headers["x-trace-id"]) if s["name"].startswith("graph.")]
+    assert graph and all(s["attributes"]["db.system.name"] == "falkordb" for s in graph)
+    texts = [s["attributes"]["db.query.text"] for s in graph]
+    assert any("db.idx.vector.queryNodes" in t for t in texts)
+    assert any("db.idx.fulltext.queryNodes" in t for t in texts)
+    assert all("$namespace" in t or "$ids" in t or "$id" in t for t in texts)
+    assert not any("Maritime" in t or "default" in t for t in texts)  # parameter values stay out
+    assert all(isinstance(s["attributes"]["db.response.returned_rows"], int) for s in graph)
+
+
+def test_x_ray_form_of_the_same_trace_id(phoenix_session):
+    answer = phoenix_session["answer"]
+    trace_id = answer.headers["x-trace-id"]
+    root, parent, sampled = answer.headers["x-amzn-trace-id"].split(";")
+    assert root == f"Root=1-{trace_id[:8]}-{trace_id[8:]}"
+    assert parent.startswith("Parent=") and sampled == "Sampled=1"
+    assert int(trace_id[:8], 16) > 1_700_000_000  # X-Ray ids start with the epoch second
+
+
+def test_an_incoming_traceparent_is_continued(phoenix_session):
+    assert phoenix_session["continued"].headers["x-trace-id"] == "4bf92f3577b34da6a3ce929d0e0e4736"
+
+
+def test_the_ingest_job_runs_in_the_trace_of_its_upload(phoenix_session):
+    sink, accepted, job = phoenix_session["sink"], phoenix_session["accepted"], phoenix_session["job"]
+    assert job["trace_id"] == accepted.headers["x-trace-id"]
+    names = {s["name"] for s in sink.trace(job["trace_id"])}
+    assert {
+        "POST /v1/transcripts",
+        "ingest.pipeline",
+        "ingest.extract",
+        "ingest.resolve",
+        "ingest.write",
+    } <= names
+    assert "graph.write" in names
+
+
+def test_log_lines_carry_the_trace_id():
+    from backend.observability.logs import JsonFormatter
+
+    with tracing.span("work") as current:
+        line = JsonFormatter().format(logging.LogRecord("t", logging.INFO, __file__, 1, "hello", None, None))
+        assert f'"trace_id": "{tracing.trace_id_hex(current)}"' in line
+
+
+def test_langfuse_gets_llm_spans_with_tokens_and_cost_over_basic_auth(tmp_path):
+    script = Script(known={"Northwind": "Organization", "Sven Larsen": "Person"})
+    with OTLPSink() as sink, serve(openai_handler(script)) as llm:
+        settings = load_settings(
+            data_dir=tmp_path,
+            llm_provider="openai",
+            openai_base_url=f"{llm.url}/v1",
+            llm_model="gpt-4o-mini",
+            langfuse_host=sink.url,
+            langfuse_public_key="pk-lf-test",
+            langfuse_secret_key="sk-lf-secret",
+        )
+        with live_server(settings) as api:
+            ingest(api)
+            answer = httpx.post(f"{api}/v1/query", json={"question": QUESTION}, timeout=60)
+            tracing.flush()
+    assert set(sink.paths) == {"/api/public/otel/v1/traces"}
+    assert (
+        sink.headers[0]["authorization"] == "Basic " + base64.b64encode(b"pk-lf-test:sk-lf-secret").decode()
+    )
+    llm_spans = [s for s in sink.spans if s["attributes"].get("openinference.span.kind") == "LLM"]
+    assert {s["name"] for s in llm_spans} == {"llm.extract", "llm.answer"}
+    answer_span = next(s for s in sink.trace(answer.headers["x-trace-id"]) if s["name"] == "llm.answer")
+    a = answer_span["attributes"]
+    assert (
+        a["llm.model_name"] == "gpt-4o-mini"
+        and a["llm.provider"] == "openai"
+        and a["gen_ai.system"] == "openai"
+    )
+    assert a["llm.token_count.prompt"] > 0 and a["llm.token_count.completion"] > 0
+    assert a["llm.token_count.total"] == a["llm.token_count.prompt"] + a["llm.token_count.completion"]
+    assert a["cost.usd"] == pytest.approx(answer.json()["usage"]["cost_usd"])
+    assert QUESTION in a["input.value"] and a["output.value"] == script.answer
+    assert not any("sk-lf-secret" in str(s) for s in sink.spans)  # the secret travels only in the header
+
+
+def test_content_capture_can_be_turned_off(tmp_path):
+    script = Script(known={"Northwind": "Organization"})
+    with OTLPSink() as sink, serve(openai_handler(script)) as llm:
+        settings = load_settings(
+            data_dir=tmp_path,
+            llm_provider="openai",
+            openai_base_url=f"{llm.url}/v1",
+            phoenix_endpoint=sink.url,
+            trace_content=False,
+        )
+        with live_server(settings) as api:
+            ingest(api)
+            httpx.post(f"{api}/v1/query", json={"question": QUESTION}, timeout=60)
+            tracing.flush()
+    assert sink.spans
+    for s in sink.spans:
+        assert not {"input.value", "output.value"} & set(s["attributes"])
+        assert not any(k.endswith(".document.content") for k in s["attributes"])
+
+
+def test_a_dead_trace_backend_costs_nothing_and_is_logged_once(tmp_path, caplog):
+    dead = f"http://127.0.0.1:{free_port()}"
+    settings = load_settings(data_dir=tmp_path, phoenix_endpoint=dead, langfuse_host=dead,
+                             langfuse_public_key="pk", langfuse_secret_key="sk")  # fmt: skip
+    with caplog.at_level(logging.WARNING), live_server(settings) as api:
+        for _ in range(3):
+            assert httpx.get(f"{api}/v1/graph/stats").status_code == 200
+            tracing.flush()  # three export rounds, each failing on both backends
+    warnings = [r for r in caplog.records if r.getMessage().startswith("trace backend unreachable")]
+    assert sorted(r.backend for r in warnings) == ["langfuse", "phoenix"]
