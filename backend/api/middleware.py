@@ -10,7 +10,7 @@ import time
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 
-from backend.observability import tracing
+from backend.observability import metrics, tracing
 
 log = logging.getLogger("backend.api")
 
@@ -59,11 +59,18 @@ class TraceRequests:
                         },
                     )
                 route = scope.get("route")
-                if route is not None and getattr(route, "path", None):
-                    current.update_name(f"{method} {route.path}")
-                    current.set_attribute("http.route", route.path)
+                route_path = getattr(route, "path", None) or "unmatched"
+                if route is not None:
+                    current.update_name(f"{method} {route_path}")
+                    current.set_attribute("http.route", route_path)
                 current.set_attribute("http.response.status_code", status["code"])
                 if status["code"] >= 500:
                     current.set_status(trace.Status(trace.StatusCode.ERROR))
+                await metrics.emit(
+                    {"Route": f"{method} {route_path}", "StatusClass": f"{status['code'] // 100}xx"},
+                    RequestCount=1,
+                    RequestLatencyMs=(time.perf_counter() - started) * 1000,
+                    RequestErrors=1 if status["code"] >= 500 else 0,
+                )
         finally:
             otel_context.detach(token)

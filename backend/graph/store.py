@@ -7,6 +7,7 @@ statement but the admin console is scoped to a namespace passed as a parameter.
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from itertools import pairwise
@@ -17,6 +18,7 @@ from pydantic import BaseModel
 
 from backend.domain import Chunk, Entity, Mention, Relation, Transcript
 from backend.errors import InvalidInput
+from backend.observability import metrics
 from backend.observability.tracing import span
 
 from .models import (
@@ -75,10 +77,19 @@ class GraphStore:
             "db.operation.name": operation,
             "db.query.text": query.strip(),
         }
-        with span("graph.query" if kw.get("read_only") else "graph.write", **attributes) as current:
-            rows = await self.runner.run(query, params, **kw)
-            current.set_attribute("db.response.returned_rows", len(rows.rows))
-            return rows
+        started = time.perf_counter()
+        failed = 0
+        try:
+            with span("graph.query" if kw.get("read_only") else "graph.write", **attributes) as current:
+                rows = await self.runner.run(query, params, **kw)
+                current.set_attribute("db.response.returned_rows", len(rows.rows))
+                return rows
+        except Exception:
+            failed = 1
+            raise
+        finally:
+            latency = (time.perf_counter() - started) * 1000
+            await metrics.emit({"Operation": operation}, GraphQueryLatencyMs=latency, GraphErrors=failed)
 
     # --- lifecycle ---------------------------------------------------------------------------
     async def setup_schema(self) -> None:

@@ -24,6 +24,7 @@ from backend.embed.port import Embedder
 from backend.errors import InvalidInput
 from backend.graph import GraphStore
 from backend.llm.port import ChunkExtraction, ChunkText, Extractor
+from backend.observability import metrics
 from backend.observability.tracing import span
 
 from . import formats
@@ -156,11 +157,12 @@ async def run(transcript: Transcript, services: Services, report: Report) -> Ing
     timings: dict[str, float] = {}
     clock = time.perf_counter()
 
-    def lap(stage: str) -> None:
+    async def lap(stage: str) -> None:
         nonlocal clock
         now = time.perf_counter()
         timings[stage] = round((now - clock) * 1000, 1)
         clock = now
+        await metrics.emit({"Stage": stage}, StageLatencyMs=timings[stage])
 
     await report("parse", 1, 1)
     chunks = chunk_segments(
@@ -171,7 +173,7 @@ async def run(transcript: Transcript, services: Services, report: Report) -> Ing
         overlap_tokens=min(settings.chunk_overlap_tokens, settings.chunk_max_tokens // 2 - 1),
     )
     await report("chunk", 1, 1)
-    lap("chunk")
+    await lap("chunk")
 
     embed = _Memo(services.embedder)
     progress = _EmbedProgress(report, len(chunks))
@@ -194,7 +196,7 @@ async def run(transcript: Transcript, services: Services, report: Report) -> Ing
         except BaseException:
             chunk_vectors.cancel()
             raise
-    lap("extract")
+    await lap("extract")
 
     async def find_existing(namespace: str, name: str, vector: list[float]) -> list[Existing]:
         close = await store.vector_search_entities(namespace, vector, k=5)
@@ -216,7 +218,7 @@ async def run(transcript: Transcript, services: Services, report: Report) -> Ing
         resolving.set_attribute("entities", len(resolved.entities))
         resolving.set_attribute("entities.merged", resolved.merged)
     await report("resolve", 1, 1)
-    lap("resolve")
+    await lap("resolve")
 
     progress.total += len(resolved.entities)
     for entity, vector in zip(
@@ -225,7 +227,7 @@ async def run(transcript: Transcript, services: Services, report: Report) -> Ing
         entity.embedding = vector
     for chunk, vector in zip(chunks, await chunk_vectors, strict=True):
         chunk.embedding = vector
-    lap("embed")
+    await lap("embed")
 
     steps = [
         (store.upsert_transcripts, [transcript]),
@@ -241,7 +243,7 @@ async def run(transcript: Transcript, services: Services, report: Report) -> Ing
         for upsert, rows in steps:
             written += await upsert(rows)
             await report("write", written, total_rows)
-    lap("write")
+    await lap("write")
 
     index_of = {c.id: c.index for c in chunks}
     usage = Usage()

@@ -13,7 +13,7 @@ import time
 
 from backend.domain import Job, JobStatus
 from backend.errors import Conflict, NotFound, WeaverError
-from backend.observability import tracing
+from backend.observability import metrics, tracing
 
 from . import pipeline
 from .events import JobEvents
@@ -126,9 +126,18 @@ class IngestWorker:
             if not isinstance(exc, WeaverError):
                 log.exception("ingest failed", extra={"job_id": job_id})
             await self.jobs.update(job_id, status=JobStatus.FAILED, error=message)
+            await metrics.emit({"Status": "failed"}, IngestJobs=1)
             self.events.publish(job_id, "error", {"job_id": job_id, "error": message, "retryable": True})
             return
         summary = result.model_dump(mode="json")
+        await metrics.emit({"Status": "succeeded"}, IngestJobs=1)
+        await metrics.emit(
+            {},
+            IngestLatencyMs=(time.perf_counter() - started) * 1000,
+            EntitiesWritten=result.entities,
+            RelationsWritten=result.relations,
+            EntitiesMerged=result.entities_merged,
+        )
         await self.jobs.update(
             job_id, status=JobStatus.SUCCEEDED, stage="done", progress=1.0, result=summary, usage=result.usage
         )

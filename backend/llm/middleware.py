@@ -15,7 +15,7 @@ import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
-from backend.observability import tracing
+from backend.observability import metrics, tracing
 from backend.observability.pricing import price
 
 from .cache import LLMCache, cache_key
@@ -228,18 +228,43 @@ class TracedLLM(_Wrapper):
         if tracing.capture_content():
             current.set_attribute("output.value", response.text)
 
+    async def _count(self, request: LLMRequest, response: LLMResponse | None, error: LLMError | None) -> None:
+        dims = {"Model": self.model, "Task": request.task}
+        if response is None:
+            retries = int(error.details.get("retries", 0)) if error else 0
+            await metrics.emit(dims, LLMErrors=1, LLMRetries=retries)
+        elif not response.cached:
+            await metrics.emit(
+                dims,
+                LLMCalls=1,
+                LLMInputTokens=response.input_tokens,
+                LLMOutputTokens=response.output_tokens,
+                LLMCostUSD=price(response.model, response.input_tokens, response.output_tokens)[0],
+                LLMRetries=response.retries,
+            )
+
     async def complete(self, request: LLMRequest) -> LLMResponse:
         with self._start(request) as current:
-            response = await self.inner.complete(request)
+            try:
+                response = await self.inner.complete(request)
+            except LLMError as exc:
+                await self._count(request, None, exc)
+                raise
             self._finish(current, response)
+            await self._count(request, response, None)
             return response
 
     async def stream(self, request: LLMRequest) -> AsyncIterator[str | LLMResponse]:
         with self._start(request) as current:
-            async for piece in self.inner.stream(request):
-                if isinstance(piece, LLMResponse):
-                    self._finish(current, piece)
-                yield piece
+            try:
+                async for piece in self.inner.stream(request):
+                    if isinstance(piece, LLMResponse):
+                        self._finish(current, piece)
+                        await self._count(request, piece, None)
+                    yield piece
+            except LLMError as exc:
+                await self._count(request, None, exc)
+                raise
 
 
 def compose(

@@ -1,0 +1,82 @@
+"""CloudWatch metrics as EMF lines: checked against the Embedded Metric Format specification and the
+metric registry, after real requests, an ingest and LLM calls."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+
+from backend.config import load_settings
+from backend.observability.metrics import METRICS, NAMESPACE, emit
+from tests.support.live_server import live_server
+from tests.support.llm_standins import Script, openai_handler, serve
+from tests.support.sse import read_events
+
+pytestmark = pytest.mark.integration
+
+CALL = Path(__file__).resolve().parents[2] / "examples" / "customer-call.srt"
+
+
+def emf_lines(text: str) -> list[dict]:
+    lines = []
+    for line in text.splitlines():
+        if line.startswith("{") and '"_aws"' in line:
+            lines.append(json.loads(line))
+    return lines
+
+
+def check_emf(doc: dict) -> None:
+    """The EMF specification: _aws.Timestamp (ms), CloudWatchMetrics directives whose dimension and
+    metric names are top-level members; plus our registry's names, units and dimension sets."""
+    meta = doc["_aws"]
+    assert isinstance(meta["Timestamp"], int) and meta["Timestamp"] > 1_600_000_000_000
+    for directive in meta["CloudWatchMetrics"]:
+        assert directive["Namespace"] == NAMESPACE
+        dimension_sets = directive["Dimensions"]
+        assert len(dimension_sets) <= 1
+        dims = dimension_sets[0] if dimension_sets else []
+        assert all(isinstance(doc[d], str) for d in dims)
+        for metric in directive["Metrics"]:
+            spec = METRICS[metric["Name"]]
+            assert metric["Unit"] == spec.unit and set(dims) == set(spec.dimensions)
+            assert isinstance(doc[metric["Name"]], int | float)
+
+
+def test_requests_ingest_and_llm_calls_become_emf_metrics(tmp_path, capfd):
+    script = Script(known={"Northwind": "Organization", "Sven Larsen": "Person"})
+    with serve(openai_handler(script)) as llm:
+        settings = load_settings(data_dir=tmp_path, llm_provider="openai", openai_base_url=f"{llm.url}/v1")
+        with live_server(settings) as api:
+            accepted = httpx.post(
+                f"{api}/v1/transcripts", json={"content": CALL.read_text()}, timeout=60
+            ).json()
+            read_events(f"{api}/v1/jobs/{accepted['job_id']}/events")
+            httpx.post(f"{api}/v1/query", json={"question": "What does Northwind want?"}, timeout=60)
+            httpx.get(f"{api}/v1/entities/nope")
+    docs = emf_lines(capfd.readouterr().out)
+    assert docs
+    for doc in docs:
+        check_emf(doc)
+
+    def find(metric: str, **dims) -> list[dict]:
+        return [d for d in docs if metric in d and all(d.get(k) == v for k, v in dims.items())]
+
+    assert find("RequestCount", Route="POST /v1/query", StatusClass="2xx")
+    assert find("RequestCount", Route="GET /v1/entities/{entity_id}", StatusClass="4xx")
+    assert find("GraphQueryLatencyMs", Operation="vector_search_chunks")
+    assert find("GraphQueryLatencyMs", Operation="upsert_entities")
+    assert find("IngestJobs", Status="succeeded") and find("EntitiesWritten")
+    assert {d["Stage"] for d in find("StageLatencyMs")} >= {"extract", "resolve", "embed", "write"}
+    calls = find("LLMCalls", Model="gpt-4o-mini", Task="extract")
+    assert calls and all(c["LLMInputTokens"] > 0 for c in calls)
+    assert find("LLMCalls", Task="answer")[0]["LLMCostUSD"] > 0
+
+
+async def test_unregistered_metrics_are_refused():
+    with pytest.raises(ValueError, match="not in the registry"):
+        await emit({"Route": "x"}, RequestCount=1)  # missing StatusClass
+    with pytest.raises(ValueError, match="not in the registry"):
+        await emit({}, MadeUpMetric=1)
