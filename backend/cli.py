@@ -18,12 +18,13 @@ from backend.config import Settings, SettingsError, load_settings
 from backend.observability.logs import configure_logging
 
 
-def _server(settings: Settings, host: str, port: int):
+def _server(settings: Settings, host: str, port: int, *, serving: bool = True):
     import uvicorn
 
     from backend.api.app import create_app
 
-    config = uvicorn.Config(create_app(settings), host=host, port=port, log_config=None, access_log=False)
+    app = create_app(settings, serving=serving)
+    config = uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False)
     return uvicorn.Server(config)
 
 
@@ -44,7 +45,7 @@ def _wait_ready(base_url: str, server, timeout_s: float = 120.0) -> dict:
 
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     host, port = args.host or settings.host, args.port or settings.port
-    server = _server(settings, host, port)
+    server = _server(settings, host, port, serving=False)
     thread = threading.Thread(target=server.run, name="api", daemon=True)
     thread.start()
     # uvicorn only handles signals on the main thread; here it runs in another, so stop it ourselves
@@ -241,6 +242,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"weaver: {exc}", file=sys.stderr)
         return 2
     configure_logging(settings.log_level)
+    from backend.observability import metrics
+
+    metrics.configure(settings.metrics == "emf")  # `serve` turns them on in create_app (auto)
     return COMMANDS[args.command](settings, args)
 
 

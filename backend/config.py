@@ -119,6 +119,9 @@ class Settings(BaseSettings):
     xray_otlp_endpoint: str = Field(
         "http://127.0.0.1:4318/v1/traces", description="OTLP/HTTP endpoint for X-Ray."
     )
+    metrics: Literal["auto", "emf", "off"] = Field(
+        "auto", description="CloudWatch EMF lines on stdout: `auto` = in the server, not in CLI commands."
+    )
     trace_content: bool = Field(
         True, description="Put prompts, answers and questions on spans (off for privacy)."
     )

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from backend import __version__
 from backend.config import Settings, load_settings
+from backend.observability import metrics
 from backend.observability.tracing import setup_tracing
 from backend.runtime import open_runtime
 
@@ -19,9 +20,11 @@ from .middleware import TraceRequests
 log = logging.getLogger("backend.api")
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, serving: bool = True) -> FastAPI:
+    """`serving=False` when a CLI command hosts the API in-process (the demo): its stdout is for people."""
     settings = settings or load_settings()
     setup_tracing(settings)
+    metrics.configure(settings.metrics == "emf" or (settings.metrics == "auto" and serving))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

@@ -49,6 +49,19 @@ METRICS: dict[str, Metric] = {
 }
 
 
+class _State:
+    enabled = False
+
+
+_state = _State()
+
+
+def configure(enabled: bool) -> None:
+    """Metrics are on in the server (`weaver serve`, the container) and off in CLI commands, whose
+    stdout is for people; KW_METRICS overrides."""
+    _state.enabled = enabled
+
+
 async def emit(dimensions: dict[str, str], **values: float) -> None:
     """One EMF line: every metric in `values` must be registered with exactly these dimensions."""
     from aws_embedded_metrics.logger.metrics_logger_factory import create_metrics_logger
@@ -57,6 +70,8 @@ async def emit(dimensions: dict[str, str], **values: float) -> None:
         spec = METRICS.get(name)
         if spec is None or set(spec.dimensions) != set(dimensions):
             raise ValueError(f"metric {name} with dimensions {sorted(dimensions)} is not in the registry")
+    if not _state.enabled:
+        return
     logger = create_metrics_logger()
     logger.set_namespace(NAMESPACE)
     if dimensions:
