@@ -119,6 +119,13 @@ def setup_tracing(settings) -> TracerProvider:
     return provider
 
 
+def shutdown() -> None:
+    """Flush and stop exporting; spans become no-ops (the tracing-off baseline of bench/tracing.py)."""
+    if _state.provider is not None:
+        _state.provider.shutdown()
+    _state.provider = None
+
+
 def tracer() -> trace.Tracer:
     if _state.provider is None:
         return trace.get_tracer("knowledgeweaver")  # not set up (a library use): a no-op tracer

@@ -83,7 +83,7 @@ def _describe(current, result) -> None:
     if not isinstance(chunks, list):
         return
     current.set_attribute("retrieval.count", len(chunks))
-    for i, item in enumerate(chunks[:20]):
+    for i, item in enumerate(chunks[:5]):  # the top few: a span is not a copy of the results
         if isinstance(item, ScoredChunk):
             current.set_attribute(f"retrieval.documents.{i}.document.id", item.id)
             current.set_attribute(f"retrieval.documents.{i}.document.score", float(item.score))

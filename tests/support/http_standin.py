@@ -13,7 +13,7 @@ Handler = Callable[[str, str, dict[str, str], bytes], tuple[int, dict[str, str],
 
 
 class StandIn:
-    def __init__(self, handler: Handler) -> None:
+    def __init__(self, handler: Handler, port: int = 0) -> None:
         self.requests: list[tuple[str, str, dict[str, str], bytes]] = []
         outer = self
 
@@ -35,7 +35,7 @@ class StandIn:
             def log_message(self, *args) -> None:  # keep test output clean
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Request)
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), _Request)
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 

@@ -22,12 +22,12 @@ def _value(any_value):
 
 
 class OTLPSink(StandIn):
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0) -> None:
         self.spans: list[dict] = []
         self.headers: list[dict] = []
         self.paths: list[str] = []
         self._lock = threading.Lock()
-        super().__init__(self._handle)
+        super().__init__(self._handle, port)
 
     def _handle(self, method, path, headers, body):
         if headers.get("content-encoding") == "gzip":
@@ -61,3 +61,14 @@ class OTLPSink(StandIn):
     def trace(self, trace_id: str) -> list[dict]:
         with self._lock:
             return [s for s in self.spans if s["trace_id"] == trace_id]
+
+
+if (
+    __name__ == "__main__"
+):  # a receiver in its own process, for benchmarks: python -m tests.support.otlp_sink PORT
+    import sys
+    import time
+
+    with OTLPSink(int(sys.argv[1])) as sink:
+        while True:
+            time.sleep(3600)
