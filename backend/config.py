@@ -113,8 +113,12 @@ class Settings(BaseSettings):
     )
     langfuse_public_key: str | None = Field(None, description="Langfuse public key (Basic auth user).")
     langfuse_secret_key: SecretStr | None = Field(None, description="Langfuse secret key (never logged).")
-    xray_mode: Literal["off", "otlp"] = Field(
-        "off", description="`otlp`: spans to an ADOT collector / CloudWatch agent, which forwards to X-Ray."
+    xray_mode: Literal["off", "otlp", "daemon"] = Field(
+        "off",
+        description="`otlp`: to an ADOT collector or CloudWatch agent; `daemon`: segment documents over UDP.",
+    )
+    xray_daemon_address: str = Field(
+        "127.0.0.1:2000", description="The X-Ray daemon's UDP address (daemon mode)."
     )
     xray_otlp_endpoint: str = Field(
         "http://127.0.0.1:4318/v1/traces", description="OTLP/HTTP endpoint for X-Ray."

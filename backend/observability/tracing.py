@@ -93,6 +93,10 @@ def _exporters(settings) -> list[tuple[str, SpanExporter]]:
         )
     if settings.xray_mode == "otlp":
         found.append(("xray", OTLPSpanExporter(endpoint=settings.xray_otlp_endpoint, timeout=5)))
+    elif settings.xray_mode == "daemon":
+        from .xray import XRayDaemonExporter
+
+        found.append(("xray", XRayDaemonExporter(settings.service_name, settings.xray_daemon_address)))
     return found
 
 

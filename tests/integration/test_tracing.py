@@ -180,3 +180,86 @@ def test_a_dead_trace_backend_costs_nothing_and_is_logged_once(tmp_path, caplog)
             tracing.flush()  # three export rounds, each failing on both backends
     warnings = [r for r in caplog.records if r.getMessage().startswith("trace backend unreachable")]
     assert sorted(r.backend for r in warnings) == ["langfuse", "phoenix"]
+
+
+class UDPSink:
+    """The X-Ray daemon's side of the wire: datagrams of a JSON header line and a segment document."""
+
+    def __init__(self) -> None:
+        import socket
+        import threading
+
+        self.socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.socket.bind(("127.0.0.1", 0))
+        self.socket.settimeout(0.2)
+        self.address = f"127.0.0.1:{self.socket.getsockname()[1]}"
+        self.headers: list[dict] = []
+        self.documents: list[dict] = []
+        self._running = True
+        self._thread = threading.Thread(target=self._receive, daemon=True)
+        self._thread.start()
+
+    def _receive(self) -> None:
+        import json
+
+        while self._running:
+            try:
+                data, _ = self.socket.recvfrom(65_535)
+            except TimeoutError:
+                continue
+            header, _, body = data.decode().partition("\n")
+            self.headers.append(json.loads(header))
+            self.documents.append(json.loads(body))
+
+    def close(self) -> None:
+        self._running = False
+        self._thread.join(timeout=2)
+        self.socket.close()
+
+
+def test_xray_daemon_mode_sends_segment_documents(tmp_path):
+    sink = UDPSink()
+    script = Script(known={"Northwind": "Organization"})
+    try:
+        with (
+            serve(openai_handler(script)) as llm,
+            live_server(
+                load_settings(
+                    data_dir=tmp_path,
+                    xray_mode="daemon",
+                    xray_daemon_address=sink.address,
+                    llm_provider="openai",
+                    openai_base_url=f"{llm.url}/v1",
+                    llm_model="gpt-4o-mini",
+                )
+            ) as api,
+        ):
+            ingest(api)
+            answer = httpx.post(f"{api}/v1/query", json={"question": QUESTION}, timeout=60)
+            tracing.flush()
+        import time
+
+        time.sleep(0.3)
+    finally:
+        sink.close()
+    assert all(h == {"format": "json", "version": 1} for h in sink.headers)
+    trace_id = answer.headers["x-trace-id"]
+    xray_id = f"1-{trace_id[:8]}-{trace_id[8:]}"
+    docs = [d for d in sink.documents if d["trace_id"] == xray_id]
+    [segment] = [d for d in docs if "type" not in d]
+    assert segment["name"] == "knowledgeweaver" and segment["http"]["request"]["method"] == "POST"
+    assert segment["http"]["response"]["status"] == 200
+    assert answer.headers["x-amzn-trace-id"].startswith(f"Root={xray_id};Parent={segment['id']}")
+    subsegments = [d for d in docs if d.get("type") == "subsegment"]
+    ids = {d["id"] for d in docs}
+    assert subsegments and all(d["parent_id"] in ids for d in subsegments)
+    assert all(d["end_time"] >= d["start_time"] > 1_700_000_000 for d in docs)
+    graph = [d for d in subsegments if "sql" in d]
+    assert graph and all(
+        d["namespace"] == "remote" and d["sql"]["database_type"] == "falkordb" for d in graph
+    )
+    assert any("queryNodes" in d["sql"]["sanitized_query"] for d in graph)
+    assert {d["annotations"]["kind"] for d in subsegments if "kind" in d.get("annotations", {})} >= {
+        "RETRIEVER",
+        "EMBEDDING",
+    }
