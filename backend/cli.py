@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -43,7 +44,43 @@ def _wait_ready(base_url: str, server, timeout_s: float = 120.0) -> dict:
     raise RuntimeError(f"the server did not start within {timeout_s:.0f}s")
 
 
+def cmd_phoenix(settings: Settings, args: argparse.Namespace) -> int:
+    from backend.observability.phoenix import PhoenixServer
+
+    server = PhoenixServer(settings.data_dir, port=args.port)
+    cmd, env = server.command()
+    print(f"Phoenix on http://127.0.0.1:{args.port} (data in {server.data_dir}); point the API at it with")
+    print(f"  KW_PHOENIX_ENDPOINT=http://127.0.0.1:{args.port}")
+    server.data_dir.mkdir(parents=True, exist_ok=True)
+    return subprocess.call(cmd, env=env)
+
+
+def _start_phoenix(settings: Settings, args: argparse.Namespace):
+    """The demo's own Phoenix, unless one is configured or it is turned off: (server, settings)."""
+    if settings.phoenix_endpoint or args.no_phoenix:
+        return None, settings
+    from backend.observability.phoenix import PhoenixServer, free_port
+
+    server = PhoenixServer(settings.data_dir, port=free_port())
+    print("Starting a local Phoenix for the demo's traces …", flush=True)
+    try:
+        url = server.start()
+    except RuntimeError as exc:
+        print(f"  (Phoenix did not start: {exc}; continuing without it)")
+        return None, settings
+    return server, settings.model_copy(update={"phoenix_endpoint": url})
+
+
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
+    phoenix, settings = _start_phoenix(settings, args)
+    try:
+        return _demo(settings, args)
+    finally:
+        if phoenix is not None:
+            phoenix.stop()
+
+
+def _demo(settings: Settings, args: argparse.Namespace) -> int:
     host, port = args.host or settings.host, args.port or settings.port
     server = _server(settings, host, port, serving=False)
     thread = threading.Thread(target=server.run, name="api", daemon=True)
@@ -64,10 +101,19 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     print(f"  API        {base_url}   (OpenAPI docs: {base_url}/docs)")
     print(f"  readiness  {json.dumps(ready)}")
     print(f"  data dir   {settings.data_dir.resolve()}   graph: {settings.graph_backend}")
+    if settings.phoenix_endpoint:
+        print(f"  traces     {settings.phoenix_endpoint}   (Phoenix, project '{settings.phoenix_project}')")
     demo.ingest_examples(base_url)
     demo.show_graph(base_url)
     for question in demo.QUESTIONS:
-        demo.ask(base_url, question)
+        final = demo.ask(base_url, question)
+        if settings.phoenix_endpoint and final.get("trace_id"):
+            from backend.observability import tracing
+            from backend.observability.phoenix import trace_link
+
+            tracing.flush()
+            link = trace_link(settings.phoenix_endpoint, settings.phoenix_project, final["trace_id"])
+            print(f"trace {final['trace_id']}: {link}")
     if args.no_serve:
         server.should_exit = True
         thread.join(timeout=30)
@@ -201,6 +247,9 @@ def build_parser() -> argparse.ArgumentParser:
         "demo", help="start the API on the embedded defaults, ingest the examples, show the graph"
     )
     demo.add_argument("--no-serve", action="store_true", help="exit after the demo instead of serving")
+    demo.add_argument("--no-phoenix", action="store_true", help="do not start a local Phoenix for the traces")
+    phoenix = sub.add_parser("phoenix", help="run a local Arize Phoenix (traces UI) on the data dir")
+    phoenix.add_argument("--port", type=int, default=6006)
     ingest = sub.add_parser("ingest", help="ingest transcript files (progress bar per file)")
     ingest.add_argument("paths", nargs="+", help="files: .vtt .srt .txt .json (Transcribe, Whisper, turns)")
     ingest.add_argument("--namespace", help="default: KW_DEFAULT_NAMESPACE")
@@ -231,6 +280,7 @@ COMMANDS = {
     "ask": cmd_ask,
     "eval": cmd_eval,
     "settings": cmd_settings,
+    "phoenix": cmd_phoenix,
 }
 
 

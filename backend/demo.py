@@ -126,6 +126,7 @@ def ask(base_url: str, question: str, namespace: str = "demo") -> dict:
                         citations = data["citations"]
                     elif event == "done":
                         final = data
+            final["trace_id"] = response.headers.get("x-trace-id")
     print()
     if citations:
         print(citations_table(citations))
