@@ -57,3 +57,12 @@ def embedder():
     from backend.embed.minilm import MiniLMEmbedder
 
     return MiniLMEmbedder()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _stop_tracing_at_the_end():
+    """Flush and stop exporting before pytest prints its summary (a dead test backend would log after it)."""
+    yield
+    from backend.observability import tracing
+
+    tracing.shutdown()

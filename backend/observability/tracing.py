@@ -37,6 +37,7 @@ KIND = "openinference.span.kind"
 class _State:
     provider: TracerProvider | None = None
     capture_content: bool = True
+    libraries_instrumented: bool = False
 
 
 _state = _State()
@@ -100,6 +101,42 @@ def _exporters(settings) -> list[tuple[str, SpanExporter]]:
     return found
 
 
+class _CurrentTracer(trace.Tracer):
+    """A tracer that always uses the provider of the moment: instrumented libraries keep the tracer
+    they were given, while the provider is rebuilt with the settings (tests build many apps)."""
+
+    def __init__(self, *args) -> None:
+        self._args = args
+
+    def _current(self) -> trace.Tracer:
+        provider = _state.provider or trace.NoOpTracerProvider()
+        return provider.get_tracer(*self._args)
+
+    def start_span(self, *args, **kwargs):
+        return self._current().start_span(*args, **kwargs)
+
+    def start_as_current_span(self, *args, **kwargs):
+        return self._current().start_as_current_span(*args, **kwargs)
+
+
+class _CurrentProvider(trace.TracerProvider):
+    def get_tracer(self, name, version=None, schema_url=None, attributes=None):
+        return _CurrentTracer(name, version, schema_url, attributes)
+
+
+def _instrument_libraries() -> None:
+    """HTTP client calls (the openai SDK, our own clients) and AWS SDK calls (Bedrock, S3, Secrets
+    Manager) become child spans, and carry the trace to whatever they call. Once per process."""
+    if _state.libraries_instrumented:
+        return
+    from opentelemetry.instrumentation.botocore import BotocoreInstrumentor
+    from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+
+    HTTPXClientInstrumentor().instrument(tracer_provider=_CurrentProvider())
+    BotocoreInstrumentor().instrument(tracer_provider=_CurrentProvider())
+    _state.libraries_instrumented = True
+
+
 def setup_tracing(settings) -> TracerProvider:
     """(Re)build the process's provider from settings; the previous one is flushed and shut down."""
     if _state.provider is not None:
@@ -120,6 +157,7 @@ def setup_tracing(settings) -> TracerProvider:
     _state.provider = provider
     _state.capture_content = settings.trace_content
     set_global_textmap(PROPAGATOR)
+    _instrument_libraries()
     return provider
 
 
