@@ -291,3 +291,8 @@ def test_aws_sdk_calls_are_child_spans_of_the_llm_call(tmp_path, monkeypatch):
     bedrock = [s for s in sink.spans if s["attributes"].get("rpc.system") == "aws-api"]
     assert bedrock and all(s["attributes"]["rpc.method"] == "Converse" for s in bedrock)
     assert all(by_id[s["parent_id"]]["name"] == "llm.extract" for s in bedrock)
+    # and the LLM span above each carries the Bedrock model, its tokens and its price
+    llm = [by_id[s["parent_id"]]["attributes"] for s in bedrock]
+    assert all(a["llm.provider"] == "bedrock" and a["openinference.span.kind"] == "LLM" for a in llm)
+    assert all(a["llm.model_name"] == "anthropic.claude-3-5-haiku-20241022-v1:0" for a in llm)
+    assert all(a["llm.token_count.prompt"] > 0 and a["cost.usd"] > 0 and a["cost.priced"] for a in llm)
