@@ -8,9 +8,7 @@ statement but the admin console is scoped to a namespace passed as a parameter.
 from __future__ import annotations
 
 import time
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from itertools import pairwise
 from types import ModuleType
 from typing import Any, TypeVar
 
@@ -31,6 +29,7 @@ from .models import (
     Subgraph,
     TranscriptInfo,
 )
+from .rows import chunk_rows, entity_rows, next_links, relation_rows, transcript_rows, unique
 from .runner import CypherRunner, Rows
 
 T = TypeVar("T", bound=BaseModel)
@@ -39,10 +38,6 @@ T = TypeVar("T", bound=BaseModel)
 def _batches(rows: Sequence[dict], size: int) -> Iterable[Sequence[dict]]:
     for start in range(0, len(rows), size):
         yield rows[start : start + size]
-
-
-def _unique(items: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(items))
 
 
 class GraphStore:
@@ -112,66 +107,25 @@ class GraphStore:
         return len(rows)
 
     async def upsert_transcripts(self, transcripts: Sequence[Transcript]) -> int:
-        rows = []
-        for t in transcripts:
-            props = t.model_dump(mode="json", exclude={"id", "segments", "created_at"}, exclude_none=True) | {
-                "segment_count": len(t.segments)
-            }
-            rows.append({"id": t.id, "created_at": t.created_at.isoformat(), "props": props})
-        return await self._write_batches("upsert_transcripts", self.cypher.UPSERT_TRANSCRIPTS, rows)
+        return await self._write_batches(
+            "upsert_transcripts", self.cypher.UPSERT_TRANSCRIPTS, transcript_rows(transcripts)
+        )
 
     async def upsert_chunks(self, chunks: Sequence[Chunk]) -> int:
-        for c in chunks:
-            if c.embedding is not None and len(c.embedding) != self.embedding_dim:
-                raise InvalidInput(
-                    f"chunk {c.id} has a {len(c.embedding)}-d embedding; expected {self.embedding_dim}"
-                )
-        rows = [
-            {
-                "id": c.id,
-                "embedding": c.embedding,
-                "props": c.model_dump(exclude={"id", "embedding"}, exclude_none=True),
-            }
-            for c in chunks
-        ]
-        written = await self._write_batches("upsert_chunks", self.cypher.UPSERT_CHUNKS, rows)
-        by_transcript: dict[str, list[Chunk]] = defaultdict(list)
-        for c in chunks:
-            by_transcript[c.transcript_id].append(c)
-        links = [
-            {"from_id": a.id, "to_id": b.id}
-            for group in by_transcript.values()
-            for a, b in pairwise(sorted(group, key=lambda c: c.index))
-            if b.index == a.index + 1
-        ]
-        await self._write_batches("link_next_chunks", self.cypher.LINK_NEXT_CHUNKS, links)
+        written = await self._write_batches(
+            "upsert_chunks", self.cypher.UPSERT_CHUNKS, chunk_rows(chunks, self.embedding_dim)
+        )
+        await self._write_batches("link_next_chunks", self.cypher.LINK_NEXT_CHUNKS, next_links(chunks))
         return written
 
     async def upsert_entities(self, entities: Sequence[Entity]) -> int:
-        rows = []
-        for e in entities:
-            if e.embedding is not None and len(e.embedding) != self.embedding_dim:
-                raise InvalidInput(
-                    f"entity {e.id} has a {len(e.embedding)}-d embedding; expected {self.embedding_dim}"
-                )
-            aliases = _unique(a for a in e.aliases if a != e.name)
-            rows.append(
-                {
-                    "id": e.id,
-                    "namespace": e.namespace,
-                    "name": e.name,
-                    "type": str(e.type),
-                    "aliases": aliases,
-                    "description": e.description,
-                    "embedding": e.embedding,
-                }
-            )
-        return await self._write_batches("upsert_entities", self.cypher.UPSERT_ENTITIES, rows)
+        batch = entity_rows(entities, self.embedding_dim)
+        return await self._write_batches("upsert_entities", self.cypher.UPSERT_ENTITIES, batch)
 
     async def upsert_mentions(self, mentions: Sequence[Mention]) -> int:
-        rows = [m.model_dump() for m in mentions]
-        written = await self._write_batches("upsert_mentions", self.cypher.UPSERT_MENTIONS, rows)
-        await self._refresh_mention_counts(_unique(m.entity_id for m in mentions))
+        mention_rows = [m.model_dump() for m in mentions]
+        written = await self._write_batches("upsert_mentions", self.cypher.UPSERT_MENTIONS, mention_rows)
+        await self._refresh_mention_counts(unique(m.entity_id for m in mentions))
         return written
 
     async def _refresh_mention_counts(self, entity_ids: list[str]) -> None:
@@ -181,18 +135,9 @@ class GraphStore:
             await self.run("refresh_mention_counts", self.cypher.REFRESH_MENTION_COUNTS, {"ids": ids})
 
     async def upsert_relations(self, relations: Sequence[Relation]) -> int:
-        rows = [
-            {
-                "namespace": r.namespace,
-                "source_id": r.source_id,
-                "target_id": r.target_id,
-                "type": r.type,
-                "description": r.description,
-                "evidence_chunk_ids": _unique(r.evidence_chunk_ids),
-            }
-            for r in relations
-        ]
-        return await self._write_batches("upsert_relations", self.cypher.UPSERT_RELATIONS, rows)
+        return await self._write_batches(
+            "upsert_relations", self.cypher.UPSERT_RELATIONS, relation_rows(relations)
+        )
 
     # --- reads --------------------------------------------------------------------------------
     def _check_vector(self, vector: Sequence[float]) -> list[float]:
@@ -274,7 +219,7 @@ class GraphStore:
 
     async def _subgraph(self, namespace: str, rows: Rows, seeds: Sequence[str] = ()) -> Subgraph:
         edges = [Edge.model_validate(r) for r in rows.rows]
-        ids = _unique([*seeds, *(e.source for e in edges), *(e.target for e in edges)])
+        ids = unique([*seeds, *(e.source for e in edges), *(e.target for e in edges)])
         nodes = await self.get_entities(namespace, ids) if ids else []
         return Subgraph(nodes=nodes, edges=edges)
 
