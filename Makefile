@@ -22,6 +22,12 @@ tests/neo4j_lint/node_modules/.package-lock.json: tests/neo4j_lint/package-lock.
 	@if command -v npm >/dev/null 2>&1; then cd tests/neo4j_lint && npm ci --no-audit --no-fund --loglevel=error; \
 	else echo "npm not found: the Neo4j Cypher lint test will skip"; fi
 
+# checkov (Terraform policy checks) lives in its own environment: its pins clash with ours.
+TOOLS := .venv-tools
+$(TOOLS)/.installed:
+	@{ $(PY312) -m venv $(TOOLS) && $(TOOLS)/bin/pip install -q --upgrade pip && $(TOOLS)/bin/pip install -q 'checkov>=3.2' && touch $@; } \
+	|| echo "checkov could not be installed: the checkov test will skip"
+
 demo: $(VENV)/.installed
 	$(BIN)/weaver demo
 
@@ -36,11 +42,11 @@ format: $(VENV)/.installed
 	$(BIN)/ruff format backend tests bench
 	$(BIN)/ruff check --fix backend tests bench
 
-test: $(VENV)/.installed tests/neo4j_lint/node_modules/.package-lock.json lint
+test: $(VENV)/.installed $(TOOLS)/.installed tests/neo4j_lint/node_modules/.package-lock.json lint
 	$(BIN)/pytest
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/graph_upsert.py
 
 clean:
-	rm -rf $(VENV) tests/neo4j_lint/node_modules .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(TOOLS) tests/neo4j_lint/node_modules .pytest_cache .ruff_cache

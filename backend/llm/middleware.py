@@ -232,7 +232,9 @@ class TracedLLM(_Wrapper):
         dims = {"Model": self.model, "Task": request.task}
         if response is None:
             retries = int(error.details.get("retries", 0)) if error else 0
-            await metrics.emit(dims, LLMErrors=1, LLMRetries=retries)
+            await metrics.emit(
+                dims, LLMCalls=1, LLMErrors=1, LLMRetries=retries
+            )  # LLMCalls counts failures too
         elif not response.cached:
             await metrics.emit(
                 dims,

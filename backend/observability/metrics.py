@@ -23,21 +23,28 @@ if "ECS_CONTAINER_METADATA_URI_V4" not in os.environ and "ECS_CONTAINER_METADATA
 class Metric:
     unit: str
     dimensions: tuple[str, ...]
+    # Also emitted with no dimensions, so alarms and dashboards get a service-wide series: CloudWatch
+    # cannot aggregate percentiles across dimension values, nor use SEARCH in an alarm.
+    rollup: bool = False
+
+    @property
+    def dimension_sets(self) -> tuple[tuple[str, ...], ...]:
+        return (self.dimensions, ()) if self.rollup else (self.dimensions,)
 
 
 _REQUEST = ("Route", "StatusClass")
 _LLM = ("Model", "Task")
 METRICS: dict[str, Metric] = {
-    "RequestCount": Metric("Count", _REQUEST),
-    "RequestLatencyMs": Metric("Milliseconds", _REQUEST),
-    "RequestErrors": Metric("Count", _REQUEST),
+    "RequestCount": Metric("Count", _REQUEST, rollup=True),
+    "RequestLatencyMs": Metric("Milliseconds", _REQUEST, rollup=True),
+    "RequestErrors": Metric("Count", _REQUEST, rollup=True),
     "StageLatencyMs": Metric("Milliseconds", ("Stage",)),
-    "LLMCalls": Metric("Count", _LLM),
-    "LLMInputTokens": Metric("Count", _LLM),
-    "LLMOutputTokens": Metric("Count", _LLM),
-    "LLMCostUSD": Metric("None", _LLM),
-    "LLMErrors": Metric("Count", _LLM),
-    "LLMRetries": Metric("Count", _LLM),
+    "LLMCalls": Metric("Count", _LLM, rollup=True),
+    "LLMInputTokens": Metric("Count", _LLM, rollup=True),
+    "LLMOutputTokens": Metric("Count", _LLM, rollup=True),
+    "LLMCostUSD": Metric("None", _LLM, rollup=True),
+    "LLMErrors": Metric("Count", _LLM, rollup=True),
+    "LLMRetries": Metric("Count", _LLM, rollup=True),
     "GraphQueryLatencyMs": Metric("Milliseconds", ("Operation",)),
     "GraphErrors": Metric("Count", ("Operation",)),
     "IngestJobs": Metric("Count", ("Status",)),
@@ -74,8 +81,10 @@ async def emit(dimensions: dict[str, str], **values: float) -> None:
         return
     logger = create_metrics_logger()
     logger.set_namespace(NAMESPACE)
+    rollup = all(METRICS[name].rollup for name in values)
     if dimensions:
-        logger.set_dimensions({k: str(v) for k, v in dimensions.items()}, use_default=False)
+        sets = [{k: str(v) for k, v in dimensions.items()}] + ([{}] if rollup else [])
+        logger.set_dimensions(*sets, use_default=False)
     else:
         logger.reset_dimensions(False)
     for name, value in values.items():

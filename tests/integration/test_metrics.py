@@ -35,13 +35,12 @@ def check_emf(doc: dict) -> None:
     assert isinstance(meta["Timestamp"], int) and meta["Timestamp"] > 1_600_000_000_000
     for directive in meta["CloudWatchMetrics"]:
         assert directive["Namespace"] == NAMESPACE
-        dimension_sets = directive["Dimensions"]
-        assert len(dimension_sets) <= 1
-        dims = dimension_sets[0] if dimension_sets else []
-        assert all(isinstance(doc[d], str) for d in dims)
+        dimension_sets = [tuple(sorted(d)) for d in directive["Dimensions"]] or [()]
+        assert all(isinstance(doc[d], str) for dims in dimension_sets for d in dims)
         for metric in directive["Metrics"]:
             spec = METRICS[metric["Name"]]
-            assert metric["Unit"] == spec.unit and set(dims) == set(spec.dimensions)
+            assert metric["Unit"] == spec.unit
+            assert set(dimension_sets) == {tuple(sorted(d)) for d in spec.dimension_sets}
             assert isinstance(doc[metric["Name"]], int | float)
 
 

@@ -1,0 +1,129 @@
+# KnowledgeWeaver on AWS: the API on ECS Fargate behind an ALB, Neo4j on EC2 in a private subnet,
+# audio and transcripts in S3, secrets in Secrets Manager, and the dashboards and alarms that
+# dashboards/ and alerts/ describe. See docs/deploy-aws.md.
+
+locals {
+  name = "${var.project}-${var.environment}"
+  # The CloudWatch namespace and OpenTelemetry service name the application emits under.
+  metric_namespace = "KnowledgeWeaver"
+  service_name     = var.project
+  # Fixed here so IAM can scope its log permissions before the service module creates the group.
+  service_log_group  = "/ecs/${local.name}"
+  availability_zones = coalesce(var.availability_zones, ["${var.region}a", "${var.region}b"])
+}
+
+data "aws_caller_identity" "current" {}
+
+module "secrets" {
+  source = "./modules/secrets"
+
+  name       = local.name
+  account_id = data.aws_caller_identity.current.account_id
+  region     = var.region
+}
+
+module "network" {
+  source = "./modules/network"
+
+  name               = local.name
+  cidr               = var.vpc_cidr
+  availability_zones = local.availability_zones
+  single_nat_gateway = var.single_nat_gateway
+  kms_key_arn        = module.secrets.kms_key_arn
+  log_retention_days = var.log_retention_days
+}
+
+module "storage" {
+  source = "./modules/storage"
+
+  name        = local.name
+  kms_key_arn = module.secrets.kms_key_arn
+}
+
+module "iam" {
+  source = "./modules/iam"
+
+  name              = local.name
+  region            = var.region
+  account_id        = data.aws_caller_identity.current.account_id
+  bedrock_model_ids = var.bedrock_model_ids
+  bucket_arn        = module.storage.bucket_arn
+  kms_key_arn       = module.secrets.kms_key_arn
+  secret_arns       = [module.secrets.neo4j_secret_arn, module.secrets.langfuse_secret_arn]
+  log_group_name    = local.service_log_group
+  metric_namespace  = local.metric_namespace
+}
+
+module "neo4j" {
+  source = "./modules/neo4j"
+
+  name                      = local.name
+  region                    = var.region
+  vpc_id                    = module.network.vpc_id
+  subnet_id                 = module.network.private_subnet_ids[0]
+  client_security_group_ids = [module.service.security_group_id]
+  instance_type             = var.neo4j_instance_type
+  volume_gb                 = var.neo4j_volume_gb
+  kms_key_arn               = module.secrets.kms_key_arn
+  password_secret_arn       = module.secrets.neo4j_secret_arn
+  snapshot_retain_days      = var.snapshot_retain_days
+  log_retention_days        = var.log_retention_days
+}
+
+module "service" {
+  source = "./modules/service"
+
+  name                = local.name
+  region              = var.region
+  vpc_id              = module.network.vpc_id
+  vpc_cidr            = var.vpc_cidr
+  public_subnet_ids   = module.network.public_subnet_ids
+  private_subnet_ids  = module.network.private_subnet_ids
+  ingress_cidrs       = var.ingress_cidrs
+  certificate_arn     = var.certificate_arn
+  image               = "${module.storage.repository_url}:${var.image_tag}"
+  image_tag           = var.image_tag
+  task_cpu            = var.task_cpu
+  task_memory         = var.task_memory
+  desired_count       = var.desired_count
+  min_tasks           = var.min_tasks
+  max_tasks           = var.max_tasks
+  task_role_arn       = module.iam.task_role_arn
+  execution_role_arn  = module.iam.execution_role_arn
+  log_group_name      = local.service_log_group
+  log_retention_days  = var.log_retention_days
+  kms_key_arn         = module.secrets.kms_key_arn
+  service_name        = local.service_name
+  bucket_name         = module.storage.bucket_name
+  neo4j_uri           = "neo4j://${module.neo4j.private_ip}:7687"
+  neo4j_secret_arn    = module.secrets.neo4j_secret_arn
+  langfuse_secret_arn = module.secrets.langfuse_secret_arn
+  llm_model_id        = var.bedrock_model_ids[0]
+  embedding_model_id  = var.bedrock_model_ids[1]
+  phoenix_endpoint    = var.phoenix_endpoint
+  langfuse_host       = var.langfuse_host
+}
+
+module "observability" {
+  source = "./modules/observability"
+
+  name                     = local.name
+  region                   = var.region
+  kms_key_arn              = module.secrets.kms_key_arn
+  alarm_emails             = var.alarm_emails
+  dashboards_dir           = "${path.root}/../dashboards"
+  alerts_dir               = "${path.root}/../alerts"
+  runbook_base_url         = var.runbook_base_url
+  metric_namespace         = local.metric_namespace
+  service_name             = local.service_name
+  cluster_name             = module.service.cluster_name
+  ecs_service_name         = module.service.service_name
+  load_balancer_arn_suffix = module.service.load_balancer_arn_suffix
+  target_group_arn_suffix  = module.service.target_group_arn_suffix
+  neo4j_instance_id        = module.neo4j.instance_id
+  log_group_name           = local.service_log_group
+  daily_budget_usd         = var.daily_budget_usd
+  llm_daily_budget_usd     = var.llm_daily_budget_usd
+  xray_sampling_rate       = var.xray_sampling_rate
+  project_tag              = var.project
+}

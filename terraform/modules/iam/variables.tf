@@ -1,0 +1,48 @@
+variable "name" {
+  type        = string
+  description = "Name prefix (project-environment); also the ECR repository name."
+}
+
+variable "region" {
+  type        = string
+  description = "AWS region."
+}
+
+variable "account_id" {
+  type        = string
+  description = "AWS account id."
+  validation {
+    condition     = can(regex("^[0-9]{12}$", var.account_id))
+    error_message = "account_id must be 12 digits."
+  }
+}
+
+variable "bedrock_model_ids" {
+  type        = list(string)
+  description = "Bedrock model ids the task may invoke."
+}
+
+variable "bucket_arn" {
+  type        = string
+  description = "Media bucket ARN."
+}
+
+variable "kms_key_arn" {
+  type        = string
+  description = "Project KMS key ARN."
+}
+
+variable "secret_arns" {
+  type        = list(string)
+  description = "Secrets the task reads (Neo4j, Langfuse)."
+}
+
+variable "log_group_name" {
+  type        = string
+  description = "The service's CloudWatch log group."
+}
+
+variable "metric_namespace" {
+  type        = string
+  description = "The only CloudWatch namespace the task may put metrics in."
+}

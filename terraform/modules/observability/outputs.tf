@@ -1,0 +1,14 @@
+output "alarm_topic_arn" {
+  description = "SNS topic of every alarm and the budget."
+  value       = aws_sns_topic.alarms.arn
+}
+
+output "dashboard_names" {
+  description = "CloudWatch dashboard names."
+  value       = [for d in aws_cloudwatch_dashboard.this : d.dashboard_name]
+}
+
+output "alarm_names" {
+  description = "CloudWatch alarm names."
+  value       = [for a in aws_cloudwatch_metric_alarm.this : a.alarm_name]
+}

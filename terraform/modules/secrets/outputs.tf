@@ -1,0 +1,14 @@
+output "kms_key_arn" {
+  description = "ARN of the project's KMS key."
+  value       = aws_kms_key.main.arn
+}
+
+output "neo4j_secret_arn" {
+  description = "Secret with the generated Neo4j credentials (JSON: username, password)."
+  value       = aws_secretsmanager_secret.neo4j.arn
+}
+
+output "langfuse_secret_arn" {
+  description = "Secret with the Langfuse keys (JSON: public_key, secret_key)."
+  value       = aws_secretsmanager_secret.langfuse.arn
+}

@@ -1,0 +1,334 @@
+# The API on ECS Fargate behind an application load balancer, with an AWS Distro for OpenTelemetry
+# collector beside it: the app sends OTLP to 127.0.0.1:4318, the collector forwards to X-Ray.
+# EMF metric lines on stdout become CloudWatch metrics through the awslogs driver.
+
+locals {
+  https          = var.certificate_arn != null
+  container_port = 8000
+  app_environment = {
+    KW_GRAPH_BACKEND             = "neo4j"
+    KW_NEO4J_URI                 = var.neo4j_uri
+    KW_NEO4J_PASSWORD_SECRET_ARN = var.neo4j_secret_arn
+    KW_AWS_REGION                = var.region
+    KW_LLM_PROVIDER              = "bedrock"
+    KW_LLM_MODEL                 = var.llm_model_id
+    KW_EMBEDDING_PROVIDER        = "bedrock"
+    KW_EMBEDDING_MODEL           = var.embedding_model_id
+    KW_EMBEDDING_DIM             = tostring(var.embedding_dim)
+    KW_SPEECH_BUCKET             = var.bucket_name
+    KW_SERVICE_NAME              = var.service_name
+    KW_XRAY_MODE                 = "otlp"
+    KW_XRAY_OTLP_ENDPOINT        = "http://127.0.0.1:4318/v1/traces"
+    KW_PHOENIX_ENDPOINT          = var.phoenix_endpoint
+    KW_LANGFUSE_HOST             = var.langfuse_host
+    KW_METRICS                   = "emf"
+    KW_HOST                      = "0.0.0.0"
+    KW_PORT                      = tostring(local.container_port)
+    KW_DATA_DIR                  = "/data"
+    KW_GIT_SHA                   = var.image_tag
+    AWS_EMF_ENVIRONMENT          = "Local"
+  }
+}
+
+resource "aws_ecs_cluster" "main" {
+  name = var.name
+  setting {
+    name  = "containerInsights"
+    value = "enabled"
+  }
+}
+
+resource "aws_cloudwatch_log_group" "service" {
+  name              = var.log_group_name
+  retention_in_days = var.log_retention_days
+  kms_key_id        = var.kms_key_arn
+}
+
+# --- security groups ---------------------------------------------------------------------------
+resource "aws_security_group" "alb" {
+  name_prefix = "${var.name}-alb-"
+  description = "Load balancer: HTTP/HTTPS from clients, to the tasks"
+  vpc_id      = var.vpc_id
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "aws_vpc_security_group_ingress_rule" "alb" {
+  for_each          = { for pair in setproduct(var.ingress_cidrs, local.https ? [80, 443] : [80]) : "${pair[0]}-${pair[1]}" => pair }
+  security_group_id = aws_security_group.alb.id
+  description       = "Clients (port ${each.value[1]}${each.value[1] == 80 && local.https ? ", redirected to HTTPS" : ""})"
+  ip_protocol       = "tcp"
+  from_port         = each.value[1]
+  to_port           = each.value[1]
+  cidr_ipv4         = each.value[0]
+}
+
+resource "aws_vpc_security_group_egress_rule" "alb_to_tasks" {
+  security_group_id            = aws_security_group.alb.id
+  description                  = "To the API tasks"
+  ip_protocol                  = "tcp"
+  from_port                    = local.container_port
+  to_port                      = local.container_port
+  referenced_security_group_id = aws_security_group.task.id
+}
+
+resource "aws_security_group" "task" {
+  name_prefix = "${var.name}-task-"
+  description = "API tasks: from the load balancer; to AWS APIs, Neo4j and the trace backends"
+  vpc_id      = var.vpc_id
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "aws_vpc_security_group_ingress_rule" "task_from_alb" {
+  security_group_id            = aws_security_group.task.id
+  description                  = "From the load balancer"
+  ip_protocol                  = "tcp"
+  from_port                    = local.container_port
+  to_port                      = local.container_port
+  referenced_security_group_id = aws_security_group.alb.id
+}
+
+resource "aws_vpc_security_group_egress_rule" "task_https" {
+  security_group_id = aws_security_group.task.id
+  description       = "HTTPS: Bedrock, Transcribe, S3, Secrets Manager, X-Ray, Phoenix, Langfuse, ECR"
+  ip_protocol       = "tcp"
+  from_port         = 443
+  to_port           = 443
+  cidr_ipv4         = "0.0.0.0/0"
+}
+
+resource "aws_vpc_security_group_egress_rule" "task_bolt" {
+  security_group_id = aws_security_group.task.id
+  description       = "Bolt to Neo4j inside the VPC"
+  ip_protocol       = "tcp"
+  from_port         = 7687
+  to_port           = 7687
+  cidr_ipv4         = var.vpc_cidr
+}
+
+# --- load balancer -----------------------------------------------------------------------------
+resource "aws_lb" "main" {
+  name                       = substr(var.name, 0, 32)
+  load_balancer_type         = "application"
+  internal                   = false
+  subnets                    = var.public_subnet_ids
+  security_groups            = [aws_security_group.alb.id]
+  drop_invalid_header_fields = true
+  enable_deletion_protection = var.deletion_protection
+  idle_timeout               = 120 # answers stream for up to a minute
+  #checkov:skip=CKV_AWS_91:ALB access logs need a dedicated bucket with the ELB account's policy; request logs with trace ids are already in the service's log group.
+  #checkov:skip=CKV2_AWS_28:WAF is priced per rule and request; attach a web ACL per environment when the API is public (docs/deploy-aws.md).
+}
+
+resource "aws_lb_target_group" "api" {
+  name_prefix          = "kw-"
+  port                 = local.container_port
+  protocol             = "HTTP"
+  target_type          = "ip"
+  vpc_id               = var.vpc_id
+  deregistration_delay = 30
+  #checkov:skip=CKV_AWS_378:TLS ends at the load balancer; ALB-to-task traffic stays inside the VPC's private subnets.
+
+  health_check {
+    path                = "/readyz"
+    matcher             = "200"
+    interval            = 15
+    timeout             = 5
+    healthy_threshold   = 2
+    unhealthy_threshold = 3
+  }
+
+  # Jobs and their progress streams live in the task that accepted the upload (SQLite job store).
+  stickiness {
+    type            = "lb_cookie"
+    enabled         = true
+    cookie_duration = 3600
+  }
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "aws_lb_listener" "http" {
+  load_balancer_arn = aws_lb.main.arn
+  port              = 80
+  protocol          = "HTTP"
+
+  default_action {
+    type             = local.https ? "redirect" : "forward"
+    target_group_arn = local.https ? null : aws_lb_target_group.api.arn
+    dynamic "redirect" {
+      for_each = local.https ? [1] : []
+      content {
+        port        = "443"
+        protocol    = "HTTPS"
+        status_code = "HTTP_301"
+      }
+    }
+  }
+  #checkov:skip=CKV_AWS_2:Port 80 redirects to HTTPS whenever certificate_arn is set; without one (dev) it serves plain HTTP by choice.
+  #checkov:skip=CKV_AWS_103:TLS is enforced on the HTTPS listener; this one only redirects (or serves dev traffic).
+}
+
+resource "aws_lb_listener" "https" {
+  count             = local.https ? 1 : 0
+  load_balancer_arn = aws_lb.main.arn
+  port              = 443
+  protocol          = "HTTPS"
+  ssl_policy        = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+  certificate_arn   = var.certificate_arn
+
+  default_action {
+    type             = "forward"
+    target_group_arn = aws_lb_target_group.api.arn
+  }
+}
+
+# --- task definition and service ---------------------------------------------------------------
+resource "aws_ecs_task_definition" "api" {
+  family                   = var.name
+  requires_compatibilities = ["FARGATE"]
+  network_mode             = "awsvpc"
+  cpu                      = var.task_cpu
+  memory                   = var.task_memory
+  task_role_arn            = var.task_role_arn
+  execution_role_arn       = var.execution_role_arn
+
+  runtime_platform {
+    operating_system_family = "LINUX"
+    cpu_architecture        = "X86_64"
+  }
+
+  volume {
+    name = "data"
+  }
+
+  container_definitions = jsonencode([
+    {
+      name                   = "api"
+      image                  = var.image
+      essential              = true
+      readonlyRootFilesystem = true
+      portMappings           = [{ containerPort = local.container_port, protocol = "tcp" }]
+      environment            = [for k, v in local.app_environment : { name = k, value = v } if v != ""]
+      secrets = [
+        { name = "KW_LANGFUSE_PUBLIC_KEY", valueFrom = "${var.langfuse_secret_arn}:public_key::" },
+        { name = "KW_LANGFUSE_SECRET_KEY", valueFrom = "${var.langfuse_secret_arn}:secret_key::" },
+      ]
+      mountPoints = [{ sourceVolume = "data", containerPath = "/data", readOnly = false }]
+      healthCheck = {
+        command     = ["CMD", "python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:${local.container_port}/healthz', timeout=3)"]
+        interval    = 15
+        timeout     = 5
+        retries     = 3
+        startPeriod = 60
+      }
+      dependsOn = [{ containerName = "otel-collector", condition = "START" }]
+      logConfiguration = {
+        logDriver = "awslogs"
+        options = {
+          awslogs-group         = aws_cloudwatch_log_group.service.name
+          awslogs-region        = var.region
+          awslogs-stream-prefix = "api"
+        }
+      }
+    },
+    {
+      name                   = "otel-collector"
+      image                  = var.collector_image
+      essential              = true
+      readonlyRootFilesystem = true
+      command                = ["--config=/etc/ecs/ecs-default-config.yaml"]
+      logConfiguration = {
+        logDriver = "awslogs"
+        options = {
+          awslogs-group         = aws_cloudwatch_log_group.service.name
+          awslogs-region        = var.region
+          awslogs-stream-prefix = "otel"
+        }
+      }
+    },
+  ])
+}
+
+resource "aws_ecs_service" "api" {
+  name                              = var.name
+  cluster                           = aws_ecs_cluster.main.id
+  task_definition                   = aws_ecs_task_definition.api.arn
+  desired_count                     = var.desired_count
+  launch_type                       = "FARGATE"
+  health_check_grace_period_seconds = 90
+  enable_execute_command            = false
+  propagate_tags                    = "SERVICE"
+
+  network_configuration {
+    subnets          = var.private_subnet_ids
+    security_groups  = [aws_security_group.task.id]
+    assign_public_ip = false
+  }
+
+  load_balancer {
+    target_group_arn = aws_lb_target_group.api.arn
+    container_name   = "api"
+    container_port   = local.container_port
+  }
+
+  deployment_circuit_breaker {
+    enable   = true
+    rollback = true
+  }
+
+  lifecycle {
+    # Autoscaling owns the count after the first apply.
+    ignore_changes = [desired_count]
+  }
+
+  depends_on = [aws_lb_listener.http]
+}
+
+# --- autoscaling on CPU and memory -------------------------------------------------------------
+resource "aws_appautoscaling_target" "api" {
+  service_namespace  = "ecs"
+  resource_id        = "service/${aws_ecs_cluster.main.name}/${aws_ecs_service.api.name}"
+  scalable_dimension = "ecs:service:DesiredCount"
+  min_capacity       = var.min_tasks
+  max_capacity       = var.max_tasks
+}
+
+resource "aws_appautoscaling_policy" "cpu" {
+  name               = "${var.name}-cpu"
+  service_namespace  = aws_appautoscaling_target.api.service_namespace
+  resource_id        = aws_appautoscaling_target.api.resource_id
+  scalable_dimension = aws_appautoscaling_target.api.scalable_dimension
+  policy_type        = "TargetTrackingScaling"
+
+  target_tracking_scaling_policy_configuration {
+    target_value       = var.cpu_target_percent
+    scale_in_cooldown  = 300
+    scale_out_cooldown = 60
+    predefined_metric_specification {
+      predefined_metric_type = "ECSServiceAverageCPUUtilization"
+    }
+  }
+}
+
+resource "aws_appautoscaling_policy" "memory" {
+  name               = "${var.name}-memory"
+  service_namespace  = aws_appautoscaling_target.api.service_namespace
+  resource_id        = aws_appautoscaling_target.api.resource_id
+  scalable_dimension = aws_appautoscaling_target.api.scalable_dimension
+  policy_type        = "TargetTrackingScaling"
+
+  target_tracking_scaling_policy_configuration {
+    target_value       = var.memory_target_percent
+    scale_in_cooldown  = 300
+    scale_out_cooldown = 60
+    predefined_metric_specification {
+      predefined_metric_type = "ECSServiceAverageMemoryUtilization"
+    }
+  }
+}

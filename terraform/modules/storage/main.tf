@@ -1,0 +1,129 @@
+# Recordings and transcripts: private, encrypted with the project key, versioned, TLS only.
+resource "aws_s3_bucket" "media" {
+  bucket_prefix = "${var.name}-media-"
+  force_destroy = false
+  #checkov:skip=CKV_AWS_144:Cross-region replication doubles storage cost; the graph, not the bucket, is the product's state, and versioning covers mistakes.
+  #checkov:skip=CKV_AWS_18:Server access logs would need a second bucket; CloudTrail data events are the audit trail when required.
+  #checkov:skip=CKV2_AWS_62:Nothing consumes bucket events; ingestion is driven by the API, not by S3 notifications.
+}
+
+resource "aws_s3_bucket_public_access_block" "media" {
+  bucket                  = aws_s3_bucket.media.id
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+resource "aws_s3_bucket_ownership_controls" "media" {
+  bucket = aws_s3_bucket.media.id
+  rule {
+    object_ownership = "BucketOwnerEnforced"
+  }
+}
+
+resource "aws_s3_bucket_versioning" "media" {
+  bucket = aws_s3_bucket.media.id
+  versioning_configuration {
+    status = "Enabled"
+  }
+}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "media" {
+  bucket = aws_s3_bucket.media.id
+  rule {
+    apply_server_side_encryption_by_default {
+      sse_algorithm     = "aws:kms"
+      kms_master_key_id = var.kms_key_arn
+    }
+    bucket_key_enabled = true
+  }
+}
+
+resource "aws_s3_bucket_lifecycle_configuration" "media" {
+  bucket = aws_s3_bucket.media.id
+
+  rule {
+    id     = "audio-to-infrequent-access"
+    status = "Enabled"
+    filter {
+      prefix = "audio/"
+    }
+    transition {
+      days          = var.audio_ia_after_days
+      storage_class = "STANDARD_IA"
+    }
+  }
+
+  rule {
+    id     = "transcribe-output-expires"
+    status = "Enabled"
+    filter {
+      prefix = "transcribe/"
+    }
+    expiration {
+      days = 30
+    }
+  }
+
+  rule {
+    id     = "old-versions-and-uploads"
+    status = "Enabled"
+    filter {}
+    noncurrent_version_expiration {
+      noncurrent_days = var.noncurrent_version_days
+    }
+    abort_incomplete_multipart_upload {
+      days_after_initiation = 2
+    }
+  }
+}
+
+data "aws_iam_policy_document" "media" {
+  statement {
+    sid       = "DenyInsecureTransport"
+    effect    = "Deny"
+    actions   = ["s3:*"]
+    resources = [aws_s3_bucket.media.arn, "${aws_s3_bucket.media.arn}/*"]
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+}
+
+resource "aws_s3_bucket_policy" "media" {
+  bucket     = aws_s3_bucket.media.id
+  policy     = data.aws_iam_policy_document.media.json
+  depends_on = [aws_s3_bucket_public_access_block.media]
+}
+
+# --- container images --------------------------------------------------------------------------
+resource "aws_ecr_repository" "app" {
+  name                 = var.name
+  image_tag_mutability = "IMMUTABLE"
+  image_scanning_configuration {
+    scan_on_push = true
+  }
+  encryption_configuration {
+    encryption_type = "KMS"
+    kms_key         = var.kms_key_arn
+  }
+}
+
+resource "aws_ecr_lifecycle_policy" "app" {
+  repository = aws_ecr_repository.app.name
+  policy = jsonencode({
+    rules = [{
+      rulePriority = 1
+      description  = "Keep the last ${var.images_kept} images"
+      selection    = { tagStatus = "any", countType = "imageCountMoreThan", countNumber = var.images_kept }
+      action       = { type = "expire" }
+    }]
+  })
+}

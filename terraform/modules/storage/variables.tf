@@ -1,0 +1,31 @@
+variable "name" {
+  type        = string
+  description = "Name prefix (project-environment)."
+}
+
+variable "kms_key_arn" {
+  type        = string
+  description = "KMS key for the bucket and the image repository."
+}
+
+variable "audio_ia_after_days" {
+  type        = number
+  description = "Move recordings to Standard-IA after this many days."
+  default     = 30
+  validation {
+    condition     = var.audio_ia_after_days >= 30
+    error_message = "S3 needs at least 30 days before a transition to Standard-IA."
+  }
+}
+
+variable "noncurrent_version_days" {
+  type        = number
+  description = "Delete overwritten or deleted object versions after this many days."
+  default     = 90
+}
+
+variable "images_kept" {
+  type        = number
+  description = "Images kept in ECR (rollbacks beyond this need a rebuild)."
+  default     = 30
+}

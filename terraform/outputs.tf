@@ -1,0 +1,49 @@
+output "api_url" {
+  description = "Base URL of the API (HTTPS when a certificate was given)."
+  value       = module.service.url
+}
+
+output "ecr_repository_url" {
+  description = "Push the image here, tagged with the git SHA (see docs/deploy-aws.md)."
+  value       = module.storage.repository_url
+}
+
+output "bucket_name" {
+  description = "S3 bucket for recordings and transcripts."
+  value       = module.storage.bucket_name
+}
+
+output "cluster_name" {
+  description = "ECS cluster running the API."
+  value       = module.service.cluster_name
+}
+
+output "service_name" {
+  description = "ECS service name (for `aws ecs update-service --force-new-deployment`)."
+  value       = module.service.service_name
+}
+
+output "neo4j_instance_id" {
+  description = "Neo4j EC2 instance; connect with `aws ssm start-session --target <id>`."
+  value       = module.neo4j.instance_id
+}
+
+output "neo4j_secret_arn" {
+  description = "Secrets Manager secret holding the generated Neo4j password."
+  value       = module.secrets.neo4j_secret_arn
+}
+
+output "langfuse_secret_arn" {
+  description = "Secrets Manager secret holding the Langfuse keys."
+  value       = module.secrets.langfuse_secret_arn
+}
+
+output "dashboard_names" {
+  description = "CloudWatch dashboards rendered from dashboards/*.json."
+  value       = module.observability.dashboard_names
+}
+
+output "alarm_topic_arn" {
+  description = "SNS topic every alarm notifies."
+  value       = module.observability.alarm_topic_arn
+}

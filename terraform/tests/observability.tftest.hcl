@@ -1,0 +1,142 @@
+# The alarms and dashboards Terraform builds from alerts/ and dashboards/, with a mocked AWS provider.
+
+mock_provider "aws" {
+  # Mocked ARNs must still look like ARNs: the provider validates the attributes that receive them.
+  mock_resource "aws_sns_topic" {
+    defaults = { arn = "arn:aws:sns:us-east-1:123456789012:kw-test-alarms" }
+  }
+  mock_resource "aws_kms_key" {
+    defaults = { arn = "arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000000" }
+  }
+  mock_resource "aws_iam_role" {
+    defaults = { arn = "arn:aws:iam::123456789012:role/kw-test" }
+  }
+  mock_resource "aws_cloudwatch_log_group" {
+    defaults = { arn = "arn:aws:logs:us-east-1:123456789012:log-group:kw-test" }
+  }
+  mock_resource "aws_s3_bucket" {
+    defaults = { arn = "arn:aws:s3:::kw-test-media" }
+  }
+  mock_resource "aws_lb" {
+    defaults = { arn = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/kw-test/0123456789abcdef", arn_suffix = "app/kw-test/0123456789abcdef", dns_name = "kw-test-123.us-east-1.elb.amazonaws.com" }
+  }
+  mock_resource "aws_lb_target_group" {
+    defaults = { arn = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/kw-0123/0123456789abcdef", arn_suffix = "targetgroup/kw-0123/0123456789abcdef" }
+  }
+  mock_resource "aws_ecs_cluster" {
+    defaults = { arn = "arn:aws:ecs:us-east-1:123456789012:cluster/kw-test", id = "arn:aws:ecs:us-east-1:123456789012:cluster/kw-test" }
+  }
+  mock_resource "aws_ecs_task_definition" {
+    defaults = { arn = "arn:aws:ecs:us-east-1:123456789012:task-definition/kw-test:1" }
+  }
+  mock_resource "aws_iam_instance_profile" {
+    defaults = { arn = "arn:aws:iam::123456789012:instance-profile/kw-test" }
+  }
+  mock_data "aws_iam_policy_document" {
+    defaults = { json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}" }
+  }
+}
+
+variables {
+  name                     = "kw-test"
+  region                   = "us-east-1"
+  kms_key_arn              = "arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000000"
+  alarm_emails             = ["sre@example.com"]
+  dashboards_dir           = "../dashboards"
+  alerts_dir               = "../alerts"
+  runbook_base_url         = "https://example.com/kw/blob/main"
+  service_name             = "knowledgeweaver"
+  cluster_name             = "kw-test"
+  ecs_service_name         = "kw-test"
+  load_balancer_arn_suffix = "app/kw-test/0123456789abcdef"
+  target_group_arn_suffix  = "targetgroup/kw-0123/0123456789abcdef"
+  neo4j_instance_id        = "i-0123456789abcdef0"
+  log_group_name           = "/ecs/kw-test"
+  daily_budget_usd         = 5
+  llm_daily_budget_usd     = 3
+  xray_sampling_rate       = 0.1
+  project_tag              = "knowledgeweaver"
+}
+
+run "every_alarm_notifies_the_topic_and_names_its_runbook" {
+  command = apply
+  module {
+    source = "./modules/observability"
+  }
+
+  assert {
+    condition     = length(aws_cloudwatch_metric_alarm.this) >= 10
+    error_message = "expected every alarm of alerts/*.yaml, got ${length(aws_cloudwatch_metric_alarm.this)}"
+  }
+  assert {
+    condition = alltrue([for a in aws_cloudwatch_metric_alarm.this :
+    contains(a.alarm_actions, aws_sns_topic.alarms.arn) && contains(a.ok_actions, aws_sns_topic.alarms.arn)])
+    error_message = "an alarm does not notify the SNS topic"
+  }
+  assert {
+    condition     = alltrue([for a in aws_cloudwatch_metric_alarm.this : strcontains(a.alarm_description, "Runbook: https://example.com/kw/blob/main/docs/runbooks/")])
+    error_message = "an alarm's description does not link its runbook"
+  }
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.this["llm-daily-cost"].threshold == 3
+    error_message = "the LLM cost alarm does not follow llm_daily_budget_usd"
+  }
+  assert {
+    condition     = aws_sns_topic.alarms.kms_master_key_id == var.kms_key_arn
+    error_message = "the alarm topic is not encrypted with the project key"
+  }
+  assert {
+    condition     = length(aws_sns_topic_subscription.email) == 1
+    error_message = "alarm_emails were not subscribed"
+  }
+}
+
+run "dashboards_decode_and_cover_the_five_areas" {
+  command = apply
+  module {
+    source = "./modules/observability"
+  }
+
+  assert {
+    condition     = alltrue([for d in aws_cloudwatch_dashboard.this : can(jsondecode(d.dashboard_body).widgets[0])])
+    error_message = "a dashboard body does not decode to JSON with widgets"
+  }
+  assert {
+    condition     = toset(keys(aws_cloudwatch_dashboard.this)) == toset(["api", "ingest", "llm-cost", "graph", "infrastructure"])
+    error_message = "expected the api, ingest, llm-cost, graph and infrastructure dashboards"
+  }
+  assert {
+    condition     = strcontains(aws_cloudwatch_dashboard.this["graph"].dashboard_body, "i-0123456789abcdef0")
+    error_message = "the graph dashboard does not read the Neo4j instance's metrics"
+  }
+}
+
+run "budget_amount_follows_its_variable" {
+  command = apply
+  module {
+    source = "./modules/observability"
+  }
+  variables {
+    daily_budget_usd = 7.5
+  }
+
+  assert {
+    condition     = aws_budgets_budget.daily.limit_amount == "7.50" && aws_budgets_budget.daily.time_unit == "DAILY"
+    error_message = "budget is ${aws_budgets_budget.daily.limit_amount} per ${aws_budgets_budget.daily.time_unit}, expected 7.50 per DAILY"
+  }
+  assert {
+    condition     = alltrue([for n in aws_budgets_budget.daily.notification : contains(n.subscriber_sns_topic_arns, aws_sns_topic.alarms.arn)])
+    error_message = "a budget notification does not go to the alarm topic"
+  }
+}
+
+run "budget_must_be_positive" {
+  command = plan
+  module {
+    source = "./modules/observability"
+  }
+  variables {
+    daily_budget_usd = 0
+  }
+  expect_failures = [var.daily_budget_usd]
+}

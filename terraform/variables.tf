@@ -1,0 +1,240 @@
+# --- identity ----------------------------------------------------------------------------------
+variable "project" {
+  type        = string
+  description = "Project name: prefix of every resource name and the Project tag."
+  default     = "knowledgeweaver"
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{2,20}$", var.project))
+    error_message = "project must be 3-21 lower-case letters, digits or dashes, starting with a letter."
+  }
+}
+
+variable "environment" {
+  type        = string
+  description = "Deployment environment (dev, staging, prod): part of names and the Environment tag."
+  default     = "prod"
+  validation {
+    condition     = contains(["dev", "staging", "prod"], var.environment)
+    error_message = "environment must be one of dev, staging, prod."
+  }
+}
+
+variable "owner" {
+  type        = string
+  description = "Team or person responsible: the Owner tag on every resource."
+  validation {
+    condition     = length(trimspace(var.owner)) > 0
+    error_message = "owner must not be empty."
+  }
+}
+
+variable "region" {
+  type        = string
+  description = "AWS region to deploy into (must offer Bedrock and Transcribe)."
+  default     = "us-east-1"
+  validation {
+    condition     = can(regex("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", var.region))
+    error_message = "region must look like us-east-1."
+  }
+}
+
+# --- network -----------------------------------------------------------------------------------
+variable "vpc_cidr" {
+  type        = string
+  description = "CIDR of the VPC; split into two public and two private subnets."
+  default     = "10.40.0.0/16"
+  validation {
+    condition     = can(cidrhost(var.vpc_cidr, 0)) && tonumber(split("/", var.vpc_cidr)[1]) <= 20
+    error_message = "vpc_cidr must be a valid IPv4 CIDR of /20 or larger."
+  }
+}
+
+variable "availability_zones" {
+  type        = list(string)
+  description = "Two availability zones for the subnets; null picks <region>a and <region>b."
+  default     = null
+  validation {
+    condition     = var.availability_zones == null || length(coalesce(var.availability_zones, [])) == 2
+    error_message = "availability_zones must name exactly two zones."
+  }
+}
+
+variable "single_nat_gateway" {
+  type        = bool
+  description = "One NAT gateway for both AZs (cheaper) instead of one per AZ (survives an AZ outage)."
+  default     = true
+}
+
+variable "ingress_cidrs" {
+  type        = list(string)
+  description = "Client CIDRs allowed to reach the load balancer."
+  default     = ["0.0.0.0/0"]
+  validation {
+    condition     = alltrue([for c in var.ingress_cidrs : can(cidrhost(c, 0))])
+    error_message = "ingress_cidrs must be IPv4 CIDRs."
+  }
+}
+
+# --- service -----------------------------------------------------------------------------------
+variable "image_tag" {
+  type        = string
+  description = "Tag of the application image in the ECR repository (the git SHA; tags are immutable)."
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_.-]{1,128}$", var.image_tag))
+    error_message = "image_tag must be a valid Docker tag."
+  }
+}
+
+variable "certificate_arn" {
+  type        = string
+  description = "ACM certificate for HTTPS on the load balancer; null serves plain HTTP (dev only)."
+  default     = null
+  validation {
+    condition     = var.certificate_arn == null || can(regex("^arn:aws[a-z-]*:acm:", var.certificate_arn))
+    error_message = "certificate_arn must be an ACM certificate ARN."
+  }
+}
+
+variable "task_cpu" {
+  type        = number
+  description = "Fargate task CPU units (app + collector)."
+  default     = 1024
+  validation {
+    condition     = contains([512, 1024, 2048, 4096], var.task_cpu)
+    error_message = "task_cpu must be 512, 1024, 2048 or 4096."
+  }
+}
+
+variable "task_memory" {
+  type        = number
+  description = "Fargate task memory in MiB (the offline models need about 1.5 GiB)."
+  default     = 3072
+  validation {
+    condition     = var.task_memory >= 2048 && var.task_memory <= 30720
+    error_message = "task_memory must be between 2048 and 30720 MiB."
+  }
+}
+
+variable "desired_count" {
+  type        = number
+  description = "Tasks to run at start; autoscaling moves between min_tasks and max_tasks."
+  default     = 2
+}
+
+variable "min_tasks" {
+  type        = number
+  description = "Autoscaling floor."
+  default     = 2
+  validation {
+    condition     = var.min_tasks >= 1
+    error_message = "min_tasks must be at least 1."
+  }
+}
+
+variable "max_tasks" {
+  type        = number
+  description = "Autoscaling ceiling."
+  default     = 6
+}
+
+variable "bedrock_model_ids" {
+  type        = list(string)
+  description = "Bedrock foundation models the task may invoke: the LLM first, then the embedding model."
+  default     = ["anthropic.claude-3-5-haiku-20241022-v1:0", "amazon.titan-embed-text-v2:0"]
+  validation {
+    condition     = length(var.bedrock_model_ids) >= 2
+    error_message = "bedrock_model_ids needs the LLM id and the embedding model id."
+  }
+}
+
+variable "phoenix_endpoint" {
+  type        = string
+  description = "Arize Phoenix base URL the service exports spans to; empty disables Phoenix export."
+  default     = ""
+}
+
+variable "langfuse_host" {
+  type        = string
+  description = "Langfuse base URL; empty disables Langfuse export."
+  default     = ""
+}
+
+variable "log_retention_days" {
+  type        = number
+  description = "CloudWatch Logs retention for the service, flow logs and Neo4j."
+  default     = 365
+  validation {
+    condition     = contains([30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be a CloudWatch Logs retention value of at least 30 days."
+  }
+}
+
+# --- neo4j -------------------------------------------------------------------------------------
+variable "neo4j_instance_type" {
+  type        = string
+  description = "EC2 instance type for Neo4j (memory-heavy: heap + page cache)."
+  default     = "r6i.large"
+}
+
+variable "neo4j_volume_gb" {
+  type        = number
+  description = "Size of Neo4j's encrypted gp3 data volume."
+  default     = 50
+  validation {
+    condition     = var.neo4j_volume_gb >= 10 && var.neo4j_volume_gb <= 16384
+    error_message = "neo4j_volume_gb must be between 10 and 16384."
+  }
+}
+
+variable "snapshot_retain_days" {
+  type        = number
+  description = "Daily snapshots of the Neo4j volume kept."
+  default     = 14
+}
+
+# --- observability -----------------------------------------------------------------------------
+variable "alarm_emails" {
+  type        = list(string)
+  description = "Addresses subscribed to the alarm topic (each must confirm the subscription)."
+  default     = []
+  validation {
+    condition     = alltrue([for e in var.alarm_emails : can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", e))])
+    error_message = "alarm_emails must be email addresses."
+  }
+}
+
+variable "daily_budget_usd" {
+  type        = number
+  description = "AWS Budgets daily cost limit for the whole project (alerts at 100 % actual)."
+  default     = 5
+  validation {
+    condition     = var.daily_budget_usd > 0
+    error_message = "daily_budget_usd must be positive."
+  }
+}
+
+variable "llm_daily_budget_usd" {
+  type        = number
+  description = "Alarm when the LLM spend the service itself reports (LLMCostUSD) exceeds this in 24 h."
+  default     = 3
+  validation {
+    condition     = var.llm_daily_budget_usd > 0
+    error_message = "llm_daily_budget_usd must be positive."
+  }
+}
+
+variable "xray_sampling_rate" {
+  type        = number
+  description = "Fraction of requests traced by X-Ray beyond the first one each second."
+  default     = 0.1
+  validation {
+    condition     = var.xray_sampling_rate >= 0 && var.xray_sampling_rate <= 1
+    error_message = "xray_sampling_rate must be between 0 and 1."
+  }
+}
+
+variable "runbook_base_url" {
+  type        = string
+  description = "Where docs/runbooks/ is browsable; alarm descriptions link the runbook there."
+  default     = "https://github.com/knowledgeweaver/knowledgeweaver/blob/main"
+}
