@@ -100,6 +100,25 @@ class Settings(BaseSettings):
     )
     embedding_model: str | None = Field(None, description="Embedding model id for bedrock/openai.")
 
+    # --- speech ------------------------------------------------------------------------------
+    speech_provider: Literal["whisper", "transcribe"] = Field(
+        "whisper",
+        description="Recordings: `whisper` (faster-whisper base, offline, CPU) or `transcribe` (Amazon Transcribe).",
+    )
+    speech_bucket: str | None = Field(
+        None, description="S3 bucket for recordings and Transcribe output; required for `transcribe`."
+    )
+    speech_language: str | None = Field(
+        None, description="Language code of recordings (e.g. `en`); empty: detected per recording."
+    )
+    max_audio_bytes: int = Field(50_000_000, ge=1_000, description="Larger recording uploads get 413.")
+    max_audio_seconds: float = Field(
+        1800.0, gt=0, le=14_400, description="Longer recordings get 422 (decoded duration)."
+    )
+    transcribe_poll_max_s: float = Field(
+        10.0, gt=0, le=60, description="Longest wait between Transcribe job status polls (backoff cap)."
+    )
+
     # --- observability -----------------------------------------------------------------------
     service_name: str = Field(
         "knowledgeweaver", description="OpenTelemetry service.name (X-Ray segment name)."
@@ -170,6 +189,8 @@ class Settings(BaseSettings):
     def _check_backend(self) -> Settings:
         if self.graph_backend == "neo4j" and not self.neo4j_uri:
             raise ValueError("KW_NEO4J_URI is required when KW_GRAPH_BACKEND=neo4j")
+        if self.speech_provider == "transcribe" and not self.speech_bucket:
+            raise ValueError("KW_SPEECH_BUCKET is required when KW_SPEECH_PROVIDER=transcribe")
         return self
 
     @cached_property

@@ -183,3 +183,13 @@ variable "langfuse_host" {
   description = "Langfuse base URL ('' = off)."
   default     = ""
 }
+
+variable "speech_provider" {
+  type        = string
+  description = "How recordings become transcripts: transcribe (Amazon Transcribe, speaker labels) or whisper (in the task, CPU)."
+  default     = "transcribe"
+  validation {
+    condition     = contains(["transcribe", "whisper"], var.speech_provider)
+    error_message = "speech_provider must be transcribe or whisper."
+  }
+}
