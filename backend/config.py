@@ -103,7 +103,7 @@ class Settings(BaseSettings):
     # --- speech ------------------------------------------------------------------------------
     speech_provider: Literal["whisper", "transcribe"] = Field(
         "whisper",
-        description="Recordings: `whisper` (faster-whisper base, offline, CPU) or `transcribe` (Amazon Transcribe).",
+        description="Recordings: `whisper` (faster-whisper, offline, CPU) or `transcribe` (Amazon).",
     )
     speech_bucket: str | None = Field(
         None, description="S3 bucket for recordings and Transcribe output; required for `transcribe`."
