@@ -145,8 +145,13 @@ async def _ingest(settings: Settings, args: argparse.Namespace) -> int:
             path = Path(name)
             bar = ProgressBar(path.name)
             try:
-                request = request_for(
-                    path, args.namespace or settings.default_namespace, args.format, args.title
+                request = await asyncio.to_thread(
+                    request_for,
+                    path,
+                    args.namespace or settings.default_namespace,
+                    args.format,
+                    args.title,
+                    audio_store=runtime.audio_store,
                 )
                 job, created = await runtime.ingest.submit(request)
             except WeaverError as exc:
@@ -250,8 +255,13 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--no-phoenix", action="store_true", help="do not start a local Phoenix for the traces")
     phoenix = sub.add_parser("phoenix", help="run a local Arize Phoenix (traces UI) on the data dir")
     phoenix.add_argument("--port", type=int, default=6006)
-    ingest = sub.add_parser("ingest", help="ingest transcript files (progress bar per file)")
-    ingest.add_argument("paths", nargs="+", help="files: .vtt .srt .txt .json (Transcribe, Whisper, turns)")
+    ingest = sub.add_parser("ingest", help="ingest transcripts and recordings (progress bar per file)")
+    ingest.add_argument(
+        "paths",
+        nargs="+",
+        help="transcripts: .vtt .srt .txt .json (Transcribe, Whisper, turns); "
+        "recordings: .wav .mp3 .m4a .ogg .opus .webm",
+    )
     ingest.add_argument("--namespace", help="default: KW_DEFAULT_NAMESPACE")
     ingest.add_argument(
         "--format", default="auto", help="override detection: text|vtt|srt|transcribe|whisper|turns"

@@ -10,9 +10,12 @@ from pathlib import Path
 import httpx
 
 from backend.ingest.files import EXTENSIONS
+from backend.speech.audio import FORMATS as AUDIO_FORMATS
 from backend.terminal import ProgressBar, citations_table, table
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+# Who speaks in each example recording (Whisper transcribes words, not voices).
+SPEAKERS = {"priya-voice-memo.ogg": "Priya Raman"}
 
 
 def _follow(client: httpx.Client, job_id: str, bar: ProgressBar) -> dict:
@@ -32,14 +35,25 @@ def _follow(client: httpx.Client, job_id: str, bar: ProgressBar) -> dict:
 
 
 def ingest_examples(base_url: str, namespace: str = "demo") -> list[dict]:
-    files = sorted(p for p in EXAMPLES.iterdir() if p.suffix in EXTENSIONS)
-    print(f"\nIngesting {len(files)} example transcripts into namespace '{namespace}':")
+    files = sorted(p for p in EXAMPLES.iterdir() if p.suffix in EXTENSIONS or p.suffix in AUDIO_FORMATS)
+    recordings = sum(p.suffix in AUDIO_FORMATS for p in files)
+    print(
+        f"\nIngesting {len(files) - recordings} example transcripts and {recordings} recording "
+        f"into namespace '{namespace}':"
+    )
     results = []
     with httpx.Client(base_url=base_url, timeout=60) as client:
         for path in files:
+            audio = path.suffix in AUDIO_FORMATS
+            fields = {
+                "namespace": namespace,
+                **({"speaker": SPEAKERS[path.name]} if path.name in SPEAKERS else {}),
+            }
             with path.open("rb") as handle:
                 accepted = client.post(
-                    "/v1/transcripts", files={"file": (path.name, handle)}, data={"namespace": namespace}
+                    "/v1/recordings" if audio else "/v1/transcripts",
+                    files={"file": (path.name, handle)},
+                    data=fields,
                 )
             bar = ProgressBar(path.name, stream=sys.stdout)
             if accepted.status_code != 202:

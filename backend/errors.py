@@ -66,3 +66,7 @@ class Conflict(WeaverError):
 
 class PayloadTooLarge(WeaverError):
     code = "payload_too_large"
+
+
+class UnsupportedMedia(WeaverError):
+    code = "unsupported_media_type"

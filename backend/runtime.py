@@ -15,6 +15,8 @@ from backend.ingest.worker import IngestWorker
 from backend.llm.factory import build_cache, build_extractor
 from backend.retrieve.factory import build_answerer
 from backend.retrieve.service import Retriever
+from backend.speech.factory import build_transcriber
+from backend.speech.storage import AudioStore
 
 
 @dataclass
@@ -26,6 +28,7 @@ class Runtime:
     ingest: IngestWorker
     retriever: Retriever
     answerer: object  # ExtractiveAnswerer | GeneratedAnswerer: `stream(question, evidence)`
+    audio_store: AudioStore
 
     async def close(self) -> None:
         await self.ingest.stop()
@@ -42,7 +45,14 @@ async def open_runtime(settings: Settings, *, start_workers: bool = True) -> Run
     try:
         jobs = JobStore(settings.data_dir / "jobs.sqlite3")
         events = JobEvents()
-        services = Services(settings=settings, store=store, embedder=embedder, extractor=extractor)
+        audio_store = AudioStore(settings)
+        services = Services(
+            settings=settings,
+            store=store,
+            embedder=embedder,
+            extractor=extractor,
+            transcriber=build_transcriber(settings, audio_store),
+        )
         worker = IngestWorker(services, jobs, events, workers=settings.ingest_workers)
         if start_workers:
             await worker.start()
@@ -57,4 +67,5 @@ async def open_runtime(settings: Settings, *, start_workers: bool = True) -> Run
         ingest=worker,
         retriever=Retriever(store, embedder),
         answerer=answerer,
+        audio_store=audio_store,
     )

@@ -16,7 +16,8 @@ class ProgressBar:
 
     def update(self, progress: float, stage: str, counts: dict | None = None) -> None:
         done_total = (counts or {}).get(stage)
-        detail = f"{stage} {done_total['done']}/{done_total['total']}" if done_total else stage
+        unit = " s" if stage == "transcribe" else ""  # transcription progresses in audio seconds
+        detail = f"{stage} {done_total['done']}/{done_total['total']}{unit}" if done_total else stage
         filled = int(self.width * progress)
         bar = "#" * filled + "." * (self.width - filled)
         line = f"{self.label:<28.28} [{bar}] {progress * 100:5.1f}% {detail}"

@@ -52,6 +52,8 @@ module "iam" {
   secret_arns       = [module.secrets.neo4j_secret_arn, module.secrets.langfuse_secret_arn]
   log_group_name    = local.service_log_group
   metric_namespace  = local.metric_namespace
+  # The app names Transcribe jobs "<KW_SERVICE_NAME>-<hash>" (backend/speech/transcribe.py).
+  transcribe_job_prefix = local.service_name
 }
 
 module "neo4j" {

@@ -22,6 +22,7 @@ STATUS: dict[type[errors.WeaverError], int] = {
     errors.Forbidden: 403,
     errors.Conflict: 409,
     errors.PayloadTooLarge: 413,
+    errors.UnsupportedMedia: 415,
     errors.QueryTimeout: 504,
     errors.GraphUnavailable: 503,
     errors.ProviderUnavailable: 503,

@@ -1,19 +1,42 @@
-"""Transcript files from disk: the format an extension implies, and the request to ingest one."""
+"""Files from disk — transcripts and recordings — as requests to ingest: the format an extension
+implies, and for audio the same checks and storage as an upload."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from backend.errors import InvalidInput
+from backend.speech import intake
+from backend.speech.audio import FORMATS as AUDIO_FORMATS
+from backend.speech.storage import AudioStore
 
 from .pipeline import IngestRequest
 
 EXTENSIONS = {".vtt": "vtt", ".srt": "srt", ".txt": "text", ".md": "text", ".json": "auto"}
 
 
-def request_for(path: Path, namespace: str, fmt: str = "auto", title: str | None = None) -> IngestRequest:
+def request_for(
+    path: Path,
+    namespace: str,
+    fmt: str = "auto",
+    title: str | None = None,
+    *,
+    audio_store: AudioStore | None = None,
+) -> IngestRequest:
     if not path.is_file():
         raise InvalidInput(f"{path}: no such file")
+    if path.suffix.lower() in AUDIO_FORMATS and audio_store is not None:
+        audio = intake.accept(
+            path,
+            filename=path.name,
+            content_type=None,
+            namespace=namespace,
+            settings=audio_store.settings,
+            store=audio_store,
+        )
+        return IngestRequest(
+            namespace=namespace, title=title or path.stem, source=f"recording:{path.name}", audio=audio
+        )
     chosen = fmt if fmt != "auto" else EXTENSIONS.get(path.suffix.lower(), "auto")
     try:
         content = path.read_text(encoding="utf-8-sig")

@@ -26,6 +26,7 @@ from backend.graph import GraphStore
 from backend.llm.port import ChunkExtraction, ChunkText, Extractor
 from backend.observability import metrics
 from backend.observability.tracing import span
+from backend.speech.models import StoredAudio, Transcriber
 
 from . import formats
 from .chunking import chunk_segments
@@ -40,7 +41,7 @@ STAGES: dict[str, float] = {
     "embed": 0.20,
     "write": 0.15,
 }
-Report = Callable[[str, int, int], Awaitable[None]]
+Report = Callable[[str, float, float], Awaitable[None]]  # stage, done, total (counts or seconds)
 
 
 class IngestRequest(BaseModel):
@@ -48,7 +49,9 @@ class IngestRequest(BaseModel):
     title: str | None = None
     source: str = "api"
     format: str = "auto"
-    content: str | dict | list
+    content: str | dict | list | None = None  # None for a recording until it is transcribed
+    audio: StoredAudio | None = None
+    speaker: str | None = None  # who speaks in a recording without speaker labels
     recorded_at: datetime | None = None
     language: str | None = None
     traceparent: str | None = None  # the submitting request's trace, continued by the job
@@ -73,10 +76,19 @@ class Services:
     store: GraphStore
     embedder: Embedder
     extractor: Extractor
+    transcriber: Transcriber | None = None  # recordings only
+
+
+def recording_transcript_id(namespace: str, audio: StoredAudio) -> str:
+    """A recording's transcript is named by the audio's hash: known before transcribing, so the same
+    recording uploaded twice finds its first job."""
+    return Transcript.id_for(namespace, f"audio:{audio.sha256}")
 
 
 def prepare(request: IngestRequest, settings: Settings) -> Transcript:
     """Parse and validate; raises TranscriptFormatError / InvalidInput with what to fix."""
+    if request.content is None:
+        raise InvalidInput("nothing to ingest: the request has no transcript content")
     size = len(request.content) if isinstance(request.content, str) else len(json.dumps(request.content))
     if size > settings.max_transcript_chars:
         raise InvalidInput(
@@ -87,8 +99,13 @@ def prepare(request: IngestRequest, settings: Settings) -> Transcript:
     # uploaded twice (even re-exported) is the same transcript.
     canonical = json.dumps([s.model_dump(exclude={"index"}) for s in parsed.segments], sort_keys=True)
     digest = content_hash(canonical)
+    transcript_id = (
+        recording_transcript_id(request.namespace, request.audio)
+        if request.audio
+        else Transcript.id_for(request.namespace, digest)
+    )
     return Transcript(
-        id=Transcript.id_for(request.namespace, digest),
+        id=transcript_id,
         namespace=request.namespace,
         title=request.title or parsed.title or _default_title(request, parsed),
         source=request.source,
@@ -101,8 +118,9 @@ def prepare(request: IngestRequest, settings: Settings) -> Transcript:
 
 
 def _default_title(request: IngestRequest, parsed: formats.Parsed) -> str:
-    if request.source.startswith("file:"):
-        return request.source.removeprefix("file:").rsplit(".", 1)[0]
+    for prefix in ("file:", "recording:"):
+        if request.source.startswith(prefix):
+            return request.source.removeprefix(prefix).rsplit(".", 1)[0]
     first = parsed.segments[0].text
     return (first[:60] + "…") if len(first) > 60 else first
 

@@ -12,8 +12,9 @@ import logging
 import time
 
 from backend.domain import Job, JobStatus
-from backend.errors import Conflict, NotFound, WeaverError
+from backend.errors import Conflict, NotFound, ProviderUnavailable, WeaverError
 from backend.observability import metrics, tracing
+from backend.speech import stage as speech
 
 from . import pipeline
 from .events import JobEvents
@@ -48,15 +49,24 @@ class IngestWorker:
         self._tasks = []
 
     async def submit(self, request: IngestRequest) -> tuple[Job, bool]:
-        """Queue a transcript; (job, created). The same transcript again answers with its job."""
-        transcript = pipeline.prepare(request, self.services.settings)  # 422s happen here, before queuing
-        existing = await self.jobs.for_transcript(request.namespace, transcript.id)
+        """Queue a transcript or a stored recording; (job, created). The same transcript or recording
+        again answers with its job."""
+        if request.audio is not None:
+            if self.services.transcriber is None:
+                raise ProviderUnavailable("this process has no transcriber for recordings")
+            kind, transcript_id = (
+                "recording",
+                pipeline.recording_transcript_id(request.namespace, request.audio),
+            )
+        else:  # 422s happen here, before queuing
+            kind, transcript_id = "transcript", pipeline.prepare(request, self.services.settings).id
+        existing = await self.jobs.for_transcript(request.namespace, transcript_id)
         if existing and existing.status is not JobStatus.FAILED:
             return existing, False
         job = await self.jobs.create(
             request.namespace,
-            "transcript",
-            transcript.id,
+            kind,
+            transcript_id,
             request.model_dump(mode="json"),
             trace_id=_trace_id(request),
         )
@@ -103,7 +113,7 @@ class IngestWorker:
     async def _run(self, job_id: str) -> None:
         await self.jobs.start_attempt(job_id)
         request = IngestRequest.model_validate(await self.jobs.request(job_id))
-        tracker = _Tracker(job_id, self.jobs, self.events)
+        tracker = _Tracker(job_id, self.jobs, self.events, _weights(request))
         started = time.perf_counter()
         parent = tracing.context_from({"traceparent": request.traceparent}) if request.traceparent else None
         try:
@@ -112,9 +122,16 @@ class IngestWorker:
                 current.set_attribute("job.id", job_id)
                 if not request.traceparent:  # a job from the CLI starts its own trace: keep its id
                     await self.jobs.update(job_id, trace_id=tracing.trace_id_hex(current))
+                listened_ms = None
+                if request.audio is not None:
+                    heard = time.perf_counter()
+                    request = await self._transcribe(request, tracker)
+                    listened_ms = round((time.perf_counter() - heard) * 1000, 1)
                 transcript = pipeline.prepare(request, self.services.settings)
                 current.set_attribute("transcript.id", transcript.id)
                 result = await pipeline.run(transcript, self.services, tracker.report)
+                if listened_ms is not None:
+                    result.stage_ms = {speech.STAGE: listened_ms, **result.stage_ms}
                 for key in ("chunks", "entities", "relations"):
                     current.set_attribute(f"result.{key}", getattr(result, key))
         except asyncio.CancelledError:
@@ -149,26 +166,49 @@ class IngestWorker:
         )  # fmt: skip
         self.events.publish(job_id, "done", {"job_id": job_id, "result": summary})
 
+    async def _transcribe(self, request: IngestRequest, tracker: _Tracker) -> IngestRequest:
+        """A recording becomes the transcript content the pipeline parses."""
+        audio = request.audio
+        result = await speech.transcribe(
+            audio,
+            self.services.transcriber,
+            self.services.settings.data_dir,
+            tracker.report,
+            language=request.language or self.services.settings.speech_language,
+            speaker=request.speaker,
+        )
+        return request.model_copy(
+            update={"content": result.content, "format": result.format, "language": result.language}
+        )
+
+
+def _weights(request: IngestRequest) -> dict[str, float]:
+    """Each stage's share of the job's 0..1 progress; a recording spends about half of it listening."""
+    if request.audio is None:
+        return pipeline.STAGES
+    return {speech.STAGE: 0.5, **{stage: share * 0.5 for stage, share in pipeline.STAGES.items()}}
+
 
 class _Tracker:
     """Turns pipeline reports into job progress: a stage's share of the job times its done/total."""
 
-    def __init__(self, job_id: str, jobs: JobStore, events: JobEvents) -> None:
+    def __init__(self, job_id: str, jobs: JobStore, events: JobEvents, weights: dict[str, float]) -> None:
         self.job_id, self.jobs, self.events = job_id, jobs, events
+        self.weights = weights
         self.fractions: dict[str, float] = {}
         self.counts: dict[str, tuple[int, int]] = {}
         self.stage = ""
         self.progress = 0.0
         self._saved_at = 0.0
 
-    async def report(self, stage: str, done: int, total: int) -> None:
+    async def report(self, stage: str, done: float, total: float) -> None:
         self.counts[stage] = (done, total)
         self.fractions[stage] = max(self.fractions.get(stage, 0.0), done / total if total else 1.0)
-        progress = sum(pipeline.STAGES[s] * f for s, f in self.fractions.items())
+        progress = sum(self.weights[s] * f for s, f in self.fractions.items())
         self.progress = max(self.progress, min(progress, 0.999))  # 1.0 only when the job is done
         # Stages overlap (chunks are embedded during extraction): the job's stage is the earliest
         # one still under way; every stage's own counts travel with each event.
-        started = [s for s in pipeline.STAGES if s in self.fractions]
+        started = [s for s in self.weights if s in self.fractions]
         current = next((s for s in started if self.fractions[s] < 1.0), started[-1])
         changed = current != self.stage
         self.stage = current

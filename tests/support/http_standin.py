@@ -26,11 +26,14 @@ class StandIn:
                 self.send_response(status)
                 for key, value in out_headers.items():
                     self.send_header(key, value)
+                if self.command == "HEAD":  # headers only; content-length is the handler's
+                    self.end_headers()
+                    return
                 self.send_header("content-length", str(len(out)))
                 self.end_headers()
                 self.wfile.write(out)
 
-            do_GET = do_POST = do_PUT = do_DELETE = _serve
+            do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _serve
 
             def log_message(self, *args) -> None:  # keep test output clean
                 pass

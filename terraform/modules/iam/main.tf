@@ -85,7 +85,7 @@ data "aws_iam_policy_document" "task" {
       "transcribe:GetTranscriptionJob",
       "transcribe:DeleteTranscriptionJob",
     ]
-    resources = ["arn:aws:transcribe:${var.region}:${var.account_id}:transcription-job/${var.name}-*"]
+    resources = ["arn:aws:transcribe:${var.region}:${var.account_id}:transcription-job/${var.transcribe_job_prefix}-*"]
   }
   statement {
     sid       = "MediaObjects"

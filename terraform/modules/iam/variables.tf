@@ -46,3 +46,8 @@ variable "metric_namespace" {
   type        = string
   description = "The only CloudWatch namespace the task may put metrics in."
 }
+
+variable "transcribe_job_prefix" {
+  type        = string
+  description = "Transcription jobs the task may run are named <prefix>-<recording hash> (the app's KW_SERVICE_NAME)."
+}

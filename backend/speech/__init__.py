@@ -1,0 +1,1 @@
+"""Recordings in, transcripts out: audio checks and storage, offline Whisper, Amazon Transcribe."""

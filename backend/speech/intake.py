@@ -1,0 +1,33 @@
+"""Accepting a recording, the same way for the API and the CLI: its type (415), its size and length
+(413/422), that it decodes (422), then keep it. Runs before a job exists, so a bad file is refused at
+once and never reaches the graph."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from backend.config import Settings
+from backend.errors import PayloadTooLarge
+
+from .audio import extension_for, probe
+from .models import StoredAudio
+from .storage import AudioStore
+
+
+def accept(
+    path: Path,
+    *,
+    filename: str | None,
+    content_type: str | None,
+    namespace: str,
+    settings: Settings,
+    store: AudioStore,
+) -> StoredAudio:
+    extension = extension_for(filename, content_type)
+    size = path.stat().st_size
+    if size > settings.max_audio_bytes:
+        raise PayloadTooLarge(
+            f"the recording is {size:,} bytes; the limit is {settings.max_audio_bytes:,} (KW_MAX_AUDIO_BYTES)"
+        )
+    info = probe(path, max_seconds=settings.max_audio_seconds)
+    return store.save(path, namespace, info, extension, filename)
