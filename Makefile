@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PY312 := $(shell for p in python3.12 $$HOME/.pyenv/versions/3.12*/bin/python3.12 /usr/local/bin/python3.12 /usr/bin/python3.12; do \
 	if $$p -c 'import sys; assert sys.version_info[:2] == (3, 12)' >/dev/null 2>&1; then echo $$p; break; fi; done)
 
-.PHONY: demo test lint format serve bench clean
+.PHONY: demo test lint format serve bench clean web screenshots
 
 $(BIN)/python:
 	@test -n "$(PY312)" || { echo "python3.12 not found (PATH or ~/.pyenv/versions/3.12*)"; exit 1; }
@@ -28,6 +28,18 @@ $(TOOLS)/.installed:
 	@{ $(PY312) -m venv $(TOOLS) && $(TOOLS)/bin/pip install -q --upgrade pip && $(TOOLS)/bin/pip install -q 'checkov>=3.2' && touch $@; } \
 	|| echo "checkov could not be installed: the checkov test will skip"
 
+# The web UI's build step (esbuild + cytoscape from npm); its output in backend/web/static is committed.
+web/node_modules/.package-lock.json: web/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then cd web && npm ci --no-audit --no-fund --loglevel=error; \
+	else echo "npm not found: the web build check will skip"; fi
+
+web: web/node_modules/.package-lock.json
+	cd web && npm run build
+
+# Browser screenshots for docs/demo.md, produced by the UI test.
+screenshots: $(VENV)/.installed
+	SCREENSHOTS_DIR=docs/screenshots $(BIN)/pytest tests/e2e -q
+
 demo: $(VENV)/.installed
 	$(BIN)/weaver demo
 
@@ -42,11 +54,11 @@ format: $(VENV)/.installed
 	$(BIN)/ruff format backend tests bench
 	$(BIN)/ruff check --fix backend tests bench
 
-test: $(VENV)/.installed $(TOOLS)/.installed tests/neo4j_lint/node_modules/.package-lock.json lint
+test: $(VENV)/.installed $(TOOLS)/.installed tests/neo4j_lint/node_modules/.package-lock.json web/node_modules/.package-lock.json lint
 	$(BIN)/pytest
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/graph_upsert.py
 
 clean:
-	rm -rf $(VENV) $(TOOLS) tests/neo4j_lint/node_modules .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(TOOLS) tests/neo4j_lint/node_modules web/node_modules .pytest_cache .ruff_cache

@@ -66,3 +66,16 @@ def _stop_tracing_at_the_end():
     from backend.observability import tracing
 
     tracing.shutdown()
+
+
+@pytest.fixture(scope="session")
+def phoenix(tmp_path_factory):
+    """A real local Phoenix server (SQLite in a temp dir) for the whole session: its base URL."""
+    pytest.importorskip("phoenix.server.main", reason="arize-phoenix is not installed")
+    from backend.observability.phoenix import PhoenixServer
+    from tests.support.live_server import free_port
+
+    server = PhoenixServer(tmp_path_factory.mktemp("phoenix"), port=free_port())
+    url = server.start()
+    yield url
+    server.stop()

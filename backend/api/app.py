@@ -13,7 +13,7 @@ from backend.observability import metrics
 from backend.observability.tracing import setup_tracing
 from backend.runtime import open_runtime
 
-from . import cypher, entities, graph, health, jobs, query, recordings, transcripts
+from . import cypher, entities, graph, health, jobs, query, recordings, transcripts, web
 from .errors import install_error_handlers
 from .middleware import TraceRequests
 
@@ -49,6 +49,7 @@ def create_app(settings: Settings | None = None, *, serving: bool = True) -> Fas
     install_error_handlers(app)
     for module in (health, query, transcripts, recordings, jobs, entities, graph, cypher):
         app.include_router(module.router)
+    web.mount(app)
 
     app.add_middleware(TraceRequests)
 

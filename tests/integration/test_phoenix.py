@@ -12,7 +12,7 @@ import pytest
 
 from backend.config import load_settings
 from backend.observability import tracing
-from tests.support.live_server import free_port, live_server
+from tests.support.live_server import live_server
 from tests.support.llm_standins import Script, openai_handler, serve
 from tests.support.sse import read_events
 
@@ -20,16 +20,6 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 CALL = Path(__file__).resolve().parents[2] / "examples" / "customer-call.srt"
 
-
-@pytest.fixture(scope="session")
-def phoenix(tmp_path_factory):
-    pytest.importorskip("phoenix.server.main", reason="arize-phoenix is not installed")
-    from backend.observability.phoenix import PhoenixServer
-
-    server = PhoenixServer(tmp_path_factory.mktemp("phoenix"), port=free_port())
-    url = server.start()
-    yield url
-    server.stop()
 
 
 def test_phoenix_holds_the_whole_trace_of_a_question(phoenix, tmp_path):

@@ -1,0 +1,83 @@
+"""The web UI (`/`, `/static/…`: the committed build of web/) and the two small endpoints it needs:
+what this server is configured with, and where to open a trace."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, Field
+
+from backend import __version__
+from backend.errors import InvalidInput
+from backend.observability.xray import xray_trace_id
+
+from .deps import SettingsDep
+
+STATIC = Path(__file__).resolve().parent.parent / "web" / "static"
+router = APIRouter(tags=["ui"])
+
+
+class UiConfig(BaseModel):
+    version: str
+    git_sha: str | None
+    auth_enabled: bool
+    default_namespace: str
+    phoenix_url: str | None
+    phoenix_project: str
+    langfuse_host: str | None
+    xray: bool
+
+
+class TraceLinks(BaseModel):
+    trace_id: str = Field(description="W3C form (32 hex): Phoenix, Langfuse, logs, X-Trace-Id.")
+    xray_trace_id: str = Field(description="X-Ray form: 1-<8 hex>-<24 hex>.")
+    phoenix_url: str | None = Field(None, description="The trace's page in Phoenix, when Phoenix is configured.")
+    langfuse_host: str | None = None
+
+
+@router.get("/", include_in_schema=False)
+async def index() -> FileResponse:
+    return FileResponse(STATIC / "index.html")
+
+
+@router.get("/favicon.ico", include_in_schema=False)
+async def favicon() -> FileResponse:
+    return FileResponse(STATIC / "favicon.svg", media_type="image/svg+xml")
+
+
+@router.get("/v1/ui/config", response_model=UiConfig)
+async def ui_config(settings: SettingsDep) -> UiConfig:
+    return UiConfig(
+        version=__version__,
+        git_sha=settings.git_sha,
+        auth_enabled=settings.auth_enabled,
+        default_namespace=settings.default_namespace,
+        phoenix_url=settings.phoenix_endpoint,
+        phoenix_project=settings.phoenix_project,
+        langfuse_host=settings.langfuse_host,
+        xray=settings.xray_mode != "off",
+    )
+
+
+@router.get("/v1/traces/{trace_id}/links", response_model=TraceLinks)
+async def trace_links(trace_id: str, settings: SettingsDep) -> TraceLinks:
+    """One trace id in every tool's form, and the Phoenix page that shows it."""
+    if len(trace_id) != 32 or any(c not in "0123456789abcdef" for c in trace_id):
+        raise InvalidInput("trace_id must be 32 lower-case hex digits (the X-Trace-Id header)")
+    phoenix = None
+    if settings.phoenix_endpoint:
+        from backend.observability.phoenix import trace_link
+
+        phoenix = await asyncio.to_thread(trace_link, settings.phoenix_endpoint, settings.phoenix_project, trace_id)
+    return TraceLinks(
+        trace_id=trace_id, xray_trace_id=xray_trace_id(int(trace_id, 16)), phoenix_url=phoenix, langfuse_host=settings.langfuse_host
+    )
+
+
+def mount(app: FastAPI) -> None:
+    app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC, html=True), name="static")

@@ -1,0 +1,195 @@
+"""The web UI in headless Chromium (Debian's chromium + chromium-driver, driven by Selenium; no browser
+download): ask and see the streamed answer, citations and the graph; expand a node; search; upload a
+recording and watch it reach done; no console errors. Screenshots go to SCREENSHOTS_DIR (the docs'
+docs/screenshots/ via `make screenshots`) or a temp dir."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from backend.config import load_settings
+from tests.support.live_server import live_server
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "examples"
+
+
+def _chromium() -> tuple[str, str]:
+    names = {"browser": ("chromium", "chromium-browser"), "driver": ("chromedriver",)}
+    found = {k: next((shutil.which(n) for n in v if shutil.which(n)), None) for k, v in names.items()}
+    if None in found.values() and shutil.which("apt-get") and os.geteuid() == 0:
+        subprocess.run(
+            ["apt-get", "install", "-y", "-q", "chromium", "chromium-driver"],
+            capture_output=True,
+            timeout=1800,
+        )
+        found = {k: next((shutil.which(n) for n in v if shutil.which(n)), None) for k, v in names.items()}
+    if None in found.values():
+        pytest.skip(
+            "Chromium is not installed and could not be (apt-get install chromium chromium-driver needs root)"
+        )
+    return found["browser"], found["driver"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
+    from selenium.webdriver.chrome.service import Service
+
+    binary, driver_path = _chromium()
+    options = webdriver.ChromeOptions()
+    options.binary_location = binary
+    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,1000"):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(executable_path=driver_path), options=options)
+    driver.set_page_load_timeout(60)
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory) -> Path:
+    folder = Path(os.environ.get("SCREENSHOTS_DIR") or tmp_path_factory.mktemp("screenshots"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def wait_for(condition, timeout: float = 60, what: str = "the page"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def ingest_examples(api: str) -> None:
+    for path in sorted(EXAMPLES.glob("*")):
+        if path.suffix in {".vtt", ".srt", ".txt", ".json"}:
+            with open(path, "rb") as f:
+                job = httpx.post(f"{api}/v1/transcripts", files={"file": (path.name, f)}, timeout=60).json()
+            wait_for(lambda j=job: httpx.get(f"{api}/v1/jobs/{j['job_id']}").json()["status"] == "succeeded",
+                     what=f"{path.name} to be ingested")  # fmt: skip
+
+
+def test_ask_see_evidence_and_graph_upload_and_trace(browser, shots, phoenix, tmp_path):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+
+    settings = load_settings(data_dir=tmp_path, phoenix_endpoint=phoenix)
+    with live_server(settings) as api:
+        ingest_examples(api)
+        browser.get(api + "/")
+        wait_for(lambda: browser.find_element(By.TAG_NAME, "body").get_attribute("data-ready") == "true")
+        assert browser.find_element(By.ID, "key-label").get_attribute("hidden") is not None  # auth off
+
+        # Ask: the answer streams in, citations arrive as chips, the graph fills.
+        browser.find_element(By.ID, "question").send_keys("When do the trackers ship from Eindhoven?")
+        browser.find_element(By.ID, "ask").click()
+        chips = wait_for(
+            lambda: browser.find_elements(By.CSS_SELECTOR, "#chips button.chip"), what="citations"
+        )
+        answer = browser.find_element(By.ID, "answer").text
+        assert "Eindhoven" in answer
+        badges = wait_for(lambda: browser.find_element(By.ID, "badges").text, what="badges")
+        assert " ms" in badges and "$0.0000" in badges and "LLM calls" in badges
+        nodes = int(
+            wait_for(
+                lambda: int(browser.find_element(By.ID, "graph").get_attribute("data-nodes")), what="graph"
+            )
+        )
+        assert nodes > 0
+
+        chips[0].click()
+        excerpt = browser.find_element(By.ID, "excerpt")
+        assert excerpt.is_displayed() and "turns" in excerpt.text and ":" in excerpt.text
+
+        # The trace: id in both forms and a Phoenix link that opens this very trace.
+        link = wait_for(lambda: browser.find_elements(By.ID, "trace-link"), what="the trace link")[0]
+        trace_text = browser.find_element(By.ID, "trace").text
+        trace_id = trace_text.split()[1]
+        assert len(trace_id) == 32 and f"1-{trace_id[:8]}-{trace_id[8:]}" in trace_text
+        phoenix_url = link.get_attribute("href")
+        assert phoenix_url.startswith(phoenix) and phoenix_url.endswith(trace_id)
+        browser.save_screenshot(str(shots / "ui-answer.png"))
+
+        # Click a node: its neighbourhood (as the API reports it) is now in the graph.
+        graph_box = browser.find_element(By.ID, "graph")
+        target = browser.execute_script(
+            "const n = window.kwGraph.nodes().sort((a, b) => a.degree() - b.degree())[0];"
+            "const p = n.renderedPosition(); return {id: n.id(), x: p.x, y: p.y};"
+        )
+        ActionChains(browser).move_to_element_with_offset(
+            graph_box,
+            int(target["x"] - graph_box.size["width"] / 2),
+            int(target["y"] - graph_box.size["height"] / 2),
+        ).click().perform()
+        wait_for(
+            lambda: browser.execute_script(
+                "return performance.getEntriesByType('resource').some(e => e.name.includes(arguments[0]))",
+                f"/v1/entities/{target['id']}/neighborhood",
+            ),
+            what="the click to fetch the node's neighbourhood",
+        )
+        neighbours = httpx.get(f"{api}/v1/entities/{target['id']}/neighborhood").json()["nodes"]
+        assert len(neighbours) > 1
+        wanted = {n["id"] for n in neighbours}
+        wait_for(
+            lambda: wanted <= set(browser.execute_script("return window.kwGraph.nodes().map(n => n.id())")),
+            what="the neighbourhood to be drawn",
+        )
+        browser.save_screenshot(str(shots / "ui-graph.png"))
+
+        # Entity search.
+        browser.find_element(By.ID, "search").send_keys("Priya")
+        browser.find_element(By.CSS_SELECTOR, "#search-form button").click()
+        result = wait_for(
+            lambda: browser.find_elements(By.CSS_SELECTOR, "#search-results button"), what="search results"
+        )
+        priya = [r for r in result if r.text.startswith("Priya Raman")]
+        assert priya, [r.text for r in result]
+        priya[0].click()
+        wait_for(
+            lambda: int(browser.find_element(By.ID, "graph").get_attribute("data-nodes")) > 1,
+            what="Priya's graph",
+        )
+
+        # Upload a recording; the status follows the job's real stages to done.
+        browser.find_element(By.ID, "file").send_keys(str(EXAMPLES / "priya-voice-memo.ogg"))
+        browser.find_element(By.ID, "speaker").send_keys("Priya Raman")
+        browser.find_element(By.ID, "upload").click()
+        seen = set()
+
+        def finished() -> bool:
+            status = browser.find_element(By.ID, "job-status")
+            seen.add(status.text.split(" ")[0])
+            return status.get_attribute("data-state") in ("done", "failed")
+
+        wait_for(finished, timeout=120, what="the upload to finish")
+        status = browser.find_element(By.ID, "job-status").text
+        assert status.startswith("done:") and "entities" in status, status
+        assert float(browser.find_element(By.ID, "job-progress").get_attribute("value")) == 1.0
+        assert "transcribe" in seen or "uploading" in seen
+        browser.save_screenshot(str(shots / "ui-upload.png"))
+
+        severe = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
+        assert severe == [], severe
+
+        # The same trace in Phoenix's own UI.
+        browser.get(phoenix_url)
+        shown = ("retrieve", "POST /v1/query")
+        wait_for(
+            lambda: any(s in browser.page_source for s in shown), timeout=60, what="Phoenix to show the trace"
+        )
+        time.sleep(1.5)
+        browser.save_screenshot(str(shots / "phoenix-trace.png"))

@@ -1,0 +1,309 @@
+// KnowledgeWeaver web UI: ask (streamed answer, citation chips, badges, trace links), the graph behind
+// the answer (Cytoscape; click to expand), entity search, and uploads with the job's real progress.
+// Everything goes through the public HTTP API; SSE is read with fetch so the API key header travels.
+import cytoscape from "cytoscape";
+
+const $ = (id) => document.getElementById(id);
+const state = { config: null, graph: null, citations: [] };
+const AUDIO = /\.(wav|mp3|m4a|ogg|opus|webm)$/i;
+const TYPE_COLORS = {
+  Person: "#2557a7", Organization: "#8a3ffc", Place: "#0f7d5c", Product: "#b35c00",
+  Event: "#a5461a", Concept: "#66707c", Other: "#9aa4ae",
+};
+
+function headers(extra = {}) {
+  const key = $("api-key").value.trim();
+  return key ? { ...extra, Authorization: `Bearer ${key}` } : extra;
+}
+
+function namespace() {
+  return $("namespace").value.trim() || state.config.default_namespace;
+}
+
+async function api(path, options = {}) {
+  const response = await fetch(path, { ...options, headers: headers(options.headers || {}) });
+  if (!response.ok) {
+    let message = `${response.status} ${response.statusText}`;
+    try { message = (await response.json()).error.message; } catch { /* not JSON */ }
+    throw new Error(message);
+  }
+  return response;
+}
+
+// Server-sent events over fetch: yields [event, data] pairs as they arrive.
+async function* sse(response) {
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += value;
+    let cut;
+    while ((cut = buffer.indexOf("\n\n")) >= 0) {
+      const block = buffer.slice(0, cut);
+      buffer = buffer.slice(cut + 2);
+      let event = "message", data = "";
+      for (const line of block.split("\n")) {
+        if (line.startsWith("event:")) event = line.slice(6).trim();
+        else if (line.startsWith("data:")) data += line.slice(5).trim();
+      }
+      if (data) yield [event, JSON.parse(data)];
+    }
+  }
+}
+
+function fmtTime(seconds) {
+  if (seconds == null) return "";
+  const s = Math.round(seconds);
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
+}
+
+function badge(text, cls = "") {
+  const span = document.createElement("span");
+  span.className = `badge ${cls}`.trim();
+  span.textContent = text;
+  return span;
+}
+
+// --- ask ----------------------------------------------------------------------------------------
+async function ask(event) {
+  event.preventDefault();
+  const question = $("question").value.trim();
+  if (!question) return;
+  const button = $("ask");
+  button.disabled = true;
+  for (const id of ["answer", "badges", "trace", "chips"]) $(id).replaceChildren();
+  $("answer").classList.remove("uncited", "error");
+  $("excerpt").hidden = true;
+  const started = performance.now();
+  try {
+    const response = await api("/v1/query", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ question, namespace: namespace(), stream: true }),
+    });
+    const traceId = response.headers.get("X-Trace-Id");
+    let done = null;
+    for await (const [name, data] of sse(response)) {
+      if (name === "token") $("answer").append(data.text);
+      else if (name === "citations") showEvidence(data);
+      else if (name === "done") done = data;
+    }
+    showBadges(done, performance.now() - started);
+    if (traceId) showTrace(traceId);
+  } catch (error) {
+    $("answer").textContent = error.message;
+    $("answer").classList.add("error");
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function showBadges(done, elapsedMs) {
+  if (!done) return;
+  const usage = done.usage || {};
+  const box = $("badges");
+  box.append(badge(done.mode === "generated" ? "generated answer" : "extractive answer (no LLM)"));
+  box.append(badge(`${Math.round(elapsedMs)} ms`));
+  box.append(badge(`${usage.llm_calls || 0} LLM calls`));
+  box.append(badge(`${(usage.input_tokens || 0) + (usage.output_tokens || 0)} tokens`));
+  box.append(badge(`$${(usage.cost_usd || 0).toFixed(4)}`));
+  if (usage.cache_hits) box.append(badge(`${usage.cache_hits} cache hits`));
+  if (done.uncited) {
+    box.append(badge("uncited: no source supports this answer", "warn"));
+    $("answer").classList.add("uncited");
+  }
+}
+
+async function showTrace(traceId) {
+  const box = $("trace");
+  box.textContent = `trace ${traceId}`;
+  try {
+    const links = await (await api(`/v1/traces/${traceId}/links`)).json();
+    box.replaceChildren(`trace ${links.trace_id} · X-Ray ${links.xray_trace_id}`);
+    if (links.langfuse_host) box.append(" · Langfuse: same id");
+    if (links.phoenix_url) {
+      const a = document.createElement("a");
+      a.href = links.phoenix_url;
+      a.target = "_blank";
+      a.id = "trace-link";
+      a.textContent = "open in Phoenix";
+      box.append(" · ", a);
+    }
+  } catch { /* the id alone is still useful */ }
+}
+
+function showEvidence(data) {
+  state.citations = data.citations;
+  const chips = $("chips");
+  data.citations.forEach((c, i) => {
+    const chip = document.createElement("button");
+    chip.type = "button";
+    chip.className = "chip";
+    chip.textContent = `[${i + 1}] ${c.title} · ${c.speakers.slice(0, 2).join(", ")} · ${fmtTime(c.start_s)}`;
+    chip.addEventListener("click", () => openExcerpt(i, chip));
+    chips.append(chip);
+  });
+  if (!data.citations.length) chips.append(badge("no supporting evidence found", "warn"));
+  drawGraph(data.entities, data.relations, true);
+}
+
+function openExcerpt(index, chip) {
+  const c = state.citations[index];
+  for (const other of document.querySelectorAll("#chips button")) other.setAttribute("aria-pressed", "false");
+  chip.setAttribute("aria-pressed", "true");
+  const box = $("excerpt");
+  const meta = document.createElement("div");
+  meta.className = "meta";
+  const when = c.start_s != null ? `${fmtTime(c.start_s)}–${fmtTime(c.end_s)}` : "no timestamps";
+  meta.textContent = `[${index + 1}] ${c.title} · ${c.speakers.join(", ")} · ${when} · turns ${c.turn_start}–${c.turn_end}`;
+  const text = document.createElement("div");
+  text.textContent = c.text;
+  box.replaceChildren(meta, text);
+  box.hidden = false;
+}
+
+// --- graph --------------------------------------------------------------------------------------
+function nodeData(e) {
+  return { data: { id: e.id, label: e.name, type: e.type, color: TYPE_COLORS[e.type] || TYPE_COLORS.Other } };
+}
+
+function drawGraph(nodes, edges, replace) {
+  const cy = state.graph;
+  if (replace) cy.elements().remove();
+  const known = new Set(cy.nodes().map((n) => n.id()));
+  cy.add(nodes.filter((n) => !known.has(n.id)).map(nodeData));
+  const ids = new Set(cy.nodes().map((n) => n.id()));
+  const fresh = edges
+    .filter((e) => ids.has(e.source) && ids.has(e.target))
+    .map((e) => ({ data: { id: `${e.source}|${e.type}|${e.target}`, source: e.source, target: e.target, label: e.type } }))
+    .filter((e) => cy.getElementById(e.data.id).empty());
+  cy.add(fresh);
+  cy.layout({ name: "cose", animate: false, nodeRepulsion: 9000, idealEdgeLength: 90 }).run();
+  $("graph").dataset.nodes = String(cy.nodes().length);
+}
+
+async function expand(entityId) {
+  const params = new URLSearchParams({ namespace: namespace() });
+  const sub = await (await api(`/v1/entities/${entityId}/neighborhood?${params}`)).json();
+  drawGraph(sub.nodes, sub.edges, false);
+}
+
+function setupGraph() {
+  state.graph = cytoscape({
+    container: $("graph"),
+    wheelSensitivity: 0.3,
+    style: [
+      { selector: "node", style: { label: "data(label)", "background-color": "data(color)", "font-size": 10, width: 18, height: 18, color: "#1d232b" } },
+      { selector: "edge", style: { label: "data(label)", "font-size": 7, width: 1.2, "line-color": "#b8c1cc", "target-arrow-shape": "triangle", "target-arrow-color": "#b8c1cc", "curve-style": "bezier", color: "#66707c" } },
+    ],
+  });
+  state.graph.on("tap", "node", (event) => expand(event.target.id()).catch(showGraphError));
+  window.kwGraph = state.graph; // for the browser tests and the curious: the live Cytoscape instance
+}
+
+function showGraphError(error) {
+  $("search-results").replaceChildren(Object.assign(document.createElement("li"), { className: "error", textContent: error.message }));
+}
+
+async function search(event) {
+  event.preventDefault();
+  const q = $("search").value.trim();
+  const params = new URLSearchParams({ namespace: namespace(), limit: "12", ...(q ? { q } : {}) });
+  try {
+    const found = await (await api(`/v1/entities?${params}`)).json();
+    const list = $("search-results");
+    list.replaceChildren();
+    if (!found.length) list.append(Object.assign(document.createElement("li"), { className: "muted", textContent: "no entity matches" }));
+    for (const e of found) {
+      const button = Object.assign(document.createElement("button"), { type: "button", textContent: `${e.name} · ${e.type}` });
+      button.addEventListener("click", () => {
+        drawGraph([e], [], true);
+        expand(e.id).catch(showGraphError);
+      });
+      const item = document.createElement("li");
+      item.append(button);
+      list.append(item);
+    }
+  } catch (error) {
+    showGraphError(error);
+  }
+}
+
+// --- upload -------------------------------------------------------------------------------------
+async function upload(event) {
+  event.preventDefault();
+  const file = $("file").files[0];
+  if (!file) return;
+  const status = $("job-status");
+  const bar = $("job-progress");
+  const button = $("upload");
+  button.disabled = true;
+  bar.hidden = false;
+  bar.value = 0;
+  status.className = "";
+  status.textContent = `uploading ${file.name}…`;
+  const form = new FormData();
+  form.append("file", file);
+  form.append("namespace", namespace());
+  const recording = AUDIO.test(file.name);
+  if (recording && $("speaker").value.trim()) form.append("speaker", $("speaker").value.trim());
+  try {
+    const accepted = await (await api(recording ? "/v1/recordings" : "/v1/transcripts", { method: "POST", body: form })).json();
+    if (accepted.duplicate && accepted.status === "succeeded") {
+      bar.value = 1;
+      status.textContent = `done: ${file.name} was already in the graph (same content, no work done)`;
+      status.dataset.state = "done";
+      return;
+    }
+    const events = await api(`/v1/jobs/${accepted.job_id}/events`);
+    for await (const [name, data] of sse(events)) {
+      if (name === "progress" || name === "stage") {
+        bar.value = data.progress;
+        const counts = (data.counts || {})[data.stage];
+        const unit = data.stage === "transcribe" ? " s of audio" : "";
+        status.textContent = `${data.stage}${counts ? ` ${counts.done}/${counts.total}${unit}` : ""} · ${Math.round(data.progress * 100)}%`;
+      } else if (name === "done") {
+        bar.value = 1;
+        const r = data.result;
+        status.textContent = `done: ${r.chunks} chunks, ${r.entities} entities, ${r.relations} relations`;
+        status.dataset.state = "done";
+        return;
+      } else if (name === "error") {
+        throw new Error(`${data.error} (retry: POST /v1/jobs/${data.job_id}/retry)`);
+      }
+    }
+  } catch (error) {
+    status.textContent = `failed: ${error.message}`;
+    status.className = "error";
+    status.dataset.state = "failed";
+  } finally {
+    button.disabled = false;
+  }
+}
+
+// --- start --------------------------------------------------------------------------------------
+async function start() {
+  state.config = await (await fetch("/v1/ui/config")).json();
+  $("version").textContent = `v${state.config.version}${state.config.git_sha ? ` (${state.config.git_sha.slice(0, 12)})` : ""}`;
+  $("namespace").value = localStorage.getItem("kw.namespace") || state.config.default_namespace;
+  $("namespace").addEventListener("change", () => localStorage.setItem("kw.namespace", $("namespace").value.trim()));
+  for (const ns of new Set([state.config.default_namespace, "demo"])) {
+    $("namespaces").append(Object.assign(document.createElement("option"), { value: ns }));
+  }
+  $("key-label").hidden = !state.config.auth_enabled;
+  if (state.config.phoenix_url) {
+    $("phoenix-home").href = state.config.phoenix_url;
+    $("phoenix-home").hidden = false;
+  }
+  setupGraph();
+  $("ask-form").addEventListener("submit", ask);
+  $("search-form").addEventListener("submit", search);
+  $("upload-form").addEventListener("submit", upload);
+  document.body.dataset.ready = "true";
+}
+
+start().catch((error) => {
+  document.body.dataset.ready = "error";
+  $("answer").textContent = `The UI could not start: ${error.message}`;
+});
