@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from backend.config import load_settings  # noqa: E402
 from backend.demo import EXAMPLES  # noqa: E402
+from backend.ingest.files import EXTENSIONS  # noqa: E402
 from backend.observability import tracing  # noqa: E402
 from tests.support.live_server import free_port, live_server  # noqa: E402
 from tests.support.sse import read_events  # noqa: E402
@@ -84,7 +85,7 @@ def run(args, sink_url: str) -> None:
             xray_otlp_endpoint=f"{sink_url}/v1/traces",
         )
         with live_server(settings) as api, httpx.Client(base_url=api, timeout=30) as client:
-            for path in sorted(EXAMPLES.iterdir()):
+            for path in sorted(p for p in EXAMPLES.iterdir() if p.suffix in EXTENSIONS):
                 job = client.post(
                     "/v1/transcripts", json={"content": path.read_text(), "title": path.stem}
                 ).json()

@@ -21,7 +21,6 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 CALL = Path(__file__).resolve().parents[2] / "examples" / "customer-call.srt"
 
 
-
 def test_phoenix_holds_the_whole_trace_of_a_question(phoenix, tmp_path):
     from phoenix.client import Client
 

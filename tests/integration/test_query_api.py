@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from backend.config import load_settings
+from backend.ingest.files import EXTENSIONS
 from backend.ingest.formats import clean_text
 from tests.support.live_server import live_server
 from tests.support.qmsum import meeting_path
@@ -44,7 +45,7 @@ def api(tmp_path_factory, meeting):
         data_dir=tmp_path_factory.mktemp("query"), api_keys={KEY_A: "team-a", KEY_B: "team-b", ADMIN: "*"}
     )
     with live_server(settings) as url:
-        for path in sorted(EXAMPLES.iterdir()):
+        for path in sorted(p for p in EXAMPLES.iterdir() if p.suffix in EXTENSIONS):
             upload(url, KEY_A, {"content": path.read_text(), "title": path.stem})
         upload(url, KEY_A, {"content": meeting, "title": "ES2006a"})
         yield url
