@@ -35,7 +35,7 @@ class UiConfig(BaseModel):
 class TraceLinks(BaseModel):
     trace_id: str = Field(description="W3C form (32 hex): Phoenix, Langfuse, logs, X-Trace-Id.")
     xray_trace_id: str = Field(description="X-Ray form: 1-<8 hex>-<24 hex>.")
-    phoenix_url: str | None = Field(None, description="The trace's page in Phoenix, when Phoenix is configured.")
+    phoenix_url: str | None = Field(None, description="The trace's page in Phoenix (when configured).")
     langfuse_host: str | None = None
 
 
@@ -72,9 +72,13 @@ async def trace_links(trace_id: str, settings: SettingsDep) -> TraceLinks:
     if settings.phoenix_endpoint:
         from backend.observability.phoenix import trace_link
 
-        phoenix = await asyncio.to_thread(trace_link, settings.phoenix_endpoint, settings.phoenix_project, trace_id)
+        project = settings.phoenix_project
+        phoenix = await asyncio.to_thread(trace_link, settings.phoenix_endpoint, project, trace_id)
     return TraceLinks(
-        trace_id=trace_id, xray_trace_id=xray_trace_id(int(trace_id, 16)), phoenix_url=phoenix, langfuse_host=settings.langfuse_host
+        trace_id=trace_id,
+        xray_trace_id=xray_trace_id(int(trace_id, 16)),
+        phoenix_url=phoenix,
+        langfuse_host=settings.langfuse_host,
     )
 
 
