@@ -98,6 +98,7 @@ def _demo(settings: Settings, args: argparse.Namespace) -> int:
     version = httpx.get(f"{base_url}/version", timeout=5).json()
     print()
     print(f"KnowledgeWeaver {version['version']} ({version['git_sha'][:12]}) is up")
+    print(f"  UI         {base_url}/")
     print(f"  API        {base_url}   (OpenAPI docs: {base_url}/docs)")
     print(f"  readiness  {json.dumps(ready)}")
     print(f"  data dir   {settings.data_dir.resolve()}   graph: {settings.graph_backend}")
