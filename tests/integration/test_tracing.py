@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import time
 import urllib.request
 from pathlib import Path
 
@@ -244,19 +245,26 @@ def test_xray_daemon_mode_sends_segment_documents(tmp_path):
         ):
             ingest(api)
             answer = httpx.post(f"{api}/v1/query", json={"question": QUESTION}, timeout=60)
-            tracing.flush()
-        import time
+            trace_id = answer.headers["x-trace-id"]
+            xray_id = f"1-{trace_id[:8]}-{trace_id[8:]}"
 
-        time.sleep(0.3)
+            def request_segments() -> list[dict]:
+                return [
+                    d for d in sink.documents
+                    if d["trace_id"] == xray_id and "type" not in d and "http" in d
+                    and d["http"]["request"]["url"] == "/v1/query"
+                ]  # fmt: skip
+
+            # The server span ends just after the last byte is sent: wait for it, flushing, briefly.
+            deadline = time.monotonic() + 10
+            while not request_segments() and time.monotonic() < deadline:
+                tracing.flush()
+                time.sleep(0.1)
     finally:
         sink.close()
     assert all(h == {"format": "json", "version": 1} for h in sink.headers)
-    trace_id = answer.headers["x-trace-id"]
-    xray_id = f"1-{trace_id[:8]}-{trace_id[8:]}"
     docs = [d for d in sink.documents if d["trace_id"] == xray_id]
-    [segment] = [
-        d for d in docs if "type" not in d and "http" in d and d["http"]["request"]["url"] == "/v1/query"
-    ]
+    [segment] = request_segments()
     assert segment["name"] == "knowledgeweaver" and segment["http"]["request"]["method"] == "POST"
     assert segment["http"]["response"]["status"] == 200
     assert answer.headers["x-amzn-trace-id"].startswith(f"Root={xray_id};Parent={segment['id']}")
