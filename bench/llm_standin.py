@@ -1,7 +1,10 @@
 """An OpenAI-compatible stand-in for benchmarks: `/v1/chat/completions` and `/v1/embeddings`, answering
 after a fixed delay plus a per-output-token delay (asyncio, so hundreds of calls wait at once),
-counting calls and tokens. Chat answers are a small valid extraction (our JSON schema) of the
-capitalised names in the prompt.
+counting calls and tokens per caller (the bearer key names the caller).
+
+Chat answers are a small valid extraction of the capitalised names in the *input text* of the
+prompt, in the format the calling system expects — so every system gets the same names for the same
+text and builds graphs of comparable size (`extraction_formats.py`).
 
     python bench/llm_standin.py --port 8090 --delay-ms 500
 """
@@ -10,20 +13,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import re
 import threading
 import time
 from dataclasses import dataclass, field
-from itertools import pairwise
 
 import uvicorn
+from extraction_formats import answer
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
-
-_NAME = re.compile(r"\b[A-Z][a-z]{2,}(?: [A-Z][a-z]{2,})*\b")
 
 
 @dataclass
@@ -35,39 +34,46 @@ class Counters:
     in_flight: int = 0
     max_in_flight: int = 0
     started: list[float] = field(default_factory=list)
+    by_caller: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def count(self, caller: str, **amounts: int) -> None:
+        mine = self.by_caller.setdefault(
+            caller, {"chat_calls": 0, "embedding_calls": 0, "prompt_tokens": 0, "completion_tokens": 0,
+                     "embedded_texts": 0, "max_in_flight": 0, "in_flight": 0}
+        )  # fmt: skip
+        for key, value in amounts.items():
+            mine[key] += value
+        mine["max_in_flight"] = max(mine["max_in_flight"], mine["in_flight"])
+
+
+def caller_of(request: Request) -> str:
+    _, _, key = request.headers.get("authorization", "").partition(" ")
+    return key.strip() or "anonymous"
 
 
 def tokens(text: str) -> int:
     return max(1, len(text) // 4)
 
 
-def extraction(prompt: str) -> dict:
-    chunk = prompt.split("Transcript chunk:", 1)[-1]
-    names = list(dict.fromkeys(_NAME.findall(chunk)))[:12]
-    return {
-        "entities": [{"name": n, "type": "Concept", "description": ""} for n in names],
-        "relations": [
-            {"source": a, "target": b, "type": "MENTIONED_WITH", "description": ""}
-            for a, b in pairwise(names)
-        ],
-    }
-
-
 def make_app(delay_s: float, per_token_s: float, counters: Counters) -> Starlette:
     async def chat(request: Request) -> JSONResponse:
         body = await request.json()
-        prompt = "\n".join(m["content"] for m in body["messages"])
-        content = json.dumps(extraction(prompt))
+        prompt = "\n".join(_text(m.get("content")) for m in body["messages"])
+        content = answer(body, prompt)
+        caller = caller_of(request)
         counters.chat_calls += 1
         counters.prompt_tokens += tokens(prompt)
         counters.completion_tokens += tokens(content)
         counters.in_flight += 1
         counters.max_in_flight = max(counters.max_in_flight, counters.in_flight)
         counters.started.append(time.perf_counter())
+        counters.count(caller, chat_calls=1, prompt_tokens=tokens(prompt), completion_tokens=tokens(content),
+                       in_flight=1)  # fmt: skip
         try:
             await asyncio.sleep(delay_s + per_token_s * tokens(content))
         finally:
             counters.in_flight -= 1
+            counters.count(caller, in_flight=-1)
         usage = {"prompt_tokens": tokens(prompt), "completion_tokens": tokens(content)}
         usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
         return JSONResponse(
@@ -91,9 +97,12 @@ def make_app(delay_s: float, per_token_s: float, counters: Counters) -> Starlett
         body = await request.json()
         inputs = body["input"] if isinstance(body["input"], list) else [body["input"]]
         counters.embedding_calls += 1
+        counters.count(caller_of(request), embedding_calls=1, embedded_texts=len(inputs))
         await asyncio.sleep(delay_s / 5)
+        dimensions = int(body.get("dimensions") or 384)
         data = [
-            {"object": "embedding", "index": i, "embedding": [0.0] * 383 + [1.0]} for i in range(len(inputs))
+            {"object": "embedding", "index": i, "embedding": _vector(str(text), dimensions)}
+            for i, text in enumerate(inputs)
         ]
         n = sum(tokens(str(t)) for t in inputs)
         return JSONResponse(
@@ -105,6 +114,11 @@ def make_app(delay_s: float, per_token_s: float, counters: Counters) -> Starlett
             }
         )
 
+    async def models(request: Request) -> JSONResponse:
+        return JSONResponse(
+            {"object": "list", "data": [{"id": "standin", "object": "model", "owned_by": "bench"}]}
+        )
+
     async def stats(request: Request) -> JSONResponse:
         return JSONResponse({k: v for k, v in vars(counters).items() if k != "started"})
 
@@ -112,9 +126,27 @@ def make_app(delay_s: float, per_token_s: float, counters: Counters) -> Starlett
         routes=[
             Route("/v1/chat/completions", chat, methods=["POST"]),
             Route("/v1/embeddings", embeddings, methods=["POST"]),
+            Route("/v1/models", models),
             Route("/stats", stats),
         ]
     )
+
+
+def _text(content) -> str:
+    if isinstance(content, list):  # content parts
+        return "\n".join(part.get("text", "") for part in content if isinstance(part, dict))
+    return content or ""
+
+
+def _vector(text: str, dimensions: int) -> list[float]:
+    """A deterministic unit vector per text: systems that deduplicate by similarity see distinct texts
+    as distinct and equal texts as equal."""
+    import hashlib
+
+    seed = hashlib.sha256(text.encode()).digest()
+    raw = [(seed[i % 32] - 127.5) / 127.5 for i in range(dimensions)]
+    norm = sum(v * v for v in raw) ** 0.5 or 1.0
+    return [v / norm for v in raw]
 
 
 class StandInServer:

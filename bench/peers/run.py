@@ -1,0 +1,162 @@
+"""KnowledgeWeaver vs LightRAG, Microsoft GraphRAG, Graphiti and neo4j-graphrag on the same QMSum
+transcripts and the same simulated LLM (bench/llm_standin.py, in its own process): wall time, chat
+and embedding calls, prompt tokens, peak RSS, nodes and relations. Each peer runs in its own venv
+(bench/work/peers/<system>, built on first use). Writes bench/peers/RESULTS.md.
+
+    .venv/bin/python bench/peers/run.py                          # everything (long: installs peers)
+    .venv/bin/python bench/peers/run.py --systems knowledgeweaver,lightrag --delays 500
+    .venv/bin/python bench/peers/run.py --smoke                   # one tiny transcript, quick
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(HERE))
+
+from envs import python_for, tiktoken_cache, version_of  # noqa: E402
+from llm_standin import StandInProcess  # noqa: E402
+
+from tests.support.qmsum import qmsum_dir  # noqa: E402
+
+RUNNERS = {
+    "knowledgeweaver": "knowledgeweaver.py",
+    "lightrag": "lightrag_runner.py",
+    "neo4j-graphrag": "neo4j_graphrag_runner.py",
+    "graphiti": "graphiti_runner.py",
+    "graphrag": "graphrag_runner.py",
+}
+MEETINGS = ["ES2006a", "ES2009a", "IS1006a", "TS3009a"]
+
+
+def meeting_texts(names: list[str], max_words: int | None = None) -> list[dict]:
+    folder = qmsum_dir()
+    if folder is None:
+        raise SystemExit("QMSum meetings not found (set KW_QMSUM_DIR)")
+    docs = []
+    for name in names:
+        turns = json.loads((folder / f"{name}.json").read_text())["meeting_transcripts"]
+        lines = [f"{t['speaker']}: {t['content']}" for t in turns if t["content"].strip(" .")]
+        text = "\n".join(lines)
+        if max_words:
+            text = " ".join(text.split(" ")[:max_words])
+        docs.append({"name": name, "text": text})
+    return docs
+
+
+def run_one(system: str, standin, docs_path: Path, delay: int, concurrency: int, tag: str) -> dict:
+    python = python_for(system)
+    caller = f"{system}-{tag}-{delay}ms"
+    workdir = Path(tempfile.mkdtemp(prefix=f"kw-peer-{system}-"))
+    env = {**os.environ, "TIKTOKEN_CACHE_DIR": str(tiktoken_cache()),
+           "GRAPHITI_TELEMETRY_ENABLED": "false", "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+           "OPENAI_API_KEY": caller, "OPENAI_BASE_URL": standin.url,
+           "TOKENIZERS_PARALLELISM": "false"}  # fmt: skip
+    env = {k: v for k, v in env.items() if not k.startswith("KW_")}
+    command = [str(python), str(HERE / "systems" / RUNNERS[system]), "--base-url", standin.url,
+               "--api-key", caller, "--input", str(docs_path), "--workdir", str(workdir),
+               "--concurrency", str(concurrency)]  # fmt: skip
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=7200)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    if done.returncode != 0:
+        return {
+            "system": system,
+            "error": (done.stderr or done.stdout).strip().splitlines()[-1:] or ["failed"],
+        }
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    calls = standin.stats()["by_caller"].get(caller, {})
+    return {"system": system, "version": version_of(system), **result, **calls}
+
+
+def table(rows: list[dict], words: int, delay: int) -> list[str]:
+    ours = next((r for r in rows if r["system"] == "knowledgeweaver" and "error" not in r), None)
+    out = ["| system | version | concurrency | wall s | × KnowledgeWeaver | chat calls | floor s | × floor | "
+           "embedding calls | prompt tokens | tokens / word | nodes | relations | peak RSS MB | notes |",
+           "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]  # fmt: skip
+    for r in rows:
+        if "error" in r:
+            out.append(
+                f"| {r['system']} | — | — | failed: {' '.join(r['error'])[:120]} | | | | | | | | | | | |"
+            )
+            continue
+        floor = math.ceil(r.get("chat_calls", 0) / max(r["concurrency"], 1)) * delay / 1000
+        ratio = f"{r['wall_s'] / ours['wall_s']:.1f}×" if ours else "—"
+        vs_floor = f"{r['wall_s'] / floor:.1f}×" if floor else "—"
+        out.append(
+            f"| {r['system']} | {r['version']} | {r['concurrency']} | {r['wall_s']:.2f} | {ratio} | "
+            f"{r.get('chat_calls', 0)} | {floor:.1f} | {vs_floor} | {r.get('embedding_calls', 0)} | "
+            f"{r.get('prompt_tokens', 0):,} | {r.get('prompt_tokens', 0) / words:.2f} | {r['nodes']} | "
+            f"{r['relations']} | {r['peak_rss_mb']:.0f} | {r.get('notes', '')} |"
+        )
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--systems", default=",".join(RUNNERS))
+    parser.add_argument("--delays", default="0,500", help="stand-in delay per chat call, ms")
+    parser.add_argument("--equal-concurrency", type=int, default=16)
+    parser.add_argument("--meetings", default=",".join(MEETINGS))
+    parser.add_argument(
+        "--smoke", action="store_true", help="one 300-word transcript, 0 ms, default concurrency"
+    )
+    parser.add_argument("--output", default=str(HERE / "RESULTS.md"))
+    args = parser.parse_args()
+    systems = args.systems.split(",")
+    docs = meeting_texts(args.meetings.split(",")[:1] if args.smoke else args.meetings.split(","),
+                         max_words=300 if args.smoke else None)  # fmt: skip
+    words = sum(len(d["text"].split()) for d in docs)
+    delays = [0] if args.smoke else [int(d) for d in args.delays.split(",")]
+    settings = [("default", 0)] if args.smoke else [("default", 0), ("equal", args.equal_concurrency)]
+    with tempfile.TemporaryDirectory() as tmp:
+        docs_path = Path(tmp) / "docs.json"
+        docs_path.write_text(json.dumps(docs))
+        sections = []
+        for delay in delays:
+            with StandInProcess(delay_ms=delay) as standin:
+                for tag, concurrency in settings:
+                    rows = []
+                    for system in systems:
+                        print(f"{system}: {delay} ms, concurrency {tag}…", file=sys.stderr, flush=True)
+                        rows.append(run_one(system, standin, docs_path, delay, concurrency, tag))
+                        print(f"  {rows[-1]}", file=sys.stderr, flush=True)
+                    who = (
+                        "each system's default"
+                        if tag == "default"
+                        else f"{concurrency} parallel LLM calls for all,"
+                    )
+                    title = f"### {delay} ms per LLM call, {who} concurrency"
+                    sections += [title, "", *table(rows, words, delay), ""]
+    command = "python bench/peers/run.py " + " ".join(sys.argv[1:])
+    header = [
+        "# Peer benchmark results", "",
+        f"Measured {datetime.now(UTC):%Y-%m-%d} on {platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}; {len(docs)} QMSum meeting(s) ({', '.join(d['name'] for d in docs)}), "
+        f"{words:,} words as plain text. Reproduce: `{command.strip()}`.", "",
+        "`floor s` = ceil(chat calls / the system's concurrency) × delay: the wall time if LLM calls were "
+        "the only cost. `tokens / word` = prompt tokens sent per transcript word.", "",
+    ]  # fmt: skip
+    Path(args.output).write_text("\n".join(header + sections))
+    print("\n".join(header + sections))
+
+
+if __name__ == "__main__":
+    main()
