@@ -79,6 +79,19 @@ def graphrag(names: list[str]) -> str:
     return "##".join(rows) + "<|COMPLETE|>"
 
 
+def neo4j_graphrag_schema() -> dict:
+    """neo4j-graphrag's schema-from-text step: one node type, one relation type, one pattern."""
+    prop = {"name": "name", "type": "STRING", "description": "The entity's name."}
+    return {
+        "node_types": [{"label": "Entity", "description": "A named thing.", "properties": [prop]}],
+        "relationship_types": [
+            {"label": "MENTIONED_WITH", "description": "Mentioned together.", "properties": []}
+        ],
+        "patterns": [{"source": "Entity", "relationship": "MENTIONED_WITH", "target": "Entity"}],
+        "constraints": [],
+    }
+
+
 def neo4j_graphrag(names: list[str]) -> dict:
     return {
         "nodes": [{"id": str(i), "label": "Entity", "properties": {"name": n}} for i, n in enumerate(names)],
@@ -158,6 +171,10 @@ def answer(body: dict, prompt: str) -> str:
         spec = response_format["json_schema"]
         if spec.get("name") == "extract":
             return json.dumps(ours(names_in(prompt.split("Transcript chunk:", 1)[-1])))
+        if spec.get("name") == "GraphSchemaExtractionOutput":
+            return json.dumps(neo4j_graphrag_schema())
+        if spec.get("name") == "Neo4jGraph":
+            return json.dumps(neo4j_graphrag(names))
         return json.dumps(schema_instance(spec.get("schema", {}), names))
     if response_format.get("type") == "json_object" or '"nodes"' in prompt:
         return json.dumps(neo4j_graphrag(names))

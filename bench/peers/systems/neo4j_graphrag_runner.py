@@ -1,0 +1,73 @@
+"""neo4j-graphrag's SimpleKGPipeline against the stand-in, without a Neo4j server: the Neo4j writer
+is replaced by an in-memory KG writer (so write time is not measured — in its favour) and entity
+resolution, which needs the database, is off. Documents run one after another, as `run_async` takes
+one text; within a document its extractor runs chunks concurrently (default 5)."""
+
+import asyncio
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import neo4j
+from common import Clock, arguments, report, texts
+from neo4j_graphrag.components.kg_writer import KGWriter, KGWriterModel
+from neo4j_graphrag.components.types import LexicalGraphConfig, Neo4jGraph
+from neo4j_graphrag.embeddings import OpenAIEmbeddings
+from neo4j_graphrag.experimental.pipeline.kg_builder import SimpleKGPipeline
+from neo4j_graphrag.llm import OpenAILLM
+from pydantic import validate_call
+
+LEXICAL_LABELS = {"Chunk", "Document", "__KGBuilder__"}
+LEXICAL_TYPES = {"FROM_CHUNK", "NEXT_CHUNK", "FROM_DOCUMENT"}
+DEFAULT_LEXICAL = LexicalGraphConfig()
+
+
+class MemoryWriter(KGWriter):
+    def __init__(self) -> None:
+        self.nodes: dict[str, object] = {}
+        self.relationships: list[object] = []
+
+    @validate_call
+    async def run(
+        self, graph: Neo4jGraph, lexical_graph_config: LexicalGraphConfig = DEFAULT_LEXICAL
+    ) -> KGWriterModel:
+        for node in graph.nodes:
+            if node.label not in LEXICAL_LABELS:
+                self.nodes[node.id] = node
+        self.relationships += [r for r in graph.relationships if r.type not in LEXICAL_TYPES]
+        return KGWriterModel(status="SUCCESS")
+
+
+async def main() -> None:
+    args = arguments()
+
+    writer = MemoryWriter()
+    # A driver object is required by the config; nothing connects to it (writer replaced, resolution off).
+    driver = neo4j.GraphDatabase.driver("neo4j://127.0.0.1:1", auth=("neo4j", "unused"))
+    pipeline = SimpleKGPipeline(
+        llm=OpenAILLM(model_name="gpt-4o-mini", base_url=args.base_url, api_key=args.api_key),
+        driver=driver,
+        embedder=OpenAIEmbeddings(
+            model="text-embedding-3-small", base_url=args.base_url, api_key=args.api_key
+        ),
+        from_file=False,
+        kg_writer=writer,
+        perform_entity_resolution=False,
+    )
+    concurrency = 5
+    for node in pipeline.runner.pipeline._nodes.values():  # the extractor's concurrency is not a parameter
+        component = node.component
+        if hasattr(component, "max_concurrency"):
+            if args.concurrency:
+                component.max_concurrency = args.concurrency
+            concurrency = component.max_concurrency
+    with Clock() as clock:
+        for doc in texts(args.input):
+            await pipeline.run_async(text=doc["text"])
+    driver.close()
+    report(clock.seconds, len(writer.nodes), len(writer.relationships), concurrency,
+           "in-memory writer (no Neo4j), entity resolution off; documents in sequence")  # fmt: skip
+
+
+asyncio.run(main())
