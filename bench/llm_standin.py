@@ -65,16 +65,18 @@ def _log(entry: dict) -> None:
         log.write(json.dumps(entry) + "\n")
 
 
+def _log(entry: dict) -> None:
+    with open(_LOG, "a") as log:
+        log.write(json.dumps(entry) + "\n")
+
+
 def make_app(delay_s: float, per_token_s: float, counters: Counters) -> Starlette:
     async def chat(request: Request) -> JSONResponse:
         body = await request.json()
         prompt = "\n".join(_text(m.get("content")) for m in body["messages"])
         content = answer(body, prompt)
         if _LOG:  # STANDIN_LOG=file: every request and answer, to see what a peer sends
-            with open(_LOG, "a") as log:
-                log.write(
-                    json.dumps({"caller": caller_of(request), "request": body, "answer": content}) + "\n"
-                )
+            _log({"caller": caller_of(request), "request": body, "answer": content})
         caller = caller_of(request)
         counters.chat_calls += 1
         counters.prompt_tokens += tokens(prompt)
