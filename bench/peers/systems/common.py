@@ -37,7 +37,11 @@ class Clock:
 
 
 def report(wall_s: float, nodes: int, relations: int, concurrency: int, notes: str = "") -> None:
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # The runner or the largest process it started (GraphRAG indexes in a child process).
+    peak_kb = max(
+        resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+    )
+    peak_mb = peak_kb / 1024
     line = {"wall_s": round(wall_s, 3), "nodes": nodes, "relations": relations, "concurrency": concurrency,
             "peak_rss_mb": round(peak_mb, 1), "notes": notes}  # fmt: skip
     print(json.dumps(line))
