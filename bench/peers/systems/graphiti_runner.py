@@ -60,7 +60,7 @@ async def main() -> None:
                 base_url=args.base_url,
                 embedding_model="text-embedding-3-small",
                 embedding_dim=384,
-            )  # fmt: skip
+            )
         ),
         cross_encoder=OpenAIRerankerClient(config=config),
     )
