@@ -39,8 +39,8 @@ def main() -> None:
     for doc in texts(args.input):
         (root / "input" / f"{doc['name']}.txt").write_text(doc["text"])
     with Clock() as clock:
-        done = subprocess.run([str(bin_dir / "graphrag"), "index", "--root", str(root), "--method", "standard"],
-                              capture_output=True, text=True)  # fmt: skip
+        command = [str(bin_dir / "graphrag"), "index", "--root", str(root), "--method", "standard"]
+        done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode != 0:
         raise SystemExit(f"graphrag index failed: {(done.stderr or done.stdout)[-800:]}")
     output = root / "output"
