@@ -41,6 +41,31 @@ RUNNERS = {
     "graphrag": "graphrag_runner.py",
 }
 MEETINGS = ["ES2006a", "ES2009a", "IS1006a", "TS3009a"]
+NOTES = """
+## How each system was run
+
+- **KnowledgeWeaver**: the full pipeline through its OpenAI-compatible provider — ~100-token
+  speaker-turn chunks, one structured-output extraction call per chunk, entity resolution, MiniLM
+  embeddings computed locally (no embedding calls), batched writes to the embedded FalkorDB.
+- **LightRAG**: default storages (NetworkX, nano-vectordb, JSON) in a fresh working dir per run,
+  1,200-token chunks, one gleaning ("missed entities") call per chunk; o200k_base offline through
+  `TIKTOKEN_CACHE_DIR` pointing at the encodings bundled in the litellm wheel.
+- **neo4j-graphrag**: `SimpleKGPipeline` without a Neo4j server — an in-memory KG writer (its write
+  time is not measured) and entity resolution off (it needs the database); documents one after
+  another, as `run_async` takes one text; the extractor's concurrency set on its component.
+- **Graphiti**: `OpenAIGenericClient`, telemetry off, FalkorDB from falkordblite over a unix socket,
+  episodes of whole turns up to ~1,200 tokens. **It does not complete here**: FalkorDB (falkordblite
+  0.11.0 and 0.10.0) crashes with a segfault in `QueryNode_AddChildren` on Graphiti's node-resolution
+  query (`MATCH (n:Entity) WHERE n.group_id IN $group_ids AND n.name IN $names …`), so the row shows
+  the failure rather than a number. graphiti-core 0.31.1 (0.31.2 needs a newer certifi than this
+  machine's index has).
+- **Microsoft GraphRAG**: the standard method via its CLI (`graphrag init` + `graphrag index`), the
+  only method that runs offline; `api_base` set in settings.yaml, `LITELLM_LOCAL_MODEL_COST_MAP=True`,
+  cache off. Its wall time includes extraction, gleaning, description summaries and community reports.
+
+The stand-in answers every system with the same names for the same text (bench/extraction_formats.py),
+so graph sizes differ only by how each system chunks, merges and keeps what it is given.
+"""
 
 
 def meeting_texts(names: list[str], max_words: int | None = None) -> list[dict]:
@@ -154,8 +179,8 @@ def main() -> None:
         "`floor s` = ceil(chat calls / the system's concurrency) × delay: the wall time if LLM calls were "
         "the only cost. `tokens / word` = prompt tokens sent per transcript word.", "",
     ]  # fmt: skip
-    Path(args.output).write_text("\n".join(header + sections))
-    print("\n".join(header + sections))
+    Path(args.output).write_text("\n".join(header + sections) + NOTES)
+    print("\n".join(header + sections) + NOTES)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,40 @@
+"""The peer benchmark's smoke run (bench/peers/run.py --smoke): one 300-word transcript through
+KnowledgeWeaver and neo4j-graphrag (the peer that installs fastest) against the LLM stand-in, both
+building a graph from the same stand-in answers. The full benchmark is `bench/peers/run.py`; its
+results are in bench/peers/RESULTS.md. Skips with the reason when the peer cannot be installed."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.support.qmsum import meeting_path
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_smoke_run_compares_us_with_a_peer_on_the_same_stand_in(tmp_path):
+    meeting_path("ES2006a")  # skips with the reason when the QMSum data is absent
+    output = tmp_path / "RESULTS.md"
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "peers" / "run.py"), "--smoke",
+         "--systems", "knowledgeweaver,neo4j-graphrag", "--output", str(output)],
+        capture_output=True, text=True, timeout=1800,
+    )  # fmt: skip
+    if done.returncode != 0 and "pip" in done.stderr and "install" in done.stderr:
+        pytest.skip(f"neo4j-graphrag could not be installed here: {done.stderr.strip().splitlines()[-1]}")
+    assert done.returncode == 0, done.stderr[-3000:]
+    rows = {line.split("|")[1].strip(): line for line in output.read_text().splitlines()
+            if line.startswith("| knowledgeweaver") or line.startswith("| neo4j-graphrag")}  # fmt: skip
+    assert set(rows) == {"knowledgeweaver", "neo4j-graphrag"}, output.read_text()
+    for system, line in rows.items():
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        assert "failed" not in line, line
+        chat_calls, nodes, relations = int(cells[5]), int(cells[11]), int(cells[12])
+        assert chat_calls > 0 and nodes > 0 and relations > 0, (system, line)
+        assert re.fullmatch(r"\d+\.\d{2}", cells[3]), line  # wall seconds
