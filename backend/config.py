@@ -91,6 +91,13 @@ class Settings(BaseSettings):
     )
     openai_api_key: SecretStr | None = Field(None, description="Key for the OpenAI-compatible endpoint.")
     llm_concurrency: int = Field(16, ge=1, le=256, description="LLM calls in flight at once.")
+    extract_window_tokens: int = Field(
+        1000,
+        ge=0,
+        le=8000,
+        description="LLM extraction reads consecutive chunks up to this many tokens per call (0: one call "
+        "per chunk); entities and relations are mapped back to the chunks that mention them.",
+    )
     llm_requests_per_minute: int = Field(0, ge=0, description="Client-side request rate limit (0: none).")
     llm_tokens_per_minute: int = Field(0, ge=0, description="Client-side token rate limit (0: none).")
     llm_timeout_s: float = Field(60.0, gt=0, le=600, description="Per LLM call.")

@@ -3,8 +3,9 @@
 1. Offline (the default models): wall time, chunks/s and stage times to ingest the largest QMSum
    validation meeting.
 2. With an OpenAI-compatible stand-in that answers after a fixed delay (default 500 ms): the same
-   pipeline with KW_LLM_CONCURRENCY parallel calls vs a serial run (concurrency 1) of the same
-   chunks, and the overhead of the extract stage beyond its floor, ceil(chunks / concurrency) × delay.
+   pipeline with KW_LLM_CONCURRENCY parallel calls vs a serial run (concurrency 1), per extraction
+   window (the default) and per chunk (KW_EXTRACT_WINDOW_TOKENS=0), and the overhead of the extract
+   stage beyond its floor, ceil(LLM calls / concurrency) × delay.
 
     .venv/bin/python bench/ingest.py [--meeting Bed015] [--llm-meeting ES2006a] [--delay-ms 500]
 """
@@ -79,29 +80,31 @@ async def main() -> None:
 
     rows = []
     with StandInProcess(delay_ms=args.delay_ms) as llm:
-        for concurrency in (args.concurrency, 1):
+        for window, concurrency in ((1000, args.concurrency), (1000, 1), (0, args.concurrency), (0, 1)):
             with tempfile.TemporaryDirectory() as tmp:  # a fresh data dir: no cached answers
                 settings = load_settings(
                     data_dir=tmp, llm_provider="openai", openai_base_url=llm.url, llm_model="standin",
-                    llm_concurrency=concurrency,
+                    llm_concurrency=concurrency, extract_window_tokens=window,
                 )  # fmt: skip
                 calls_before = llm.stats()["chat_calls"]
                 wall, r = await ingest_once(settings, args.llm_meeting)
-                rows.append((concurrency, wall, r, llm.stats()["chat_calls"] - calls_before))
+                rows.append((window, concurrency, wall, r, llm.stats()["chat_calls"] - calls_before))
     print(
         f"\n## LLM extraction of {args.llm_meeting}; a stand-in process answers in {args.delay_ms:.0f} ms\n"
     )
-    print("| concurrency | chunks | LLM calls | extract s | floor s | extract overhead | pipeline wall s |")
-    print("|---:|---:|---:|---:|---:|---:|---:|")
-    for concurrency, wall, r, calls in rows:
+    print("| window | concurrency | chunks | LLM calls | extract s | floor s | extract overhead | wall s |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for window, concurrency, wall, r, calls in rows:
         extract_s = r["stage_ms"]["extract"] / 1000
-        floor = math.ceil(r["chunks"] / concurrency) * args.delay_ms / 1000
+        floor = math.ceil(calls / concurrency) * args.delay_ms / 1000  # calls = extraction windows
         print(
-            f"| {concurrency} | {r['chunks']} | {calls} | {extract_s:.2f} | {floor:.2f} | "
-            f"{(extract_s - floor) / floor * 100:+.1f} % | {wall:.2f} |"
+            f"| {window or 'per chunk'} | {concurrency} | {r['chunks']} | {calls} | {extract_s:.2f} | "
+            f"{floor:.2f} | {(extract_s - floor) / floor * 100:+.1f} % | {wall:.2f} |"
         )
-    (_, fast, *_), (_, slow, *_) = rows
+    fast, slow, per_chunk = rows[0][2], rows[1][2], rows[2][2]
     print(f"\nParallel vs serial, whole pipeline: {slow / fast:.1f}× faster ({slow:.1f} s → {fast:.1f} s)")
+    gain = f"{per_chunk / fast:.1f}× faster ({per_chunk:.1f} s → {fast:.1f} s)"
+    print(f"Windows vs one call per chunk, parallel: {gain}")
 
 
 if __name__ == "__main__":

@@ -271,13 +271,22 @@ def _dedupe(entities: list[Entity]) -> list[Entity]:
     return list(by_id.values())
 
 
+def _endpoint(chunk_id, name, surface, named, owner) -> tuple[EntityType, str] | None:
+    # The entity as extracted in this chunk; else as extracted elsewhere in the job (an extraction
+    # window names a relation's ends in neighbouring chunks); else a speaker.
+    return surface.get((chunk_id, name.lower())) or named.get(name.lower()) or _speaker_key(name, owner)
+
+
 def _relations(namespace, extractions, surface, owner) -> list[Relation]:
+    named: dict[str, tuple[EntityType, str]] = {}
+    for (_, name), key in surface.items():
+        named.setdefault(name, key)
     evidence: dict[tuple[str, str, str], list[str]] = defaultdict(list)
     descriptions: dict[tuple[str, str, str], str] = {}
     for ex in extractions:
         for r in ex.extraction.relations if ex.extraction else []:
-            source_key = surface.get((ex.chunk_id, r.source.lower())) or _speaker_key(r.source, owner)
-            target_key = surface.get((ex.chunk_id, r.target.lower())) or _speaker_key(r.target, owner)
+            source_key = _endpoint(ex.chunk_id, r.source, surface, named, owner)
+            target_key = _endpoint(ex.chunk_id, r.target, surface, named, owner)
             if not source_key or not target_key or source_key not in owner or target_key not in owner:
                 continue  # an endpoint was a dropped candidate or not an extracted entity
             source, target = owner[source_key].id, owner[target_key].id

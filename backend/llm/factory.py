@@ -52,4 +52,4 @@ def build_extractor(settings: Settings, cache: LLMCache | None) -> Extractor:
         return SpacyExtractor()
     from .llm_extract import LLMExtractor
 
-    return LLMExtractor(build_llm(settings, cache))
+    return LLMExtractor(build_llm(settings, cache), window_tokens=settings.extract_window_tokens)

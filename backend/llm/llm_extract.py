@@ -1,11 +1,18 @@
-"""Extraction with an LLM: one call per chunk (all chunks in flight up to the concurrency limit), the
-answer validated against the extraction schema; an invalid answer gets one repair call, and a chunk
-that still fails is recorded as failed while the job goes on."""
+"""Extraction with an LLM: one call per window of consecutive chunks (all windows in flight up to the
+concurrency limit), the answer validated against the extraction schema; an invalid answer gets one
+repair call, and a window that still fails marks its chunks failed while the job goes on.
+
+Why windows: retrieval wants small chunks (~100 tokens, what MiniLM reads), but one LLM call per
+small chunk multiplies calls, latency and repeated prompt overhead. A window reads ~1,000 tokens of
+consecutive chunks in one call; each extracted entity is then credited to the chunks that name it,
+and each relation to the first chunk that names both ends (else its source's) as evidence; mentions
+and citations stay at chunk precision."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import AsyncIterator, Sequence
 
 from pydantic import ValidationError
@@ -21,20 +28,27 @@ from .schema import Extraction, extraction_json_schema
 class LLMExtractor:
     is_llm = True
 
-    def __init__(self, llm: LLMProvider) -> None:
+    def __init__(self, llm: LLMProvider, window_tokens: int = 0) -> None:
         self.llm = llm
         self.name = llm.model
         self.provider = llm.provider
+        self.window_tokens = window_tokens
         self._schema = extraction_json_schema()
 
     async def extract(self, chunks: Sequence[ChunkText]) -> AsyncIterator[ChunkExtraction]:
-        tasks = [asyncio.create_task(self._one(chunk)) for chunk in chunks]
+        tasks = [asyncio.create_task(self._window(w)) for w in windows(chunks, self.window_tokens)]
         try:
             for finished in asyncio.as_completed(tasks):
-                yield await finished
+                for result in await finished:
+                    yield result
         finally:
             for task in tasks:
                 task.cancel()
+
+    async def _window(self, window: list[ChunkText]) -> list[ChunkExtraction]:
+        if len(window) == 1:
+            return [await self._one(window[0])]
+        return split(await self._one(merge(window)), window)
 
     async def _one(self, chunk: ChunkText) -> ChunkExtraction:
         usage = Usage()
@@ -81,3 +95,71 @@ def _count(usage: Usage, response: LLMResponse) -> None:
     usage.input_tokens += response.input_tokens
     usage.output_tokens += response.output_tokens
     usage.cost_usd += price(response.model, response.input_tokens, response.output_tokens)[0]
+
+
+# --- windows -----------------------------------------------------------------------------------
+def _tokens(chunk: ChunkText) -> int:
+    return int(len(chunk.text.split()) * 1.3)  # words → tokens, near enough for grouping
+
+
+def windows(chunks: Sequence[ChunkText], max_tokens: int) -> list[list[ChunkText]]:
+    """Consecutive chunks grouped up to max_tokens (each chunk whole; 0 = one chunk per window)."""
+    if max_tokens <= 0:
+        return [[c] for c in chunks]
+    groups: list[list[ChunkText]] = []
+    size = 0
+    for chunk in sorted(chunks, key=lambda c: c.index):
+        if groups and size + _tokens(chunk) <= max_tokens:
+            groups[-1].append(chunk)
+            size += _tokens(chunk)
+        else:
+            groups.append([chunk])
+            size = _tokens(chunk)
+    return groups
+
+
+def merge(window: list[ChunkText]) -> ChunkText:
+    """One text for the window; the turns chunks share through their overlap appear once."""
+    seen: set[tuple[str | None, str]] = set()
+    lines: list[tuple[str | None, str]] = []
+    for chunk in window:
+        for line in chunk.lines:
+            if line not in seen:
+                seen.add(line)
+                lines.append(line)
+    text = "\n".join(f"{speaker}: {said}" if speaker else said for speaker, said in lines)
+    speakers = list(dict.fromkeys(s for c in window for s in c.speakers))
+    return ChunkText(id=window[0].id, index=window[0].index, text=text, speakers=speakers, lines=lines)
+
+
+def _names(text: str, name: str) -> bool:
+    return re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text, re.IGNORECASE) is not None
+
+
+def split(result: ChunkExtraction, window: list[ChunkText]) -> list[ChunkExtraction]:
+    """The window's extraction as per-chunk extractions (usage on the first chunk only, so totals
+    count each call once)."""
+    if result.extraction is None:
+        return [
+            ChunkExtraction(chunk_id=c.id, error=result.error, usage=result.usage if i == 0 else Usage())
+            for i, c in enumerate(window)
+        ]
+    entities: dict[str, list] = {c.id: [] for c in window}
+    relations: dict[str, list] = {c.id: [] for c in window}
+    for entity in result.extraction.entities:
+        found = [c.id for c in window if _names(c.text, entity.name)]
+        for chunk_id in found or [window[0].id]:  # a paraphrased name: credit the window's start
+            entities[chunk_id].append(entity)
+    for relation in result.extraction.relations:
+        both = [c.id for c in window if _names(c.text, relation.source) and _names(c.text, relation.target)]
+        source = [c.id for c in window if _names(c.text, relation.source)]
+        chunk_id = (both or source or [window[0].id])[0]
+        relations[chunk_id].append(relation)  # its ends resolve by name across the job's chunks
+    return [
+        ChunkExtraction(
+            chunk_id=c.id,
+            extraction=Extraction(entities=entities[c.id], relations=relations[c.id]),
+            usage=result.usage if i == 0 else Usage(),
+        )
+        for i, c in enumerate(window)
+    ]

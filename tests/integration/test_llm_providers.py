@@ -68,7 +68,8 @@ async def test_openai_compatible_extraction_with_structured_output(tmp_path):
     assert result["extractor"] == "openai:gpt-4o-mini" and result["failed_chunks"] == []
     assert {"Sven Larsen", "Northwind", "Rotterdam", "Maritime Mutual"} <= names
     usage = job.usage
-    assert usage.llm_calls == result["chunks"] == script.calls
+    # the call is short: its chunks fit one extraction window, so one call reads them all
+    assert usage.llm_calls == script.calls == 1 < result["chunks"]
     assert usage.input_tokens > 0 and usage.output_tokens > 0
     assert usage.cost_usd == pytest.approx((usage.input_tokens * 0.15 + usage.output_tokens * 0.60) / 1e6)
     sent = script.bodies[0]
@@ -80,7 +81,9 @@ async def test_openai_compatible_extraction_with_structured_output(tmp_path):
 async def test_throttling_and_5xx_are_retried(tmp_path):
     script = Script(known=KNOWN, throttle_first=2, fail_first=1)
     with serve(openai_handler(script)) as llm:
-        job, names = await ingest(openai_settings(tmp_path, llm.url, llm_concurrency=1))
+        job, names = await ingest(
+            openai_settings(tmp_path, llm.url, llm_concurrency=1, extract_window_tokens=0)
+        )
     assert job.status is JobStatus.SUCCEEDED and job.result["failed_chunks"] == []
     assert job.usage.retries == 3
     assert job.usage.llm_calls == job.result["chunks"]  # retried attempts are not billed calls
@@ -90,7 +93,7 @@ async def test_throttling_and_5xx_are_retried(tmp_path):
 async def test_a_malformed_answer_is_repaired_once(tmp_path):
     script = Script(known=KNOWN, garbage_once_for="Maritime Mutual")
     with serve(openai_handler(script)) as llm:
-        job, names = await ingest(openai_settings(tmp_path, llm.url))
+        job, names = await ingest(openai_settings(tmp_path, llm.url, extract_window_tokens=0))
     assert job.status is JobStatus.SUCCEEDED and job.result["failed_chunks"] == []
     assert job.usage.llm_calls == job.result["chunks"] + 1  # the repair call
     repair = next(b for b in script.bodies if any(m["role"] == "assistant" for m in b["messages"]))
@@ -101,8 +104,8 @@ async def test_a_malformed_answer_is_repaired_once(tmp_path):
 
 async def test_a_chunk_that_stays_malformed_is_recorded_and_the_job_goes_on(tmp_path):
     script = Script(known=KNOWN, garbage_always_for="Maritime Mutual")
-    with serve(openai_handler(script)) as llm:
-        job, names = await ingest(openai_settings(tmp_path, llm.url))
+    with serve(openai_handler(script)) as llm:  # one call per chunk: only that chunk fails
+        job, names = await ingest(openai_settings(tmp_path, llm.url, extract_window_tokens=0))
     assert job.status is JobStatus.SUCCEEDED
     [failed] = job.result["failed_chunks"]
     assert failed["error"].startswith("invalid model output after one repair: not JSON")
@@ -135,7 +138,7 @@ async def test_bedrock_converse_with_a_forced_tool(tmp_path):
         job, names = await ingest(settings)
     assert job.status is JobStatus.SUCCEEDED, job.error
     assert {"Sven Larsen", "Northwind", "Singapore"} <= names
-    assert job.usage.retries == 1 and job.usage.llm_calls == job.result["chunks"]
+    assert job.usage.retries == 1 and job.usage.llm_calls == 1  # one extraction window
     assert job.usage.cost_usd == pytest.approx(
         (job.usage.input_tokens * 0.8 + job.usage.output_tokens * 4.0) / 1e6
     )
@@ -150,7 +153,44 @@ async def test_bedrock_converse_with_a_forced_tool(tmp_path):
 async def test_bedrock_answer_without_the_tool_is_repaired_then_recorded(tmp_path):
     script = Script(known=KNOWN, garbage_always_for="Maritime Mutual")
     with serve(bedrock_handler(script)) as aws:
-        settings = load_settings(data_dir=tmp_path, llm_provider="bedrock", aws_endpoint_url=aws.url)
+        settings = load_settings(
+            data_dir=tmp_path, llm_provider="bedrock", aws_endpoint_url=aws.url, extract_window_tokens=0
+        )
         job, _ = await ingest(settings)
     assert job.status is JobStatus.SUCCEEDED
     assert len(job.result["failed_chunks"]) == 1
+
+
+async def test_extraction_windows_cut_calls_and_keep_mentions_at_chunk_precision(tmp_path):
+    """A real meeting: one call per ~1,000-token window instead of one per chunk; the same entities,
+    and every mention on a chunk that says the name."""
+    from tests.support.qmsum import meeting_path
+
+    meeting = meeting_path("ES2006a")
+    known = {"remote control": "Product", "Project Manager": "Person", "Marketing": "Organization",
+             "button": "Concept", "animal": "Concept"}  # fmt: skip
+    found = {}
+    for window in (0, 1000):
+        script = Script(known=known)
+        with serve(openai_handler(script)) as llm:
+            settings = openai_settings(tmp_path / str(window), llm.url, extract_window_tokens=window)
+            runtime = await open_runtime(settings)
+            try:
+                job, _ = await runtime.ingest.submit(request_for(meeting, "meeting"))
+                job = await runtime.ingest.wait(job.id)
+                mentions = await runtime.store.run(
+                    "t", "MATCH (e:Entity)-[:MENTIONED_IN]->(c:Chunk) WHERE e.namespace = $ns "
+                    "RETURN e.name AS name, c.text AS text", {"ns": "meeting"},
+                )  # fmt: skip
+            finally:
+                await runtime.close()
+        assert job.status is JobStatus.SUCCEEDED, job.error
+        found[window] = (job, script.calls, {r["name"] for r in mentions.rows}, mentions.rows)
+    per_chunk, windowed = found[0], found[1000]
+    chunks = per_chunk[0].result["chunks"]
+    assert per_chunk[1] == chunks and windowed[1] <= chunks / 5
+    assert windowed[2] == per_chunk[2] and len(windowed[2]) >= 3
+    stray = [
+        (r["name"], r["text"][:80]) for r in windowed[3] if r["name"].casefold() not in r["text"].casefold()
+    ]
+    assert stray == [], stray

@@ -1,10 +1,13 @@
-"""KnowledgeWeaver through its OpenAI-compatible provider: the whole ingest pipeline (chunk, extract,
-resolve, embed locally with MiniLM, write to the embedded FalkorDB), one job per transcript, all jobs
-submitted at once as the API would receive them."""
+"""KnowledgeWeaver through its OpenAI-compatible provider: the whole ingest pipeline (chunk, extract in
+~1,000-token windows, resolve, embed, write to the embedded FalkorDB), one job per transcript, all
+jobs submitted at once as the API would receive them. Embeddings are local MiniLM (the product's
+default, CPU-bound on this machine) or, with BENCH_EMBEDDINGS=api, through the stand-in like the
+peers' (`knowledgeweaver+api-embeddings` in run.py)."""
 
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from pathlib import Path
 
@@ -23,10 +26,16 @@ DEFAULT_CONCURRENCY = 16  # KW_LLM_CONCURRENCY's default
 async def main() -> None:
     args = arguments()
     concurrency = args.concurrency or DEFAULT_CONCURRENCY
+    api_embeddings = os.environ.get("BENCH_EMBEDDINGS") == "api"
+    embeddings = (
+        {"embedding_provider": "openai", "embedding_model": "text-embedding-3-small"}
+        if api_embeddings
+        else {}
+    )
     settings = load_settings(
         data_dir=Path(args.workdir), llm_provider="openai", openai_base_url=args.base_url,
         openai_api_key=args.api_key, llm_model="gpt-4o-mini", llm_concurrency=concurrency,
-        metrics="off",
+        metrics="off", **embeddings,
     )  # fmt: skip
     runtime = await open_runtime(settings)
     try:

@@ -1,0 +1,64 @@
+"""Extraction windows: consecutive chunks grouped for one LLM call, the answer credited back to the
+chunks that name each entity and relation."""
+
+from __future__ import annotations
+
+from backend.llm.llm_extract import merge, split, windows
+from backend.llm.port import ChunkExtraction, ChunkText
+from backend.llm.schema import Extraction
+
+
+def chunk(index: int, *lines: tuple[str, str]) -> ChunkText:
+    text = "\n".join(f"{s}: {t}" for s, t in lines)
+    return ChunkText(
+        id=f"c{index}", index=index, text=text, speakers=[s for s, _ in lines], lines=list(lines)
+    )
+
+
+A = chunk(0, ("Ann", "Northwind signed the pilot."), ("Bob", "Great news."))
+B = chunk(1, ("Bob", "Great news."), ("Ann", "Sven Larsen from Maritime Mutual called."))
+C = chunk(2, ("Cid", "The trackers ship from Eindhoven in June. " + "word " * 120))
+
+
+def test_windows_group_whole_consecutive_chunks_up_to_the_budget():
+    assert windows([C, A, B], 60) == [[A, B], [C]]
+    assert windows([A, B, C], 0) == [[A], [B], [C]]
+    assert windows([A, B, C], 10_000) == [[A, B, C]]
+
+
+def test_merge_keeps_each_shared_turn_once():
+    merged = merge([A, B])
+    assert merged.text.count("Great news.") == 1
+    assert merged.id == "c0" and merged.speakers == ["Ann", "Bob"]
+
+
+def test_split_credits_each_entity_and_relation_to_the_chunks_that_name_them():
+    extraction = Extraction.model_validate({
+        "entities": [
+            {"name": "Northwind", "type": "Organization"},
+            {"name": "Sven Larsen", "type": "Person"},
+            {"name": "Maritime Mutual", "type": "Organization"},
+            {"name": "the pilot programme", "type": "Concept"},  # paraphrase: in no chunk verbatim
+        ],
+        "relations": [
+            {"source": "Sven Larsen", "target": "Maritime Mutual", "type": "WORKS_FOR"},
+            {"source": "Northwind", "target": "Sven Larsen", "type": "CONTACTED_BY"},
+        ],
+    })  # fmt: skip
+    result = ChunkExtraction(chunk_id="c0", extraction=extraction)
+    result.usage.llm_calls = 1
+    first, second = split(result, [A, B])
+    assert {e.name for e in first.extraction.entities} >= {"Northwind", "the pilot programme"}
+    assert {e.name for e in second.extraction.entities} == {"Sven Larsen", "Maritime Mutual"}
+    assert [r.type for r in second.extraction.relations] == ["WORKS_FOR"]
+    # no chunk names both ends: the relation is evidenced by its source's chunk, and no mention of
+    # Sven Larsen is invented for a chunk that does not name him
+    assert [r.type for r in first.extraction.relations] == ["CONTACTED_BY"]
+    assert "Sven Larsen" not in {e.name for e in first.extraction.entities}
+    assert first.usage.llm_calls == 1 and second.usage.llm_calls == 0  # one call, counted once
+
+
+def test_a_failed_window_fails_each_of_its_chunks_with_the_reason():
+    failed = split(ChunkExtraction(chunk_id="c0", error="invalid model output"), [A, B])
+    assert [f.error for f in failed] == ["invalid model output", "invalid model output"]
+    assert [f.chunk_id for f in failed] == ["c0", "c1"]
