@@ -172,11 +172,11 @@ def main() -> None:
                         rows.append(run_one(system, standin, docs_path, delay, concurrency, tag))
                         print(f"  {rows[-1]}", file=sys.stderr, flush=True)
                     who = (
-                        "each system's default"
+                        "each system's default concurrency"
                         if tag == "default"
-                        else f"{concurrency} parallel LLM calls for all,"
+                        else f"{concurrency} parallel LLM calls for every system"
                     )
-                    title = f"### {delay} ms per LLM call, {who} concurrency"
+                    title = f"### {delay} ms per LLM call, {who}"
                     sections += [title, "", *table(rows, words, delay), ""]
     command = "python bench/peers/run.py " + " ".join(sys.argv[1:])
     header = [
