@@ -130,54 +130,12 @@ def _demo(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
-    return asyncio.run(_ingest(settings, args))
+    from backend.ingest.local import ingest_files
 
-
-async def _ingest(settings: Settings, args: argparse.Namespace) -> int:
-    from backend.errors import WeaverError
-    from backend.ingest.files import request_for
-    from backend.runtime import open_runtime
-    from backend.terminal import ProgressBar
-
-    runtime = await open_runtime(settings)
-    failures = 0
-    try:
-        for name in args.paths:
-            path = Path(name)
-            bar = ProgressBar(path.name)
-            try:
-                request = await asyncio.to_thread(
-                    request_for,
-                    path,
-                    args.namespace or settings.default_namespace,
-                    args.format,
-                    args.title,
-                    audio_store=runtime.audio_store,
-                )
-                job, created = await runtime.ingest.submit(request)
-            except WeaverError as exc:
-                bar.finish(f"REJECTED: {exc.message}")
-                failures += 1
-                continue
-            with runtime.events.listen(job.id) as queue:
-                job = await runtime.jobs.get(job.id)
-                while job.status.value in ("queued", "running"):
-                    event, data = await queue.get()
-                    if event in ("progress", "stage"):
-                        bar.update(data["progress"], data["stage"], data.get("counts"))
-                    else:
-                        job = await runtime.jobs.get(job.id)
-            if job.status.value == "succeeded":
-                r = job.result
-                note = "" if created else " (already ingested)"
-                bar.finish(
-                    f"done{note}: {r['chunks']} chunks, {r['entities']} entities, {r['relations']} relations"
-                )
-            else:
-                bar.finish(f"FAILED: {job.error} (retry: POST /v1/jobs/{job.id}/retry)")
-                failures += 1
-    finally:
-        await runtime.close()
+    namespace = args.namespace or settings.default_namespace
+    failures = asyncio.run(
+        ingest_files(settings, [Path(p) for p in args.paths], namespace, args.format, args.title)
+    )
     return 1 if failures else 0
 
 
