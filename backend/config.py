@@ -74,7 +74,13 @@ class Settings(BaseSettings):
     entity_merge_threshold: float = Field(
         0.9, gt=0.5, le=1.0, description="Cosine similarity above which same-type entities merge."
     )
-    ingest_workers: int = Field(2, ge=1, le=32, description="Ingest jobs run at once in this process.")
+    ingest_workers: int = Field(
+        4,
+        ge=1,
+        le=32,
+        description="Ingest jobs run at once in this process (they mostly wait on the LLM, whose calls "
+        "KW_LLM_CONCURRENCY caps across all jobs).",
+    )
     max_upload_bytes: int = Field(20_000_000, ge=1_000, description="Larger transcript uploads get 413.")
     max_transcript_chars: int = Field(2_000_000, ge=100, description="Longer transcripts get 422.")
 

@@ -123,6 +123,22 @@ ORDER BY score DESC LIMIT $k
 """
 
 
+def entity_probes(call: str) -> str:
+    """Entity search for many probes in one statement, around a dialect's index call that reads the
+    probe `p` (`p.vector`, `p.query`) and yields `p`, `e` and `score`: each probe's best $k of this
+    namespace, one row per hit, tagged with the probe's index."""
+    return f"""
+UNWIND $probes AS p
+{call}
+WHERE e.namespace = $namespace
+WITH p, e, score ORDER BY score DESC
+WITH p, collect(e)[..$k] AS es, collect(score)[..$k] AS scores
+UNWIND range(0, size(es) - 1) AS n
+WITH p, es[n] AS e, scores[n] AS score
+RETURN p.i AS probe, {ENTITY_FIELDS}, score
+"""
+
+
 GET_ENTITIES = f"""
 UNWIND $ids AS id
 MATCH (e:Entity {{id: id}})

@@ -38,6 +38,7 @@ from .cypher_shared import (  # noqa: F401  (re-exported: the store reads every 
     UPSERT_RELATIONS,
     UPSERT_TRANSCRIPTS,
     chunk_search,
+    entity_probes,
     entity_search,
     neighbourhood,
     path_edges,
@@ -97,6 +98,17 @@ _SCAN = """MATCH ({var}:{label}) WHERE {var}.namespace = $namespace AND {var}.em
 WITH {var}, 1.0 - vec.cosineDistance({var}.embedding, vecf32($vector)) / 2.0 AS score"""
 VECTOR_SCAN_CHUNKS = chunk_search(_SCAN.format(label="Chunk", var="c"))
 VECTOR_SCAN_ENTITIES = entity_search(_SCAN.format(label="Entity", var="e"))
+
+# The same three searches for many entity names at once (entity resolution during ingest).
+VECTOR_PROBE_ENTITIES = entity_probes("""
+CALL db.idx.vector.queryNodes('Entity', 'embedding', $fetch, vecf32(p.vector)) YIELD node, score
+WITH p, node AS e, 1.0 - score / 2.0 AS score""")
+VECTOR_SCAN_PROBE_ENTITIES = entity_probes("""
+MATCH (e:Entity) WHERE e.namespace = $namespace AND e.embedding IS NOT NULL
+WITH p, e, 1.0 - vec.cosineDistance(e.embedding, vecf32(p.vector)) / 2.0 AS score""")
+FULLTEXT_PROBE_ENTITIES = entity_probes("""
+CALL db.idx.fulltext.queryNodes('Entity', p.query) YIELD node, score
+WITH p, node AS e, score""")
 
 SHORTEST_PATH = path_edges(
     "CALL algo.SPpaths({sourceNode: a0, targetNode: b0, relTypes: ['RELATED'], maxLen: $max_hops, "

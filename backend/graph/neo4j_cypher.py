@@ -34,6 +34,7 @@ from .cypher_shared import (  # noqa: F401  (re-exported: the store reads every 
     UPSERT_RELATIONS,
     UPSERT_TRANSCRIPTS,
     chunk_search,
+    entity_probes,
     entity_search,
     neighbourhood,
     path_edges,
@@ -93,6 +94,17 @@ _SCAN = """MATCH ({var}:{label}) WHERE {var}.namespace = $namespace AND {var}.em
 WITH {var}, vector.similarity.cosine({var}.embedding, $vector) AS score"""
 VECTOR_SCAN_CHUNKS = chunk_search(_SCAN.format(label="Chunk", var="c"))
 VECTOR_SCAN_ENTITIES = entity_search(_SCAN.format(label="Entity", var="e"))
+
+# The same three searches for many entity names at once (entity resolution during ingest).
+VECTOR_PROBE_ENTITIES = entity_probes("""
+CALL db.index.vector.queryNodes('entity_embedding', $fetch, p.vector) YIELD node, score
+WITH p, node AS e, score""")
+VECTOR_SCAN_PROBE_ENTITIES = entity_probes("""
+MATCH (e:Entity) WHERE e.namespace = $namespace AND e.embedding IS NOT NULL
+WITH p, e, vector.similarity.cosine(e.embedding, p.vector) AS score""")
+FULLTEXT_PROBE_ENTITIES = entity_probes("""
+CALL db.index.fulltext.queryNodes('entity_search_text', p.query) YIELD node, score
+WITH p, node AS e, score""")
 
 # Variable-length bounds cannot be parameters; $max_hops is checked so both dialects take the same params.
 SHORTEST_PATH = path_edges(

@@ -180,6 +180,49 @@ class GraphStore:
     ) -> list[ScoredEntity]:
         return await self._vector_search("entities", namespace, vector, k, ScoredEntity)
 
+    async def entities_near(
+        self,
+        namespace: str,
+        probes: Sequence[tuple[str, Sequence[float]]],
+        *,
+        k_vector: int = 5,
+        k_text: int = 10,
+    ) -> list[tuple[list[ScoredEntity], list[ScoredEntity]]]:
+        """For each (name, name vector): the namespace's entities closest in meaning and those whose
+        names match in full-text — what `vector_search_entities` and `fulltext_search_entities` give
+        for one name, in three statements for any number of names."""
+        if not probes:
+            return []
+        vectors = [{"i": i, "vector": self._check_vector(v)} for i, (_, v) in enumerate(probes)]
+        params = {"namespace": namespace, "k": k_vector, "fetch": k_vector * self.overfetch}
+        close = await self._probe("vector_probe_entities", self.cypher.VECTOR_PROBE_ENTITIES, vectors, params)
+        crowded = [p for p in vectors if len(close[p["i"]]) < k_vector]  # as in _vector_search
+        if crowded:
+            exact = await self._probe(
+                "vector_scan_probe_entities", self.cypher.VECTOR_SCAN_PROBE_ENTITIES, crowded, params
+            )
+            close.update({p["i"]: exact[p["i"]] for p in crowded})
+        queries = [
+            {"i": i, "query": q}
+            for i, (name, _) in enumerate(probes)
+            if (q := self.cypher.fulltext_query(name))
+        ]
+        named = await self._probe(
+            "fulltext_probe_entities", self.cypher.FULLTEXT_PROBE_ENTITIES, queries,
+            {"namespace": namespace, "k": k_text},
+        )  # fmt: skip
+        return [(close[i], named.get(i, [])) for i in range(len(probes))]
+
+    async def _probe(
+        self, operation: str, statement: str, probes: list[dict], params: dict[str, Any]
+    ) -> dict[int, list[ScoredEntity]]:
+        hits: dict[int, list[ScoredEntity]] = {p["i"]: [] for p in probes}
+        for batch in _batches(probes, self.batch_size):
+            rows = await self.run(operation, statement, {**params, "probes": list(batch)}, read_only=True)
+            for row in rows.rows:
+                hits[row["probe"]].append(ScoredEntity.model_validate(row))
+        return hits
+
     async def fulltext_search_chunks(self, namespace: str, text: str, k: int = 10) -> list[ScoredChunk]:
         query = self.cypher.fulltext_query(text)
         params = {"namespace": namespace, "query": query, "k": k}

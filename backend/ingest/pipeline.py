@@ -12,14 +12,14 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from pydantic import BaseModel, Field
 
 from backend.config import Settings
-from backend.domain import Chunk, EntityType, Transcript, Usage, content_hash
+from backend.domain import Chunk, Transcript, Usage, content_hash
 from backend.embed.port import Embedder
 from backend.errors import InvalidInput
 from backend.graph import GraphStore
@@ -30,7 +30,8 @@ from backend.speech.models import StoredAudio, Transcriber
 
 from . import formats
 from .chunking import chunk_segments
-from .resolve import Existing, resolve
+from .lookahead import EmbedMemo, EmbedProgress, ExistingLookups
+from .resolve import resolve
 
 # Share of the whole job each stage stands for, for the 0..1 progress figure.
 STAGES: dict[str, float] = {
@@ -130,38 +131,6 @@ def _duration(parsed: formats.Parsed) -> float | None:
     return max(ends) if ends else None
 
 
-class _Memo:
-    """Embeds each distinct text once per job: resolution and the write both need entity names."""
-
-    def __init__(self, embedder: Embedder, batch: int = 64) -> None:
-        self._embedder = embedder
-        self._batch = batch
-        self._vectors: dict[str, list[float]] = {}
-
-    async def __call__(self, texts: Sequence[str]) -> list[list[float]]:
-        return await self.all(texts, None)
-
-    async def all(self, texts: Sequence[str], progress: _EmbedProgress | None) -> list[list[float]]:
-        missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
-        for start in range(0, len(missing), self._batch):
-            batch = missing[start : start + self._batch]
-            self._vectors.update(zip(batch, await self._embedder.embed(batch), strict=True))
-            if progress:
-                await progress.advance(len(batch))
-        if progress:
-            await progress.advance(len(texts) - len(missing))
-        return [self._vectors[t] for t in texts]
-
-
-class _EmbedProgress:
-    def __init__(self, report: Report, total: int) -> None:
-        self.report, self.total, self.done = report, total, 0
-
-    async def advance(self, n: int) -> None:
-        self.done += n
-        await self.report("embed", self.done, self.total)
-
-
 def chunk_text(chunk: Chunk) -> ChunkText:
     lines = []
     for line in chunk.text.split("\n"):
@@ -193,8 +162,10 @@ async def run(transcript: Transcript, services: Services, report: Report) -> Ing
     await report("chunk", 1, 1)
     await lap("chunk")
 
-    embed = _Memo(services.embedder)
-    progress = _EmbedProgress(report, len(chunks))
+    embed = EmbedMemo(services.embedder)
+    progress = EmbedProgress(report, len(chunks))
+    lookups = ExistingLookups(store, embed)
+    lookups.warm(transcript.namespace, sorted({s for c in chunks for s in c.speakers}))
     # Chunk embeddings do not depend on extraction, so they are computed alongside it (both are CPU
     # work here; on 2 cores the overlap saves ~5 %, more where extraction waits on a remote LLM).
     chunk_vectors = asyncio.create_task(embed.all([c.text for c in chunks], progress))
@@ -210,29 +181,28 @@ async def run(transcript: Transcript, services: Services, report: Report) -> Ing
         try:
             async for result in extractor.extract([chunk_text(c) for c in chunks]):
                 extractions.append(result)
+                if result.extraction:
+                    lookups.warm(transcript.namespace, [e.name for e in result.extraction.entities])
                 await report("extract", len(extractions), len(chunks))
         except BaseException:
             chunk_vectors.cancel()
+            await lookups.close()
             raise
     await lap("extract")
 
-    async def find_existing(namespace: str, name: str, vector: list[float]) -> list[Existing]:
-        close = await store.vector_search_entities(namespace, vector, k=5)
-        named = await store.fulltext_search_entities(namespace, name, k=10)
-        return [Existing(h.id, h.name, EntityType(h.type), h.score) for h in close] + [
-            Existing(h.id, h.name, EntityType(h.type), None) for h in named
-        ]
-
     await report("resolve", 0, 1)
     with span("ingest.resolve", kind="CHAIN") as resolving:
-        resolved = await resolve(
-            transcript.namespace,
-            extractions,
-            chunk_speakers={c.id: c.speakers for c in chunks},
-            embed=embed,
-            find_existing=find_existing,
-            threshold=settings.entity_merge_threshold,
-        )
+        try:
+            resolved = await resolve(
+                transcript.namespace,
+                extractions,
+                chunk_speakers={c.id: c.speakers for c in chunks},
+                embed=embed,
+                find_existing=lookups,
+                threshold=settings.entity_merge_threshold,
+            )
+        finally:
+            await lookups.close()
         resolving.set_attribute("entities", len(resolved.entities))
         resolving.set_attribute("entities.merged", resolved.merged)
     await report("resolve", 1, 1)

@@ -40,8 +40,8 @@ class Existing:
     similarity: float | None  # cosine similarity of the names' embeddings; None for a name match
 
 
-# (namespace, name, name vector) -> existing entities close in name or in meaning
-FindExisting = Callable[[str, str, list[float]], Awaitable[list[Existing]]]
+# (namespace, [(name, name vector)]) -> for each name, existing entities close in name or in meaning
+FindExisting = Callable[[str, Sequence[tuple[str, list[float]]]], Awaitable[list[list[Existing]]]]
 Embed = Callable[[Sequence[str]], Awaitable[list[list[float]]]]
 
 
@@ -206,12 +206,15 @@ async def resolve(
         for name in cluster.names:
             owner[(cluster.kind, canonical_key(name, cluster.kind))] = cluster
     index_of = {id(c): i for i, c in enumerate(ordered)}
-    adopted = 0
     for cluster in merged_clusters:
         cluster.id = Entity.id_for(namespace, cluster.kind, cluster.key)
-        if find_existing is not None:
-            vector = vectors[index_of[id(cluster)]].tolist()
-            match = _match_existing(cluster, await find_existing(namespace, cluster.name, vector), threshold)
+    adopted = 0
+    if find_existing is not None:
+        found = await find_existing(
+            namespace, [(c.name, vectors[index_of[id(c)]].tolist()) for c in merged_clusters]
+        )
+        for cluster, candidates in zip(merged_clusters, found, strict=True):
+            match = _match_existing(cluster, candidates, threshold)
             if match and match != cluster.id:
                 adopted += 1
                 cluster.id = match

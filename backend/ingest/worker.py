@@ -11,7 +11,7 @@ import asyncio
 import logging
 import time
 
-from backend.domain import Job, JobStatus
+from backend.domain import Job, JobStatus, Transcript
 from backend.errors import Conflict, NotFound, ProviderUnavailable, WeaverError
 from backend.observability import metrics, tracing
 from backend.speech import stage as speech
@@ -33,6 +33,7 @@ class IngestWorker:
         self._workers = workers
         self._queue: asyncio.Queue[str] = asyncio.Queue()
         self._tasks: list[asyncio.Task] = []
+        self._prepared: dict[str, Transcript] = {}  # job id -> its transcript, parsed at submit
 
     async def start(self) -> None:
         for job in await self.jobs.unfinished():
@@ -59,7 +60,8 @@ class IngestWorker:
                 pipeline.recording_transcript_id(request.namespace, request.audio),
             )
         else:  # 422s happen here, before queuing
-            kind, transcript_id = "transcript", pipeline.prepare(request, self.services.settings).id
+            prepared = pipeline.prepare(request, self.services.settings)
+            kind, transcript_id = "transcript", prepared.id
         existing = await self.jobs.for_transcript(request.namespace, transcript_id)
         if existing and existing.status is not JobStatus.FAILED:
             return existing, False
@@ -70,6 +72,8 @@ class IngestWorker:
             request.model_dump(mode="json"),
             trace_id=_trace_id(request),
         )
+        if request.audio is None:
+            self._prepared[job.id] = prepared  # parsed once; a resumed or retried job parses again
         self._queue.put_nowait(job.id)
         return job, True
 
@@ -127,7 +131,9 @@ class IngestWorker:
                     heard = time.perf_counter()
                     request = await self._transcribe(request, tracker)
                     listened_ms = round((time.perf_counter() - heard) * 1000, 1)
-                transcript = pipeline.prepare(request, self.services.settings)
+                transcript = self._prepared.pop(job_id, None) or pipeline.prepare(
+                    request, self.services.settings
+                )
                 current.set_attribute("transcript.id", transcript.id)
                 result = await pipeline.run(transcript, self.services, tracker.report)
                 if listened_ms is not None:

@@ -295,3 +295,25 @@ async def test_vector_search_finds_a_small_namespace_among_crowded_neighbours(gr
     hits = await graph_store.vector_search_entities(namespace, unit(TEST_DIM, 0), k=3)
     assert [h.name for h in hits] == ["mine"]
     assert hits[0].score == pytest.approx((1 + 0.6) / 2, abs=1e-4)
+
+
+async def test_entities_near_answers_many_names_as_one_name_searches_would(graph_store, namespace):
+    m = await seed(graph_store, namespace)
+    crowd = [
+        entity(namespace + "-crowd", f"Acme crowd {i}", EntityType.CONCEPT, TEST_DIM, 2) for i in range(40)
+    ]
+    await graph_store.upsert_entities(crowd)  # other tenants' near-identical vectors and names
+    probes = [("ACME", unit(TEST_DIM, 2)), ("Berlin office", unit(TEST_DIM, 3)), ("?!", unit(TEST_DIM, 9))]
+    near = await graph_store.entities_near(namespace, probes, k_vector=3, k_text=5)
+    assert len(near) == len(probes)
+    for (name, vector), (close, named) in zip(probes, near, strict=True):
+        one_close = await graph_store.vector_search_entities(namespace, vector, k=3)
+        one_named = await graph_store.fulltext_search_entities(namespace, name, k=5)
+        assert [(h.id, round(h.score, 4)) for h in close] == [(h.id, round(h.score, 4)) for h in one_close]
+        assert sorted(h.id for h in named) == sorted(h.id for h in one_named)
+    (acme_close, acme_named), (berlin_close, _), (_, nothing_named) = near
+    assert acme_close[0].id == m.acme.id and acme_close[0].score == pytest.approx(1.0, abs=1e-4)
+    assert [h.id for h in acme_named] == [m.acme.id]  # the crowd's "Acme" names are another namespace's
+    assert berlin_close[0].id == m.berlin.id
+    assert nothing_named == []  # no searchable words: no full-text query sent
+    assert await graph_store.entities_near(namespace, []) == []

@@ -92,8 +92,8 @@ async def test_new_names_join_existing_entities_of_the_namespace(embedder):
         Existing(id="en_other_person", name="Grad B", type=P, similarity=0.97),
     ]
 
-    async def find_existing(namespace, name, vector):
-        return existing
+    async def find_existing(namespace, probes):
+        return [existing for _ in probes]
 
     extractions = [chunk("c1", [("Northwind", ORG), ("Tomás", P), ("Grad A", P)])]
     out = await resolve(
