@@ -40,6 +40,13 @@ class Retriever:
                 _describe(current, result)
                 return result
 
+        async def embedded(text: str) -> list[float]:
+            # Timed but not a span of its own: the embedder's EMBEDDING span is the step.
+            started = time.perf_counter()
+            [vector] = await self.embedder.embed([text])
+            timings["embed"] = round((time.perf_counter() - started) * 1000, 2)
+            return vector
+
         mode = question.mode
         text_only = search.Ask(
             namespace=namespace, text=question.question, vector=[], pool=max(2 * question.k, 20)
@@ -50,7 +57,7 @@ class Retriever:
             jobs["fulltext"] = asyncio.create_task(
                 timed("fulltext", search.by_fulltext(self.store, text_only))
             )
-        [vector] = await timed("embed", self.embedder.embed([question.question]))
+        vector = await embedded(question.question)
         ask = search.Ask(namespace=namespace, text=question.question, vector=vector, pool=text_only.pool)
         if mode in (Mode.HYBRID, Mode.VECTOR):
             jobs["vector"] = asyncio.create_task(timed("vector", search.by_vector(self.store, ask)))

@@ -182,6 +182,7 @@ def test_a_dead_trace_backend_costs_nothing_and_is_logged_once(tmp_path, caplog)
     dead = f"http://127.0.0.1:{free_port()}"
     settings = load_settings(data_dir=tmp_path, phoenix_endpoint=dead, langfuse_host=dead,
                              langfuse_public_key="pk", langfuse_secret_key="sk")  # fmt: skip
+    tracing.shutdown()  # the previous test's provider sends its last spans (to a closed sink) here
     with caplog.at_level(logging.WARNING), live_server(settings) as api:
         for _ in range(3):
             assert httpx.get(f"{api}/v1/graph/stats").status_code == 200
