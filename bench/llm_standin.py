@@ -15,8 +15,8 @@ import argparse
 import asyncio
 import base64
 import json
-import struct
 import os
+import struct
 import threading
 import time
 from dataclasses import dataclass, field

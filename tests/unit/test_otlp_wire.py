@@ -21,7 +21,9 @@ def spans_of(resource: Resource) -> list:
     provider = TracerProvider(resource=resource)
     provider.add_span_processor(SimpleSpanProcessor(memory))
     ours = provider.get_tracer("knowledgeweaver", "0.1.0")
-    other = provider.get_tracer("opentelemetry.instrumentation.httpx", "0.50b0", schema_url="https://x/1.11.0")
+    other = provider.get_tracer(
+        "opentelemetry.instrumentation.httpx", "0.50b0", schema_url="https://x/1.11.0"
+    )
     remote = SpanContext(
         trace_id=0x5F3A1B2C_00000000_00000000_0000ABCD, span_id=0x1234, is_remote=True,
         trace_flags=TraceFlags(1), trace_state=TraceState([("vendor", "v1"), ("aws", "x")]),
@@ -47,7 +49,9 @@ def spans_of(resource: Resource) -> list:
 
 def test_our_bytes_decode_to_the_sdk_encoders_message():
     spans = spans_of(Resource.create({"service.name": "knowledgeweaver", "service.version": "0.1.0"}))
-    spans += spans_of(Resource({"service.name": "worker"}, schema_url="https://opentelemetry.io/schemas/1.21.0"))
+    spans += spans_of(
+        Resource({"service.name": "worker"}, schema_url="https://opentelemetry.io/schemas/1.21.0")
+    )
     ours = ExportTraceServiceRequest.FromString(encode_spans(spans))
     theirs = sdk_encode(spans)
     assert ours == theirs
