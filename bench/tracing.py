@@ -95,11 +95,12 @@ def run(args, sink_url: str) -> None:
                 read_events(f"{api}/v1/jobs/{job['job_id']}/events")
             measure(api, 50)  # warm-up
             on, off, paired = [], [], []
+            n = args.requests // args.rounds
             for _ in range(args.rounds):
                 tracing.setup_tracing(settings)
-                traced = measure(api, args.requests // args.rounds)
-                tracing.shutdown()
-                untraced = measure(api, args.requests // args.rounds)
+                traced = measure(api, n)
+                tracing.shutdown()  # flushes: the exporters' work lands in the traced round
+                untraced = measure(api, n)
                 on += traced
                 off += untraced
                 paired.append(statistics.median(traced) / statistics.median(untraced))

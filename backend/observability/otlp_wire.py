@@ -72,8 +72,26 @@ def _value(value: Any) -> bytes:
     raise TypeError(f"cannot encode a {type(value).__name__} attribute")
 
 
+_SEEN: dict[tuple[str, Any], bytes] = {}  # (key, text) -> its KeyValue, for texts that repeat
+_SEEN_MAX = 4096
+
+
 def _key_value(key: str, value: Any) -> bytes:
-    # the hot path (~6 per span): field keys of KeyValue.key (1) and KeyValue.value (2) inlined
+    # Most string attributes repeat span after span (db.query.text, db.operation.name, span kinds,
+    # model names): encode each pair once. Unique texts (questions, answers) only churn the cache,
+    # which is dropped whole when full.
+    if type(value) is str:
+        found = _SEEN.get((key, value))
+        if found is None:
+            if len(_SEEN) >= _SEEN_MAX:
+                _SEEN.clear()
+            found = _SEEN[(key, value)] = _encode_key_value(key, value)
+        return found
+    return _encode_key_value(key, value)
+
+
+def _encode_key_value(key: str, value: Any) -> bytes:
+    # field keys of KeyValue.key (1) and KeyValue.value (2) inlined
     name, encoded = key.encode(), _value(value)
     n = len(encoded)
     return (

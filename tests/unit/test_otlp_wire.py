@@ -55,6 +55,7 @@ def test_our_bytes_decode_to_the_sdk_encoders_message():
     ours = ExportTraceServiceRequest.FromString(encode_spans(spans))
     theirs = sdk_encode(spans)
     assert ours == theirs
+    assert encode_spans(spans) == encode_spans(spans)  # repeated texts come from the encoder's cache
     assert len(ours.resource_spans) == 2 and len(ours.resource_spans[0].scope_spans) == 2
     assert sum(len(s.spans) for r in ours.resource_spans for s in r.scope_spans) == 8
 
