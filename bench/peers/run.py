@@ -57,12 +57,14 @@ NOTES = """
 - **neo4j-graphrag**: `SimpleKGPipeline` without a Neo4j server — an in-memory KG writer (its write
   time is not measured) and entity resolution off (it needs the database); documents one after
   another, as `run_async` takes one text; the extractor's concurrency set on its component.
-- **Graphiti**: `OpenAIGenericClient`, telemetry off, FalkorDB from falkordblite over a unix socket,
-  episodes of whole turns up to ~1,200 tokens. **It does not complete here**: FalkorDB (falkordblite
-  0.11.0 and 0.10.0) crashes with a segfault in `QueryNode_AddChildren` on Graphiti's node-resolution
-  query (`MATCH (n:Entity) WHERE n.group_id IN $group_ids AND n.name IN $names …`), so the row shows
-  the failure rather than a number. graphiti-core 0.31.1 (0.31.2 needs a newer certifi than this
-  machine's index has).
+- **Graphiti**: `OpenAIGenericClient`, telemetry off, its embedded Kuzu driver
+  (`graphiti-core[kuzu]`), episodes of whole turns up to ~1,200 tokens added in order with
+  `add_episode` (its documented API takes one episode at a time), all in one graph. Two workarounds,
+  both in the runner: 0.31.1's `KuzuDriver` creates none of the full-text indexes its searches use
+  (created with Graphiti's own Kuzu statements), and a `group_id` per meeting fails on it (no
+  `_database`). FalkorDB from falkordblite was tried first: its FalkorDB (0.11.0 and 0.10.0)
+  segfaults in `QueryNode_AddChildren` on Graphiti's node-resolution query. graphiti-core 0.31.1
+  (0.31.2 needs a newer certifi than this machine's index has).
 - **Microsoft GraphRAG**: the standard method via its CLI (`graphrag init` + `graphrag index`), the
   only method that runs offline; `api_base` set in settings.yaml, `LITELLM_LOCAL_MODEL_COST_MAP=True`,
   cache off. Its wall time includes extraction, gleaning, description summaries and community reports.
