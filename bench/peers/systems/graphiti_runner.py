@@ -84,8 +84,11 @@ async def main() -> None:
         for doc in texts(args.input):
             for i, body in enumerate(episodes(doc["text"])):
                 await graphiti.add_episode(
-                    name=f"{doc['name']}-{i}", episode_body=body, source=EpisodeType.text,
-                    source_description="meeting transcript", reference_time=datetime.now(UTC),
+                    name=f"{doc['name']}-{i}",
+                    episode_body=body,
+                    source=EpisodeType.text,
+                    source_description="meeting transcript",
+                    reference_time=datetime.now(UTC),
                 )  # fmt: skip  (one graph, as KnowledgeWeaver's one namespace; a group_id per
                 #               meeting fails on KuzuDriver, which has no `_database` to compare)
                 count += 1
