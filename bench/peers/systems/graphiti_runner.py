@@ -83,14 +83,15 @@ async def main() -> None:
     with Clock() as clock:
         for doc in texts(args.input):
             for i, body in enumerate(episodes(doc["text"])):
+                # One graph, as KnowledgeWeaver's one namespace: a group_id per meeting fails on
+                # KuzuDriver, which has no `_database` to compare it with.
                 await graphiti.add_episode(
                     name=f"{doc['name']}-{i}",
                     episode_body=body,
                     source=EpisodeType.text,
                     source_description="meeting transcript",
                     reference_time=datetime.now(UTC),
-                )  # fmt: skip  (one graph, as KnowledgeWeaver's one namespace; a group_id per
-                #               meeting fails on KuzuDriver, which has no `_database` to compare)
+                )
                 count += 1
     nodes = await count_of(driver, "MATCH (n:Entity) RETURN count(n) AS n")
     # Kuzu holds Graphiti's facts as RelatesToNode_ nodes between two RELATES_TO edges
