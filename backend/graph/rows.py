@@ -85,3 +85,9 @@ def relation_rows(relations: Sequence[Relation]) -> list[dict]:
         }
         for r in relations
     ]
+
+
+def batches(rows: Sequence[dict], size: int) -> Iterable[Sequence[dict]]:
+    """Rows in slices of `size`: one statement (one transaction) per slice."""
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
