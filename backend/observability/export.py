@@ -31,11 +31,21 @@ _RETRY_STATUS = {429, 502, 503, 504}
 _MAX_PENDING = 16  # batches a backend may fall behind before its newest are dropped
 
 
+_HEALTH: dict[tuple[str, str], Health] = {}  # (backend, address) -> its state, for the process
+_HEALTH_LOCK = threading.Lock()
+
+
 class Health:
-    """A backend's failure logged once, and its recovery once — not once per batch."""
+    """A backend's failure logged once, and its recovery once — not once per batch, and not again when
+    the provider is rebuilt (the app factory rebuilds it from settings) against the same backend."""
 
     def __init__(self, name: str) -> None:
         self.name, self.failing = name, False
+
+    @staticmethod
+    def of(name: str, address: str) -> Health:
+        with _HEALTH_LOCK:
+            return _HEALTH.setdefault((name, address), Health(name))
 
     def record(self, ok: bool, reason: str = "export failed") -> None:
         if not ok and not self.failing:
@@ -73,7 +83,7 @@ class _Sender:
 
     def __init__(self, target: OtlpTarget, timeout_s: float) -> None:
         self.target, self.timeout_s = target, timeout_s
-        self.health = Health(target.name)
+        self.health = Health.of(target.name, target.endpoint)
         self._session = requests.Session()
         self._session.headers.update({"Content-Type": "application/x-protobuf", **target.headers})
         self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=_MAX_PENDING)
@@ -153,8 +163,8 @@ class OtlpFanout(SpanExporter):
 class QuietExporter(SpanExporter):
     """Any other exporter (X-Ray's daemon mode) with its failures logged once."""
 
-    def __init__(self, name: str, inner: SpanExporter) -> None:
-        self.inner, self.health = inner, Health(name)
+    def __init__(self, name: str, address: str, inner: SpanExporter) -> None:
+        self.inner, self.health = inner, Health.of(name, address)
 
     def export(self, spans) -> SpanExportResult:
         try:

@@ -106,7 +106,9 @@ def setup_tracing(settings) -> TracerProvider:
 
         daemon = XRayDaemonExporter(settings.service_name, settings.xray_daemon_address)
         provider.add_span_processor(
-            BatchSpanProcessor(QuietExporter("xray", daemon), schedule_delay_millis=1000)
+            BatchSpanProcessor(
+                QuietExporter("xray", settings.xray_daemon_address, daemon), schedule_delay_millis=1000
+            )
         )
     _state.provider = provider
     _state.tracer = provider.get_tracer("knowledgeweaver", __version__)

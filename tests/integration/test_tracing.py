@@ -182,7 +182,8 @@ def test_a_dead_trace_backend_costs_nothing_and_is_logged_once(tmp_path, caplog)
     dead = f"http://127.0.0.1:{free_port()}"
     settings = load_settings(data_dir=tmp_path, phoenix_endpoint=dead, langfuse_host=dead,
                              langfuse_public_key="pk", langfuse_secret_key="sk")  # fmt: skip
-    tracing.shutdown()  # the previous test's provider sends its last spans (to a closed sink) here
+    tracing.shutdown()  # the previous test's provider sends its last spans (to a closed sink) here,
+    caplog.clear()  # and may log that: not this test's backends
     with caplog.at_level(logging.WARNING), live_server(settings) as api:
         for _ in range(3):
             assert httpx.get(f"{api}/v1/graph/stats").status_code == 200
