@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from contextlib import asynccontextmanager
 
@@ -34,6 +35,11 @@ def create_app(settings: Settings | None = None, *, serving: bool = True) -> Fas
             log.info("auth on", extra={"api_keys": len(settings.api_keys)})
         else:
             log.warning("auth is OFF: no KW_API_KEYS configured; every caller may use every namespace")
+        # What is loaded by now (models, tokenizer, routes, schema) lives as long as the process. Frozen,
+        # it is out of the cyclic collector's sight: a full collection walks only what requests made
+        # since (measured ~100 ms → <1 ms each, one every few hundred traced requests).
+        gc.collect()
+        gc.freeze()
         log.info("ready", extra={"graph": runtime.store.system, "data_dir": str(settings.data_dir)})
         try:
             yield

@@ -17,6 +17,7 @@ from functools import cache
 from typing import Any
 
 from opentelemetry.sdk.trace import ReadableSpan
+from opentelemetry.trace import SpanKind, StatusCode
 
 _HAS_IS_REMOTE, _IS_REMOTE = 0x100, 0x200  # SpanFlags
 
@@ -72,25 +73,28 @@ def _value(value: Any) -> bytes:
     raise TypeError(f"cannot encode a {type(value).__name__} attribute")
 
 
-_SEEN: dict[tuple[str, Any], bytes] = {}  # (key, text) -> its KeyValue, for texts that repeat
+_SEEN: dict[tuple[int, str, Any], bytes] = {}  # (field, key, text) -> the whole KeyValue field
 _SEEN_MAX = 4096
 
 
-def _key_value(key: str, value: Any) -> bytes:
-    # Most string attributes repeat span after span (db.query.text, db.operation.name, span kinds,
-    # model names): encode each pair once. Unique texts (questions, answers) only churn the cache,
-    # which is dropped whole when full.
-    if type(value) is str:
-        found = _SEEN.get((key, value))
+_CACHED = frozenset({str, int})
+
+
+def _attribute(number: int, key: str, value: Any) -> bytes:
+    # Most text and count attributes repeat span after span (db.query.text, db.operation.name, span
+    # kinds, model names, row counts): encode each pair once. Unique ones (questions, answers) only
+    # churn the cache, which is dropped whole when full.
+    if type(value) in _CACHED:
+        found = _SEEN.get((number, key, value))
         if found is None:
             if len(_SEEN) >= _SEEN_MAX:
                 _SEEN.clear()
-            found = _SEEN[(key, value)] = _encode_key_value(key, value)
+            found = _SEEN[(number, key, value)] = _field(number, _key_value(key, value))
         return found
-    return _encode_key_value(key, value)
+    return _field(number, _key_value(key, value))
 
 
-def _encode_key_value(key: str, value: Any) -> bytes:
+def _key_value(key: str, value: Any) -> bytes:
     # field keys of KeyValue.key (1) and KeyValue.value (2) inlined
     name, encoded = key.encode(), _value(value)
     n = len(encoded)
@@ -105,7 +109,7 @@ def _encode_key_value(key: str, value: Any) -> bytes:
 def _attributes(number: int, attributes: Mapping[str, Any] | None) -> bytes:
     if not attributes:
         return b""
-    return b"".join(_field(number, _key_value(k, v)) for k, v in attributes.items())
+    return b"".join([_attribute(number, k, v) for k, v in attributes.items()])
 
 
 def _count(number: int, n: int) -> bytes:
@@ -125,20 +129,31 @@ def _trace_state(state) -> str:
     return ",".join(f"{k}={v}" for k, v in state.items()) if state is not None else ""
 
 
+# The fields every span has, packed in one call: trace_id (1) and span_id (2) as length-delimited
+# bytes, big-endian as W3C writes them; then start (7) and end (8) times as fixed64.
+_IDS = struct.Struct(">2sQQ2sQ").pack
+_PARENT = struct.Struct(">2sQ").pack
+_TIMES = struct.Struct("<cQcQ").pack
+_LOW64 = (1 << 64) - 1
+_KINDS = {kind: _count(6, kind.value + 1) for kind in SpanKind}  # the proto counts UNSPECIFIED first
+_UNSET = _field(15, b"")
+_LOCAL_FLAGS = _flags(16, None)
+
+
 def _span(span: ReadableSpan) -> bytes:
-    ctx = span.get_span_context()
+    ctx, parent, status = span.context, span.parent, span.status
     parts = [
-        _field(1, ctx.trace_id.to_bytes(16, "big")),
-        _field(2, ctx.span_id.to_bytes(8, "big")),
-        _text(3, _trace_state(ctx.trace_state)),
-        _field(4, span.parent.span_id.to_bytes(8, "big")) if span.parent else b"",
+        _IDS(b"\x0a\x10", ctx.trace_id >> 64, ctx.trace_id & _LOW64, b"\x12\x08", ctx.span_id),
+        _text(3, _trace_state(ctx.trace_state)) if ctx.trace_state else b"",
+        _PARENT(b"\x22\x08", parent.span_id) if parent else b"",
         _text(5, span.name),
-        _count(6, span.kind.value + 1),  # the proto's enum counts UNSPECIFIED first
-        _fixed64(7, span.start_time),
-        _fixed64(8, span.end_time),
-        _attributes(9, span.attributes),
-        _count(10, span.dropped_attributes),
+        _KINDS[span.kind],
+        _TIMES(b"\x39", span.start_time, b"\x41", span.end_time)
+        if span.start_time and span.end_time
+        else _fixed64(7, span.start_time) + _fixed64(8, span.end_time),
     ]
+    parts += [_attribute(9, key, value) for key, value in (span.attributes or {}).items()]
+    parts.append(_count(10, span.dropped_attributes))
     for event in span.events:
         parts.append(
             _field(
@@ -162,11 +177,11 @@ def _span(span: ReadableSpan) -> bytes:
             )
         )
     parts.append(_count(14, span.dropped_links))
-    if span.status is not None:
-        parts.append(
-            _field(15, _text(2, span.status.description or "") + _count(3, span.status.status_code.value))
-        )
-    parts.append(_flags(16, span.parent))
+    if status is None or (status.status_code is StatusCode.UNSET and not status.description):
+        parts.append(_UNSET)
+    else:
+        parts.append(_field(15, _text(2, status.description or "") + _count(3, status.status_code.value)))
+    parts.append(_LOCAL_FLAGS if parent is None or not parent.is_remote else _flags(16, parent))
     return b"".join(parts)
 
 
@@ -175,11 +190,21 @@ def encode_spans(spans: Sequence[ReadableSpan]) -> bytes:
     # A Resource hashes by JSON-dumping its attributes (~10 µs a span), so resources are grouped by
     # identity (a provider's spans share one) and scopes by what names them.
     grouped: dict[int, tuple[Any, dict[Any, tuple[Any, list[bytes]]]]] = {}
+    names: dict[int, Any] = {}  # id(scope) -> what names it, worked out once a batch
     for span in spans:
-        scopes = grouped.setdefault(id(span.resource), (span.resource, {}))[1]
-        scope = span.instrumentation_scope
-        named = (scope.name, scope.version, scope.schema_url) if scope is not None else None
-        scopes.setdefault(named, (scope, []))[1].append(_span(span))
+        resource, scope = span.resource, span.instrumentation_scope
+        in_resource = grouped.get(id(resource))
+        if in_resource is None:
+            in_resource = grouped[id(resource)] = (resource, {})
+        named = names.get(id(scope), names)
+        if named is names:
+            named = names[id(scope)] = (
+                (scope.name, scope.version, scope.schema_url) if scope is not None else None
+            )
+        in_scope = in_resource[1].get(named)
+        if in_scope is None:
+            in_scope = in_resource[1][named] = (scope, [])
+        in_scope[1].append(_span(span))
     out = []
     for resource, scopes in grouped.values():
         scope_spans = []
