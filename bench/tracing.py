@@ -3,10 +3,11 @@ Langfuse and X-Ray via OTLP, each to a local receiver that decodes what it gets)
 provider: every span a no-op), same process, same graph, in many short alternating rounds so both
 settings see the same machine (a shared 2-core VM drifts by ±10 % over a minute).
 
-A traced round's clock stops only when every span it made has been encoded and posted: exporting
-runs on background threads that share the GIL with requests, and a round that left its export
-for later would hide most of tracing's cost. Prints a table and three estimates: total round time
-(export included), the median of each pair's round-time ratio, and the median request latency.
+A traced round's clocks stop only when every span it made has been encoded and posted: exporting
+runs on background threads that share the GIL with requests, and a round that left its export for
+later would hide most of tracing's cost. Prints p50/p95/mean latency, time and CPU per request
+(CPU of every thread in this process: server, exporters and the client), five estimates of the
+overhead, the spans each backend received per traced request, and the CPU steal during the run.
 
     .venv/bin/python bench/tracing.py [--requests 1200] [--rounds 20]
 """
@@ -83,10 +84,26 @@ def main() -> None:
     # the receivers run in their own process, as the real backends would: their CPU is not ours
     receiver = subprocess.Popen([sys.executable, "-m", "tests.support.otlp_sink", str(port)], cwd=ROOT)
     time.sleep(1.0)
+    steal = cpu_steal()
     try:
         run(args, sink_url)
     finally:
         receiver.terminate()
+    if steal is not None and (now := cpu_steal()) is not None:
+        print(f"CPU stolen by the hypervisor during the run: {steal_share(steal, now):.1f} %")
+
+
+def cpu_steal() -> tuple[int, int] | None:
+    """(steal, total) jiffies from /proc/stat: on a shared VM, steal moves these ratios by percents."""
+    try:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return None
+    return (fields[7] if len(fields) > 7 else 0), sum(fields)
+
+
+def steal_share(before: tuple[int, int], after: tuple[int, int]) -> float:
+    return 100 * (after[0] - before[0]) / max(after[1] - before[1], 1)
 
 
 def run(args, sink_url: str) -> None:
