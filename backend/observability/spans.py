@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import traceback
 from collections.abc import Mapping, Sequence
+from operator import attrgetter
 from time import time_ns
 from types import MappingProxyType
 from typing import Any
@@ -94,22 +95,9 @@ class LeanTracer(trace.Tracer):
         self.processor.on_start(span, parent_context=context)
         return span
 
-    def start_as_current_span(
-        self,
-        name: str,
-        context: otel_context.Context | None = None,
-        kind: SpanKind = SpanKind.INTERNAL,
-        attributes: Mapping[str, Any] | None = None,
-        links: Sequence[Link] | None = (),
-        start_time: int | None = None,
-        record_exception: bool = True,
-        set_status_on_exception: bool = True,
-        end_on_exit: bool = True,
-    ) -> _Current:
-        span = self.start_span(
-            name, context, kind, attributes, links, start_time, record_exception, set_status_on_exception
-        )
-        return _Current(span, end_on_exit)
+    def start_as_current_span(self, *args: Any, end_on_exit: bool = True, **kwargs: Any) -> _Current:
+        """`start_span`'s arguments, and the span is current inside `with`."""
+        return _Current(self.start_span(*args, **kwargs), end_on_exit)
 
 
 class _Current:
@@ -163,53 +151,21 @@ class LeanSpan(trace.Span, ReadableSpan):
 
     # --- what `ReadableSpan` offers, on the live span: instrumentations read it mid-span (botocore's
     # Bedrock extension reads `span.attributes`), as the SDK's span is a ReadableSpan too -----------
-    @property
-    def name(self) -> str:
-        return self._name
-
-    @property
-    def context(self) -> SpanContext:
-        return self._context
-
-    @property
-    def parent(self) -> SpanContext | None:
-        return self._parent
-
-    @property
-    def kind(self) -> SpanKind:
-        return self._kind
+    name = property(attrgetter("_name"))
+    context = property(attrgetter("_context"))
+    parent = property(attrgetter("_parent"))
+    kind = property(attrgetter("_kind"))
+    events = property(attrgetter("_events"))
+    links = property(attrgetter("_links"))
+    status = property(attrgetter("_status"))
+    start_time = property(attrgetter("_start"))
+    end_time = property(attrgetter("_end"))
+    resource = property(attrgetter("_tracer.resource"))
+    instrumentation_scope = property(attrgetter("_tracer.scope"))
 
     @property
     def attributes(self) -> Mapping[str, Any]:
         return MappingProxyType(self._attributes)
-
-    @property
-    def events(self) -> tuple[Event, ...]:
-        return self._events
-
-    @property
-    def links(self) -> tuple[Link, ...]:
-        return self._links
-
-    @property
-    def status(self) -> Status:
-        return self._status
-
-    @property
-    def start_time(self) -> int:
-        return self._start
-
-    @property
-    def end_time(self) -> int | None:
-        return self._end
-
-    @property
-    def resource(self):
-        return self._tracer.resource
-
-    @property
-    def instrumentation_scope(self) -> InstrumentationScope:
-        return self._tracer.scope
 
     dropped_attributes = dropped_events = dropped_links = 0
     instrumentation_info = None  # deprecated since 1.11.1; instrumentation_scope replaces it
