@@ -72,15 +72,18 @@ def _start_phoenix(settings: Settings, args: argparse.Namespace):
 
 
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
+    # The terminal shows the walkthrough; the JSON log lines (each with its trace id) go to a file.
+    log_file = settings.data_dir.resolve() / "logs" / "demo.jsonl"
+    configure_logging(settings.log_level, to=log_file)
     phoenix, settings = _start_phoenix(settings, args)
     try:
-        return _demo(settings, args)
+        return _demo(settings, args, log_file)
     finally:
         if phoenix is not None:
             phoenix.stop()
 
 
-def _demo(settings: Settings, args: argparse.Namespace) -> int:
+def _demo(settings: Settings, args: argparse.Namespace, log_file: Path) -> int:
     host, port = args.host or settings.host, args.port or settings.port
     server = _server(settings, host, port, serving=False)
     thread = threading.Thread(target=server.run, name="api", daemon=True)
@@ -102,6 +105,7 @@ def _demo(settings: Settings, args: argparse.Namespace) -> int:
     print(f"  API        {base_url}   (OpenAPI docs: {base_url}/docs)")
     print(f"  readiness  {json.dumps(ready)}")
     print(f"  data dir   {settings.data_dir.resolve()}   graph: {settings.graph_backend}")
+    print(f"  logs       {log_file}   (JSON lines, each with its trace_id)")
     if settings.phoenix_endpoint:
         print(f"  traces     {settings.phoenix_endpoint}   (Phoenix, project '{settings.phoenix_project}')")
     demo.ingest_examples(base_url)

@@ -11,6 +11,7 @@ import logging
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 
 _RESERVED = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime", "taskName"}
 _context_providers: list[Callable[[], dict]] = []
@@ -39,14 +40,18 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, default=str)
 
 
-def configure_logging(level: str = "INFO") -> None:
-    handler = logging.StreamHandler(sys.stderr)
+def configure_logging(level: str = "INFO", to: Path | None = None) -> None:
+    """JSON lines on stderr, or appended to the file `to` (the demo's terminal is for people)."""
+    if to is not None:
+        to.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.StreamHandler(sys.stderr) if to is None else logging.FileHandler(to, encoding="utf-8")
     handler.setFormatter(JsonFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
     logging.getLogger("uvicorn.access").disabled = True  # our middleware logs each request, with more fields
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per outgoing call drowns the rest
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # Phoenix's client import: a line per plugin
     for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
