@@ -193,10 +193,13 @@ async def _eval(settings: Settings, args: argparse.Namespace, paths: list[Path])
 
     runtime = await open_runtime(settings)
     try:
-        scores = await evaluate_turns(runtime, paths, k=args.k, log=lambda m: print(m, file=sys.stderr))
+        scores = await evaluate_turns(
+            runtime, paths, tuple(args.k), per_meeting=args.per_meeting, half=args.half,
+            log=lambda m: print(m, file=sys.stderr),
+        )  # fmt: skip
     finally:
         await runtime.close()
-    print(report(scores, args.k))
+    print(report(scores))
     return 0
 
 
@@ -238,7 +241,15 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = sub.add_parser("eval", help="retrieval recall@k and MRR per mode on QMSum-style meetings")
     evaluate.add_argument("kind", choices=["turns"], help="the input format: speaker-turn JSON with queries")
     evaluate.add_argument("paths", nargs="+", help="files or folders of .json meetings")
-    evaluate.add_argument("--k", type=int, default=10)
+    evaluate.add_argument("--k", type=int, nargs="+", default=[5, 10], help="recall@k for each k")
+    evaluate.add_argument(
+        "--half", choices=["report", "tune", "all"], default="report",
+        help="which meetings' questions to ask (backend/evaluate.py: TUNING); all meetings are ingested",
+    )  # fmt: skip
+    evaluate.add_argument(
+        "--per-meeting", action="store_true",
+        help="each meeting in a namespace of its own (the easy setting) instead of all in one",
+    )  # fmt: skip
     sub.add_parser("settings", help="print every KW_* setting with its default (Markdown)")
     for p in (serve, demo):
         p.add_argument("--host", help="default: KW_HOST")

@@ -273,6 +273,21 @@ ORDER BY t.created_at DESC
 SKIP $skip LIMIT $limit
 """
 
+# What a namespace's in-memory passages are rebuilt from (retrieve/passages.py), and the version that
+# says when: its transcripts and its chunk count (a transcript's id hashes its content, so a changed
+# meeting is a new id; the count moves while an ingest writes its chunks).
+CHUNK_VERSION = """
+MATCH (t:Transcript) WHERE t.namespace = $namespace
+WITH collect(t.id) AS transcripts
+OPTIONAL MATCH (c:Chunk) WHERE c.namespace = $namespace
+RETURN transcripts, count(c) AS chunks
+"""
+NAMESPACE_CHUNKS = f"""
+MATCH (c:Chunk) WHERE c.namespace = $namespace
+OPTIONAL MATCH (c)-[:PART_OF]->(t:Transcript)
+RETURN {CHUNK_FIELDS}
+"""
+
 COUNT_TRANSCRIPTS = "MATCH (t:Transcript) WHERE t.namespace = $namespace RETURN count(t) AS n"
 COUNT_CHUNKS = "MATCH (c:Chunk) WHERE c.namespace = $namespace RETURN count(c) AS n"
 COUNT_RELATIONS = (

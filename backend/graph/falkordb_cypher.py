@@ -11,6 +11,7 @@ paths come from `algo.SPpaths` (undirected `shortestPath` is unsupported).
 from __future__ import annotations
 
 from .cypher_shared import (  # noqa: F401  (re-exported: the store reads every name from the dialect)
+    CHUNK_VERSION,
     CHUNKS_MENTIONING,
     COUNT_CHUNKS,
     COUNT_RELATIONS,
@@ -29,6 +30,7 @@ from .cypher_shared import (  # noqa: F401  (re-exported: the store reads every 
     LIST_ENTITIES,
     LIST_TRANSCRIPTS,
     MAX_PATH_HOPS,
+    NAMESPACE_CHUNKS,
     PING,
     PRUNE_RELATION_EVIDENCE,
     REFRESH_MENTION_COUNTS,

@@ -7,6 +7,7 @@ already similarities in [0,1], so they are returned as they are.
 from __future__ import annotations
 
 from .cypher_shared import (  # noqa: F401  (re-exported: the store reads every name from the dialect)
+    CHUNK_VERSION,
     CHUNKS_MENTIONING,
     COUNT_CHUNKS,
     COUNT_RELATIONS,
@@ -25,6 +26,7 @@ from .cypher_shared import (  # noqa: F401  (re-exported: the store reads every 
     LIST_ENTITIES,
     LIST_TRANSCRIPTS,
     MAX_PATH_HOPS,
+    NAMESPACE_CHUNKS,
     PING,
     PRUNE_RELATION_EVIDENCE,
     REFRESH_MENTION_COUNTS,

@@ -99,6 +99,18 @@ class IndexSearches:
                 hits[row["probe"]].append(ScoredEntity.model_validate(row))
         return hits
 
+    async def chunk_version(self, namespace: str) -> tuple:
+        """Changes whenever the namespace's chunks do (see CHUNK_VERSION)."""
+        params = {"namespace": namespace}
+        rows = await self.run("chunk_version", self.cypher.CHUNK_VERSION, params, read_only=True)
+        row = rows.rows[0] if rows.rows else {"transcripts": [], "chunks": 0}
+        return (tuple(sorted(row["transcripts"])), row["chunks"])
+
+    async def namespace_chunks(self, namespace: str) -> list[ScoredChunk]:
+        """Every chunk of the namespace (what the in-memory passages are built from)."""
+        params = {"namespace": namespace}
+        return await self._read("namespace_chunks", self.cypher.NAMESPACE_CHUNKS, params, ScoredChunk)
+
     async def fulltext_search_chunks(self, namespace: str, text: str, k: int = 10) -> list[ScoredChunk]:
         query = self.cypher.fulltext_query(text)
         params = {"namespace": namespace, "query": query, "k": k}

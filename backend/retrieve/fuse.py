@@ -1,8 +1,8 @@
-"""Reciprocal rank fusion, and merging adjacent chunks of one transcript into one citation."""
+"""Reciprocal rank fusion, and turning the fused chunks into citations of whole passages."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from backend.domain import Citation
 from backend.graph.models import ScoredChunk
@@ -32,23 +32,23 @@ def _join(first: str, second: str) -> str:
     return "\n".join(lines + extra[overlap:])
 
 
-def to_citations(ranked: Sequence[ScoredChunk], k: int) -> list[Citation]:
-    """The top k chunks as citations; among them, a chunk next to one already chosen (same
-    transcript, adjacent index) extends it instead of taking a slot of its own."""
-    picked: list[list[ScoredChunk]] = []
-    for chunk in ranked[:k]:
-        group = next(
-            (g for g in picked if g[0].transcript_id == chunk.transcript_id
-             and (chunk.index == g[-1].index + 1 or chunk.index == g[0].index - 1)),
-            None,
-        )  # fmt: skip
-        if group is not None:
-            group.append(chunk)
-            group.sort(key=lambda c: c.index)
-        else:
-            picked.append([chunk])
+def to_citations(
+    ranked: Sequence[ScoredChunk],
+    k: int,
+    around: Callable[[ScoredChunk], list[ScoredChunk]] = lambda chunk: [chunk],
+) -> list[Citation]:
+    """The best k chunks as citations, each widened to its passage (`around`: the chunk and its
+    neighbours); a chunk whose passage overlaps one already cited adds nothing new and is passed
+    over, so k citations are k different moments."""
+    taken: set[str] = set()
     citations = []
-    for group in picked:
+    for chunk in ranked:
+        if len(citations) == k:
+            break
+        group = sorted(around(chunk), key=lambda c: c.index)
+        if any(c.id in taken for c in group):
+            continue
+        taken.update(c.id for c in group)
         text = group[0].text
         for nxt in group[1:]:
             text = _join(text, nxt.text)
@@ -56,16 +56,16 @@ def to_citations(ranked: Sequence[ScoredChunk], k: int) -> list[Citation]:
         ends = [c.end_s for c in group if c.end_s is not None]
         citations.append(
             Citation(
-                transcript_id=group[0].transcript_id,
-                title=group[0].title or "",
-                chunk_id=group[0].id,
+                transcript_id=chunk.transcript_id,
+                title=chunk.title or "",
+                chunk_id=chunk.id,
                 text=text,
                 speakers=list(dict.fromkeys(s for c in group for s in c.speakers)),
                 start_s=min(starts) if starts else None,
                 end_s=max(ends) if ends else None,
                 turn_start=min(c.turn_start for c in group),
                 turn_end=max(c.turn_end for c in group),
-                score=max(c.score for c in group),
+                score=chunk.score,
             )
         )
     return citations

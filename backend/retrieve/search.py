@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from backend.graph import GraphStore
 from backend.graph.models import ScoredChunk, ScoredEntity, Subgraph
 
+from .passages import Passages
+
 # An entity whose name embedding is this similar to the whole question is what the question is about
 # (scores are the stores' cosine similarity mapped to [0,1]; 0.8 here is a cosine of 0.6).
 LINK_SIMILARITY = 0.8
@@ -32,8 +34,8 @@ async def by_vector(store: GraphStore, ask: Ask) -> list[ScoredChunk]:
     return await store.vector_search_chunks(ask.namespace, ask.vector, k=ask.pool)
 
 
-async def by_fulltext(store: GraphStore, ask: Ask) -> list[ScoredChunk]:
-    return await store.fulltext_search_chunks(ask.namespace, ask.text, k=ask.pool)
+async def by_fulltext(passages: Passages, ask: Ask) -> list[ScoredChunk]:
+    return await asyncio.to_thread(passages.search, ask.text, ask.pool)
 
 
 async def link(store: GraphStore, ask: Ask, limit: int = 5) -> list[ScoredEntity]:
@@ -87,8 +89,6 @@ def names_in(question: str) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-async def unknown_names(store: GraphStore, ask: Ask) -> list[str]:
+def unknown_names(passages: Passages, ask: Ask) -> list[str]:
     """Names in the question that no chunk of the namespace mentions."""
-    names = names_in(ask.text)
-    hits = await asyncio.gather(*(store.fulltext_search_chunks(ask.namespace, name, k=1) for name in names))
-    return [name for name, found in zip(names, hits, strict=True) if not found]
+    return [name for name in names_in(ask.text) if not passages.mentions(name)]

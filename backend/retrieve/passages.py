@@ -1,0 +1,120 @@
+"""A namespace's chunks as passages, held in memory for retrieval: BM25 over each chunk together with
+its neighbours (bm25s, Lucene's BM25 formula, Snowball English stemming), the neighbours that widen a
+hit into a citation, and the vocabulary that tells whether a name occurs at all.
+
+Why not the database's full-text index: FalkorDB's (RediSearch TF-IDF) gives coarse scores that put
+short chunks such as "Mm - hmm." first; over the same chunks of 35 meetings in one namespace it found
+0.262 of the tuning half's spans at 10 against 0.496 for BM25 (docs/architecture.md). The graph stays
+the one source of truth: a namespace's passages are rebuilt from it whenever its transcripts or chunk
+count change (`GraphStore.chunk_version`), so every process sees what any process wrote.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import bm25s
+import numpy as np
+import Stemmer
+from bm25s.tokenization import Tokenizer
+
+from backend.graph import GraphStore
+from backend.graph.models import ScoredChunk
+
+# A passage is a chunk and this many chunks either side of it: BM25 over ~220-word passages found
+# 0.599 of the tuning half's spans at 10 against 0.496 over single ~75-word chunks (same words of
+# context in the citations); two either side would pass 3,000 words for 10 citations.
+REACH = 1
+
+
+def _tokenizer() -> Tokenizer:
+    return Tokenizer(stemmer=Stemmer.Stemmer("english"), stopwords="en")
+
+
+@dataclass
+class Passages:
+    """One namespace's chunks (ordered by transcript and index) and the BM25 index of their passages."""
+
+    chunks: list[ScoredChunk]
+    version: tuple
+    _tokenizer: Tokenizer
+    _bm25: bm25s.BM25 | None
+    _lock: threading.Lock  # the stemmer is not safe to share between threads
+
+    def __post_init__(self) -> None:
+        self._position = {c.id: n for n, c in enumerate(self.chunks)}
+
+    def around(self, chunk: ScoredChunk, reach: int = REACH) -> list[ScoredChunk]:
+        """The chunk and up to `reach` chunks either side of it in its transcript."""
+        n = self._position.get(chunk.id)
+        if n is None:
+            return [chunk]
+        lo, hi = max(0, n - reach), min(len(self.chunks), n + reach + 1)
+        return [c for c in self.chunks[lo:hi] if c.transcript_id == chunk.transcript_id]
+
+    def _query_ids(self, text: str) -> list[int]:
+        with self._lock:
+            [ids] = self._tokenizer.tokenize([text], update_vocab=False, return_as="ids", show_progress=False)
+        empty = self._tokenizer.get_vocab_dict().get("")
+        return [i for i in ids if i != empty]
+
+    def search(self, text: str, k: int) -> list[ScoredChunk]:
+        """The chunks whose passages best match the words of `text` (BM25), best first."""
+        if self._bm25 is None or not (ids := self._query_ids(text)):
+            return []
+        docs, scores = self._bm25.retrieve([ids], k=min(k, len(self.chunks)), show_progress=False)
+        return [
+            self.chunks[int(d)].model_copy(update={"score": float(s)})
+            for d, s in zip(docs[0], scores[0], strict=True)
+            if s > 0
+        ]
+
+    def mentions(self, word: str) -> bool:
+        """Whether any chunk has this word (after the same stemming the search uses)."""
+        return bool(self._query_ids(word))
+
+
+def build_passages(chunks: list[ScoredChunk], version: tuple, reach: int = REACH) -> Passages:
+    chunks = sorted(chunks, key=lambda c: (c.transcript_id, c.index))
+    tokenizer = _tokenizer()
+    bm25 = None
+    if chunks:
+        texts = []
+        for n, chunk in enumerate(chunks):
+            around = chunks[max(0, n - reach) : n + reach + 1]
+            texts.append("\n".join(c.text for c in around if c.transcript_id == chunk.transcript_id))
+        ids = tokenizer.tokenize(texts, return_as="ids", show_progress=False)
+        bm25 = bm25s.BM25(dtype=np.float32)
+        bm25.index(ids, show_progress=False)
+    return Passages(chunks, version, tokenizer, bm25, threading.Lock())
+
+
+class PassageCache:
+    """The passages of the namespaces asked about most recently, each rebuilt when the graph says its
+    chunks changed. One build per namespace at a time; a build runs in a worker thread."""
+
+    def __init__(self, store: GraphStore, *, namespaces: int = 8, build: Callable = build_passages) -> None:
+        self.store = store
+        self.namespaces = namespaces
+        self._build = build
+        self._cache: OrderedDict[str, Passages] = OrderedDict()
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    async def get(self, namespace: str) -> Passages:
+        version = await self.store.chunk_version(namespace)
+        cached = self._cache.get(namespace)
+        if cached is None or cached.version != version:
+            async with self._locks.setdefault(namespace, asyncio.Lock()):
+                cached = self._cache.get(namespace)
+                if cached is None or cached.version != version:
+                    chunks = await self.store.namespace_chunks(namespace)
+                    cached = await asyncio.to_thread(self._build, chunks, version)
+                    self._cache[namespace] = cached
+        self._cache.move_to_end(namespace)
+        while len(self._cache) > self.namespaces:
+            self._cache.popitem(last=False)
+        return cached

@@ -1,0 +1,52 @@
+"""Passages: BM25 ranks the chunk whose passage holds the question's words first, whatever their
+endings; citations are whole passages and never repeat a moment. (The cache over the graph:
+tests/integration/test_graph_store.py.)"""
+
+from __future__ import annotations
+
+from backend.graph.models import ScoredChunk
+from backend.retrieve.fuse import to_citations
+from backend.retrieve.passages import build_passages
+
+
+def chunk(transcript: str, index: int, text: str, speaker: str = "Ann") -> ScoredChunk:
+    return ScoredChunk(
+        id=f"{transcript}-{index}", transcript_id=transcript, title=transcript, index=index,
+        text=f"{speaker}: {text}", speakers=[speaker], turn_start=index * 10, turn_end=index * 10 + 9,
+    )  # fmt: skip
+
+
+MEETING = [
+    chunk("a", 0, "Welcome everyone, let us start."),
+    chunk("a", 1, "The battery lasts two days on the prototype remote."),
+    chunk("a", 2, "Batteries are expensive, so we chose a kinetic charger."),
+    chunk("a", 3, "Next week we present the case design."),
+    chunk("b", 0, "Mm - hmm."),
+    chunk("b", 1, "The budget for the university estates is fixed."),
+]
+
+
+def test_bm25_finds_the_passage_with_the_words_whatever_their_endings():
+    passages = build_passages(list(reversed(MEETING)), version=("v",))
+    hits = passages.search("What did they decide about the batteries?", k=6)
+    # a-0's passage holds "battery" only through its neighbour a-1; a-1's and a-2's hold both forms
+    assert {h.id for h in hits} == {"a-0", "a-1", "a-2", "a-3"}
+    assert {h.id for h in hits[:2]} == {"a-1", "a-2"}
+    assert passages.search("the of what", k=3) == []  # stop words only: no query, no noise
+    assert passages.mentions("Estates") and not passages.mentions("Rotterdam")
+
+
+def test_a_passage_is_the_chunk_and_its_neighbours_in_its_own_transcript():
+    passages = build_passages(MEETING, version=("v",))
+    assert [c.id for c in passages.around(MEETING[3])] == ["a-2", "a-3"]
+    assert [c.id for c in passages.around(MEETING[4])] == ["b-0", "b-1"]  # not the end of meeting a
+
+
+def test_citations_are_passages_and_an_overlapping_hit_is_passed_over():
+    passages = build_passages(MEETING, version=("v",))
+    ranked = [MEETING[1], MEETING[2], MEETING[5]]
+    citations = to_citations(ranked, k=2, around=passages.around)
+    assert [c.chunk_id for c in citations] == ["a-1", "b-1"]  # a-2 lies inside a-1's passage
+    first = citations[0]
+    assert (first.turn_start, first.turn_end) == (0, 29)
+    assert "Welcome" in first.text and "kinetic" in first.text
