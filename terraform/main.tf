@@ -109,23 +109,30 @@ module "service" {
 module "observability" {
   source = "./modules/observability"
 
-  name                     = local.name
-  region                   = var.region
-  kms_key_arn              = module.secrets.kms_key_arn
-  alarm_emails             = var.alarm_emails
-  dashboards_dir           = "${path.root}/../dashboards"
-  alerts_dir               = "${path.root}/../alerts"
-  runbook_base_url         = var.runbook_base_url
-  metric_namespace         = local.metric_namespace
-  service_name             = local.service_name
-  cluster_name             = module.service.cluster_name
-  ecs_service_name         = module.service.service_name
-  load_balancer_arn_suffix = module.service.load_balancer_arn_suffix
-  target_group_arn_suffix  = module.service.target_group_arn_suffix
-  neo4j_instance_id        = module.neo4j.instance_id
-  log_group_name           = local.service_log_group
-  daily_budget_usd         = var.daily_budget_usd
-  llm_daily_budget_usd     = var.llm_daily_budget_usd
-  xray_sampling_rate       = var.xray_sampling_rate
-  project_tag              = var.project
+  name                         = local.name
+  region                       = var.region
+  kms_key_arn                  = module.secrets.kms_key_arn
+  alarm_emails                 = var.alarm_emails
+  dashboards_dir               = "${path.root}/../dashboards"
+  alerts_dir                   = "${path.root}/../alerts"
+  runbook_base_url             = var.runbook_base_url
+  metric_namespace             = local.metric_namespace
+  service_name                 = local.service_name
+  cluster_name                 = module.service.cluster_name
+  ecs_service_name             = module.service.service_name
+  load_balancer_arn_suffix     = module.service.load_balancer_arn_suffix
+  target_group_arn_suffix      = module.service.target_group_arn_suffix
+  neo4j_instance_id            = module.neo4j.instance_id
+  log_group_name               = local.service_log_group
+  daily_budget_usd             = var.daily_budget_usd
+  llm_daily_budget_usd         = var.llm_daily_budget_usd
+  xray_sampling_rate           = var.xray_sampling_rate
+  monthly_budget_usd           = var.monthly_budget_usd
+  budget_services              = var.budget_services
+  activate_cost_allocation_tag = var.activate_cost_allocation_tag
+
+  providers = {
+    aws         = aws
+    aws.billing = aws.billing
+  }
 }

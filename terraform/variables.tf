@@ -205,12 +205,30 @@ variable "alarm_emails" {
 
 variable "daily_budget_usd" {
   type        = number
-  description = "AWS Budgets daily cost limit for the whole project (alerts at 100 % actual)."
-  default     = 5
+  description = "AWS Budgets daily cost limit (whole account, or budget_services): the prod defaults cost ~$10.30/day before any usage (docs/deploy-aws.md), so the default leaves ~$5 of usage."
+  default     = 15
   validation {
     condition     = var.daily_budget_usd > 0
     error_message = "daily_budget_usd must be positive."
   }
+}
+
+variable "monthly_budget_usd" {
+  type        = number
+  description = "Month-to-date ceiling of the Billing EstimatedCharges alarm (us-east-1, whole account); null: 31 × daily_budget_usd."
+  default     = null
+}
+
+variable "budget_services" {
+  type        = list(string)
+  description = "Cost Explorer service names the daily budget counts (e.g. [\"Amazon Bedrock\", \"Amazon Elastic Compute Cloud - Compute\"]); empty: the whole account (recommended: an account per deployment)."
+  default     = []
+}
+
+variable "activate_cost_allocation_tag" {
+  type        = bool
+  description = "Activate Project as a cost-allocation tag. In a new account AWS refuses until the tag has appeared on a bill (~24 h): apply with false first."
+  default     = true
 }
 
 variable "llm_daily_budget_usd" {

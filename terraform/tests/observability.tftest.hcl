@@ -4,6 +4,11 @@ mock_provider "aws" {
   source = "./tests/mocks"
 }
 
+mock_provider "aws" {
+  alias  = "billing"
+  source = "./tests/mocks"
+}
+
 variables {
   name                     = "kw-test"
   region                   = "us-east-1"
@@ -22,7 +27,6 @@ variables {
   daily_budget_usd         = 5
   llm_daily_budget_usd     = 3
   xray_sampling_rate       = 0.1
-  project_tag              = "knowledgeweaver"
 }
 
 run "every_alarm_notifies_the_topic_and_names_its_runbook" {
@@ -94,6 +98,70 @@ run "budget_amount_follows_its_variable" {
   assert {
     condition     = alltrue([for n in aws_budgets_budget.daily.notification : contains(n.subscriber_sns_topic_arns, aws_sns_topic.alarms.arn)])
     error_message = "a budget notification does not go to the alarm topic"
+  }
+}
+
+run "budget_sees_the_whole_account_by_default" {
+  command = apply
+  module {
+    source = "./modules/observability"
+  }
+
+  # No tag filter: on-demand Bedrock calls carry no cost-allocation tag, and a literal or unactivated
+  # tag filter tracks $0 and never fires.
+  assert {
+    condition     = length(aws_budgets_budget.daily.cost_filter) == 0
+    error_message = "the default budget must see the whole account, found filters ${jsonencode(aws_budgets_budget.daily.cost_filter)}"
+  }
+  assert {
+    condition     = !strcontains(jsonencode(aws_budgets_budget.daily), "$${")
+    error_message = "an uninterpolated $${...} reached the budget"
+  }
+  assert {
+    condition     = aws_ce_cost_allocation_tag.project[0].tag_key == "Project" && aws_ce_cost_allocation_tag.project[0].status == "Active"
+    error_message = "the Project cost-allocation tag is not activated"
+  }
+  assert {
+    condition = (aws_cloudwatch_metric_alarm.estimated_charges.namespace == "AWS/Billing"
+      && aws_cloudwatch_metric_alarm.estimated_charges.metric_name == "EstimatedCharges"
+      && aws_cloudwatch_metric_alarm.estimated_charges.dimensions["Currency"] == "USD"
+    && aws_cloudwatch_metric_alarm.estimated_charges.threshold == 155)
+    error_message = "the EstimatedCharges alarm must watch AWS/Billing in USD at 31 × the daily budget"
+  }
+  assert {
+    condition     = contains(aws_cloudwatch_metric_alarm.estimated_charges.alarm_actions, aws_sns_topic.alarms.arn) && length(aws_sns_topic.billing) == 0
+    error_message = "in us-east-1 the billing alarm notifies the alarm topic itself"
+  }
+  assert {
+    condition     = strcontains(aws_cloudwatch_metric_alarm.estimated_charges.alarm_description, "docs/runbooks/aws-estimated-charges.md")
+    error_message = "the billing alarm does not link its runbook"
+  }
+}
+
+run "budget_counts_only_the_named_services_when_given" {
+  command = apply
+  module {
+    source = "./modules/observability"
+  }
+  variables {
+    budget_services    = ["Amazon Bedrock", "Amazon Elastic Container Service"]
+    monthly_budget_usd = 400
+    region             = "eu-west-1"
+  }
+
+  assert {
+    condition = (length(aws_budgets_budget.daily.cost_filter) == 1
+      && one(aws_budgets_budget.daily.cost_filter).name == "Service"
+    && one(aws_budgets_budget.daily.cost_filter).values == tolist(["Amazon Bedrock", "Amazon Elastic Container Service"]))
+    error_message = "the budget's filter is ${jsonencode(aws_budgets_budget.daily.cost_filter)}, expected Service = the named services"
+  }
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.estimated_charges.threshold == 400
+    error_message = "monthly_budget_usd does not set the EstimatedCharges threshold"
+  }
+  assert {
+    condition     = length(aws_sns_topic.billing) == 1 && length(aws_sns_topic_subscription.billing_email) == 1 && contains(aws_cloudwatch_metric_alarm.estimated_charges.alarm_actions, aws_sns_topic.billing[0].arn)
+    error_message = "outside us-east-1 the billing alarm needs its own topic there, with the same subscribers"
   }
 }
 

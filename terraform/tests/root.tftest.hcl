@@ -4,6 +4,11 @@ mock_provider "aws" {
   source = "./tests/mocks"
 }
 
+mock_provider "aws" {
+  alias  = "billing"
+  source = "./tests/mocks"
+}
+
 variables {
   owner        = "sre-team"
   image_tag    = "0123abc"

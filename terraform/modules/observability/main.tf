@@ -65,7 +65,12 @@ locals {
   ]...)
 
   # The AWS Budgets entry of alerts/ (cost.yaml): runbook and notification thresholds; the amount is a variable.
-  budget = one([for doc in values(local.alarm_files) : doc.budget if can(doc.budget)])
+  budget  = one([for doc in values(local.alarm_files) : doc.budget if can(doc.budget)])
+  billing = one([for doc in values(local.alarm_files) : doc.billing if can(doc.billing)])
+
+  # Month-to-date ceiling of the EstimatedCharges alarm: the daily budget over a 31-day month unless set.
+  monthly_budget_usd = coalesce(var.monthly_budget_usd, var.daily_budget_usd * 31)
+  billing_topic_arn  = var.region == "us-east-1" ? aws_sns_topic.alarms.arn : aws_sns_topic.billing[0].arn
 }
 
 # --- notifications -----------------------------------------------------------------------------
@@ -145,7 +150,10 @@ resource "aws_cloudwatch_metric_alarm" "this" {
   }
 }
 
-# --- AWS Budgets: the whole project's daily spend ------------------------------------------------
+# --- Money beside the app's own LLMCostUSD alarm (alerts/cost.yaml) ---------------------------------
+# The budget reads the bill of the whole account (or of budget_services): on-demand Bedrock calls carry
+# no cost-allocation tags, so a filter on the Project tag would miss the LLM spend it exists to catch.
+# Run the deployment in an account of its own (docs/deploy-aws.md, "Cost alarms").
 resource "aws_budgets_budget" "daily" {
   name         = "${var.name}-${local.budget.name}"
   budget_type  = "COST"
@@ -153,9 +161,12 @@ resource "aws_budgets_budget" "daily" {
   limit_amount = format("%.2f", var.daily_budget_usd)
   limit_unit   = "USD"
 
-  cost_filter {
-    name   = "TagKeyValue"
-    values = ["user:Project$${var.project_tag}"]
+  dynamic "cost_filter" {
+    for_each = length(var.budget_services) > 0 ? [var.budget_services] : []
+    content {
+      name   = "Service"
+      values = cost_filter.value
+    }
   }
 
   dynamic "notification" {
@@ -168,6 +179,50 @@ resource "aws_budgets_budget" "daily" {
       subscriber_sns_topic_arns = [aws_sns_topic.alarms.arn] # the topic's email subscribers get it
     }
   }
+}
+
+# Cost Explorer groups and filters by Project only once the tag is an active cost-allocation tag.
+# AWS refuses to activate a key it has not yet seen on a bill (up to a day after the first apply in a
+# new account): apply with activate_cost_allocation_tag = false then, true the next day.
+resource "aws_ce_cost_allocation_tag" "project" {
+  count   = var.activate_cost_allocation_tag ? 1 : 0
+  tag_key = "Project"
+  status  = "Active"
+}
+
+# Billing's EstimatedCharges (month to date, whole account) exists only in us-east-1, and an alarm
+# can notify only a topic of its own region: outside us-east-1 a small topic there relays it.
+resource "aws_sns_topic" "billing" {
+  provider = aws.billing
+  count    = var.region == "us-east-1" ? 0 : 1
+  name     = "${var.name}-billing-alarms"
+  #checkov:skip=CKV_AWS_26:CloudWatch cannot publish to a topic under the AWS-managed SNS key, and the project key lives in another region; the topic carries only the alarm's name and threshold.
+}
+
+resource "aws_sns_topic_subscription" "billing_email" {
+  provider  = aws.billing
+  for_each  = var.region == "us-east-1" ? toset([]) : toset(var.alarm_emails)
+  topic_arn = aws_sns_topic.billing[0].arn
+  protocol  = "email"
+  endpoint  = each.value
+}
+
+resource "aws_cloudwatch_metric_alarm" "estimated_charges" {
+  provider            = aws.billing
+  alarm_name          = "${var.name}-${local.billing.name}"
+  alarm_description   = "[${upper(local.billing.severity)}] ${local.billing.description} Runbook: ${var.runbook_base_url}/${local.billing.runbook}"
+  namespace           = "AWS/Billing"
+  metric_name         = "EstimatedCharges"
+  dimensions          = { Currency = "USD" }
+  statistic           = "Maximum"
+  period              = local.billing.period
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = local.monthly_budget_usd
+  treat_missing_data  = local.billing.treat_missing_data
+  alarm_actions       = [local.billing_topic_arn]
+  ok_actions          = [local.billing_topic_arn]
+  tags                = { Severity = local.billing.severity, Family = "cost" }
 }
 
 # --- X-Ray: sampling and the groups whose trace counts feed the fault-rate alarm -----------------

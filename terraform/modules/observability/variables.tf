@@ -94,7 +94,24 @@ variable "xray_sampling_rate" {
   description = "X-Ray sampling fixed rate."
 }
 
-variable "project_tag" {
-  type        = string
-  description = "Value of the Project cost-allocation tag the budget filters on."
+variable "monthly_budget_usd" {
+  type        = number
+  description = "Month-to-date ceiling of the Billing EstimatedCharges alarm (whole account); null: 31 × daily_budget_usd."
+  default     = null
+  validation {
+    condition     = var.monthly_budget_usd == null || try(var.monthly_budget_usd > 0, false)
+    error_message = "monthly_budget_usd must be positive (or null)."
+  }
+}
+
+variable "budget_services" {
+  type        = list(string)
+  description = "Cost Explorer service names the daily budget counts (e.g. \"Amazon Bedrock\"); empty: the whole account."
+  default     = []
+}
+
+variable "activate_cost_allocation_tag" {
+  type        = bool
+  description = "Activate Project as a cost-allocation tag (AWS refuses until the tag has appeared on a bill)."
+  default     = true
 }
