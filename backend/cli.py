@@ -24,7 +24,7 @@ def _server(settings: Settings, host: str, port: int, *, serving: bool = True):
 
     from backend.api.app import create_app
 
-    app = create_app(settings, serving=serving)
+    app = create_app(settings.model_copy(update={"host": host}), serving=serving)  # the bound address
     config = uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False)
     return uvicorn.Server(config)
 

@@ -170,6 +170,11 @@ class Settings(BaseSettings):
         repr=False,
         description='JSON object {"<key>": "<namespace>"}; namespace "*" is an admin key. Empty: auth off.',
     )
+    allow_no_auth: bool = Field(
+        False,
+        description="Serve on a non-loopback address (KW_HOST, `--host`) with no KW_API_KEYS; without it the "
+        "server refuses to start there. For a private network or when another layer authenticates.",
+    )
     default_namespace: str = Field(
         "default",
         pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$",

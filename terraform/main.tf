@@ -36,8 +36,10 @@ module "network" {
 module "storage" {
   source = "./modules/storage"
 
-  name        = local.name
-  kms_key_arn = module.secrets.kms_key_arn
+  name                   = local.name
+  kms_key_arn            = module.secrets.kms_key_arn
+  account_id             = data.aws_caller_identity.current.account_id
+  alb_log_retention_days = var.alb_log_retention_days
 }
 
 module "iam" {
@@ -49,7 +51,7 @@ module "iam" {
   bedrock_model_ids = var.bedrock_model_ids
   bucket_arn        = module.storage.bucket_arn
   kms_key_arn       = module.secrets.kms_key_arn
-  secret_arns       = [module.secrets.neo4j_secret_arn, module.secrets.langfuse_secret_arn]
+  secret_arns       = [module.secrets.neo4j_secret_arn, module.secrets.langfuse_secret_arn, module.secrets.api_keys_secret_arn]
   log_group_name    = local.service_log_group
   metric_namespace  = local.metric_namespace
   # The app names Transcribe jobs "<KW_SERVICE_NAME>-<hash>" (backend/speech/transcribe.py).
@@ -100,6 +102,9 @@ module "service" {
   neo4j_uri           = "neo4j://${module.neo4j.private_ip}:7687"
   neo4j_secret_arn    = module.secrets.neo4j_secret_arn
   langfuse_secret_arn = module.secrets.langfuse_secret_arn
+  api_keys_secret_arn = module.secrets.api_keys_secret_arn
+  access_logs_bucket  = module.storage.alb_logs_bucket
+  waf_rate_limit      = var.waf_rate_limit
   llm_model_id        = var.bedrock_model_ids[0]
   embedding_model_id  = var.bedrock_model_ids[1]
   phoenix_endpoint    = var.phoenix_endpoint
@@ -127,12 +132,23 @@ module "observability" {
   daily_budget_usd             = var.daily_budget_usd
   llm_daily_budget_usd         = var.llm_daily_budget_usd
   xray_sampling_rate           = var.xray_sampling_rate
-  monthly_budget_usd           = var.monthly_budget_usd
   budget_services              = var.budget_services
   activate_cost_allocation_tag = var.activate_cost_allocation_tag
+}
 
+# Billing metrics exist only in us-east-1: the EstimatedCharges alarm (and, elsewhere, a topic) live there.
+module "billing" {
+  source = "./modules/billing"
   providers = {
-    aws         = aws
-    aws.billing = aws.billing
+    aws = aws.billing
   }
+
+  name             = local.name
+  alarm            = module.observability.billing_alarm
+  threshold_usd    = coalesce(var.monthly_budget_usd, var.daily_budget_usd * 31)
+  runbook_base_url = var.runbook_base_url
+  # In us-east-1 the project's alarm topic is in the alarm's region and is used; elsewhere a relay topic.
+  relay_topic     = var.region != "us-east-1"
+  alarm_topic_arn = var.region == "us-east-1" ? module.observability.alarm_topic_arn : null
+  alarm_emails    = var.alarm_emails
 }

@@ -33,6 +33,11 @@ output "neo4j_secret_arn" {
   value       = module.secrets.neo4j_secret_arn
 }
 
+output "api_keys_secret_arn" {
+  description = "Secrets Manager secret holding the API keys (KW_API_KEYS); put them before the first rollout."
+  value       = module.secrets.api_keys_secret_arn
+}
+
 output "langfuse_secret_arn" {
   description = "Secrets Manager secret holding the Langfuse keys."
   value       = module.secrets.langfuse_secret_arn

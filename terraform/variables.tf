@@ -87,11 +87,35 @@ variable "image_tag" {
 
 variable "certificate_arn" {
   type        = string
-  description = "ACM certificate for HTTPS on the load balancer; null serves plain HTTP (dev only)."
+  description = "ACM certificate for HTTPS on the load balancer; null serves plain HTTP (dev and staging only)."
   default     = null
   validation {
     condition     = var.certificate_arn == null || can(regex("^arn:aws[a-z-]*:acm:", var.certificate_arn))
     error_message = "certificate_arn must be an ACM certificate ARN."
+  }
+  validation {
+    condition     = var.certificate_arn != null || var.environment != "prod"
+    error_message = "prod needs certificate_arn: API keys must not cross the internet in plain HTTP."
+  }
+}
+
+variable "waf_rate_limit" {
+  type        = number
+  description = "Requests per client IP per 5 minutes before the WAF blocks that IP (rate-based rule)."
+  default     = 2000
+  validation {
+    condition     = var.waf_rate_limit >= 100 && var.waf_rate_limit <= 2000000000
+    error_message = "waf_rate_limit must be between 100 and 2e9."
+  }
+}
+
+variable "alb_log_retention_days" {
+  type        = number
+  description = "Days the load balancer's access logs are kept in their S3 bucket."
+  default     = 90
+  validation {
+    condition     = var.alb_log_retention_days >= 1
+    error_message = "alb_log_retention_days must be at least 1."
   }
 }
 

@@ -15,6 +15,7 @@ from backend.observability.tracing import setup_tracing
 from backend.runtime import open_runtime
 
 from . import cypher, entities, graph, health, jobs, query, recordings, transcripts, web
+from .auth import ExposedWithoutAuth, check_exposure
 from .errors import install_error_handlers
 from .middleware import TraceRequests
 
@@ -22,8 +23,14 @@ log = logging.getLogger("backend.api")
 
 
 def create_app(settings: Settings | None = None, *, serving: bool = True) -> FastAPI:
-    """`serving=False` when a CLI command hosts the API in-process (the demo): its stdout is for people."""
+    """`serving=False` when a CLI command hosts the API in-process (the demo): its stdout is for people.
+    `settings.host` is the address the server will bind: a non-loopback one needs API keys."""
     settings = settings or load_settings()
+    try:
+        check_exposure(settings)
+    except ExposedWithoutAuth as exc:
+        log.error("not starting", extra={"host": settings.host, "reason": str(exc)})
+        raise
     setup_tracing(settings)
     metrics.configure(settings.metrics == "emf" or (settings.metrics == "auto" and serving))
 

@@ -17,6 +17,9 @@ variables {
 
 run "http_only_without_certificate" {
   command = apply
+  variables {
+    environment = "dev"
+  }
 
   assert {
     condition     = startswith(output.api_url, "http://")
@@ -37,6 +40,57 @@ run "https_with_certificate" {
   assert {
     condition     = startswith(output.api_url, "https://")
     error_message = "with a certificate the API is served over HTTPS"
+  }
+}
+
+run "prod_needs_a_certificate" {
+  command = plan
+  variables {
+    environment     = "prod"
+    certificate_arn = null
+  }
+  expect_failures = [var.certificate_arn]
+}
+
+run "the_edge_is_locked" {
+  command = apply
+  variables {
+    certificate_arn = "arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000"
+  }
+
+  # API keys reach the task from Secrets Manager (the app refuses a public bind without them).
+  assert {
+    condition = contains([for s in jsondecode(module.service.task_definition.container_definitions)[0].secrets : s.name], "KW_API_KEYS") && alltrue([
+      for s in jsondecode(module.service.task_definition.container_definitions)[0].secrets :
+    s.valueFrom == module.secrets.api_keys_secret_arn if s.name == "KW_API_KEYS"])
+    error_message = "the API task does not get KW_API_KEYS from the API keys secret"
+  }
+  assert {
+    condition     = !contains([for e in jsondecode(module.service.task_definition.container_definitions)[0].environment : e.name], "KW_ALLOW_NO_AUTH")
+    error_message = "the production task must not switch the no-auth refusal off"
+  }
+  # A WAF web ACL with a per-IP rate rule and AWS managed groups, associated with this load balancer.
+  assert {
+    condition     = module.service.waf.association.resource_arn == module.service.load_balancer_arn && module.service.waf.association.web_acl_arn == module.service.waf.acl.arn
+    error_message = "the WAF web ACL is not associated with the load balancer"
+  }
+  assert {
+    condition     = anytrue([for r in module.service.waf.acl.rule : try(r.statement[0].rate_based_statement[0].limit == 2000 && r.statement[0].rate_based_statement[0].aggregate_key_type == "IP" && length(r.action[0].block) == 1, false)])
+    error_message = "the web ACL has no rate-based rule at waf_rate_limit"
+  }
+  assert {
+    condition = toset(flatten([for r in module.service.waf.acl.rule : r.statement[0].managed_rule_group_statement[*].name])) == toset([
+    "AWSManagedRulesAmazonIpReputationList", "AWSManagedRulesAnonymousIpList", "AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet"])
+    error_message = "the web ACL lacks the AWS managed rule groups"
+  }
+  # The load balancer's own 5xx land somewhere: access logs to the bucket that lets it write.
+  assert {
+    condition     = module.service.load_balancer.access_logs[0].enabled && module.service.load_balancer.access_logs[0].bucket == module.storage.alb_logs_bucket
+    error_message = "ALB access logs are not on, or not in the log bucket"
+  }
+  assert {
+    condition     = one(module.service.load_balancer.access_logs).prefix == "alb"
+    error_message = "the bucket policy grants the ALB the alb/ prefix only"
   }
 }
 

@@ -65,12 +65,9 @@ locals {
   ]...)
 
   # The AWS Budgets entry of alerts/ (cost.yaml): runbook and notification thresholds; the amount is a variable.
-  budget  = one([for doc in values(local.alarm_files) : doc.budget if can(doc.budget)])
+  budget = one([for doc in values(local.alarm_files) : doc.budget if can(doc.budget)])
+  # The Billing EstimatedCharges alarm's entry (cost.yaml); the billing module builds it in us-east-1.
   billing = one([for doc in values(local.alarm_files) : doc.billing if can(doc.billing)])
-
-  # Month-to-date ceiling of the EstimatedCharges alarm: the daily budget over a 31-day month unless set.
-  monthly_budget_usd = coalesce(var.monthly_budget_usd, var.daily_budget_usd * 31)
-  billing_topic_arn  = var.region == "us-east-1" ? aws_sns_topic.alarms.arn : aws_sns_topic.billing[0].arn
 }
 
 # --- notifications -----------------------------------------------------------------------------
@@ -188,41 +185,6 @@ resource "aws_ce_cost_allocation_tag" "project" {
   count   = var.activate_cost_allocation_tag ? 1 : 0
   tag_key = "Project"
   status  = "Active"
-}
-
-# Billing's EstimatedCharges (month to date, whole account) exists only in us-east-1, and an alarm
-# can notify only a topic of its own region: outside us-east-1 a small topic there relays it.
-resource "aws_sns_topic" "billing" {
-  provider = aws.billing
-  count    = var.region == "us-east-1" ? 0 : 1
-  name     = "${var.name}-billing-alarms"
-  #checkov:skip=CKV_AWS_26:CloudWatch cannot publish to a topic under the AWS-managed SNS key, and the project key lives in another region; the topic carries only the alarm's name and threshold.
-}
-
-resource "aws_sns_topic_subscription" "billing_email" {
-  provider  = aws.billing
-  for_each  = var.region == "us-east-1" ? toset([]) : toset(var.alarm_emails)
-  topic_arn = aws_sns_topic.billing[0].arn
-  protocol  = "email"
-  endpoint  = each.value
-}
-
-resource "aws_cloudwatch_metric_alarm" "estimated_charges" {
-  provider            = aws.billing
-  alarm_name          = "${var.name}-${local.billing.name}"
-  alarm_description   = "[${upper(local.billing.severity)}] ${local.billing.description} Runbook: ${var.runbook_base_url}/${local.billing.runbook}"
-  namespace           = "AWS/Billing"
-  metric_name         = "EstimatedCharges"
-  dimensions          = { Currency = "USD" }
-  statistic           = "Maximum"
-  period              = local.billing.period
-  evaluation_periods  = 1
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = local.monthly_budget_usd
-  treat_missing_data  = local.billing.treat_missing_data
-  alarm_actions       = [local.billing_topic_arn]
-  ok_actions          = [local.billing_topic_arn]
-  tags                = { Severity = local.billing.severity, Family = "cost" }
 }
 
 # --- X-Ray: sampling and the groups whose trace counts feed the fault-rate alarm -----------------

@@ -94,16 +94,6 @@ variable "xray_sampling_rate" {
   description = "X-Ray sampling fixed rate."
 }
 
-variable "monthly_budget_usd" {
-  type        = number
-  description = "Month-to-date ceiling of the Billing EstimatedCharges alarm (whole account); null: 31 × daily_budget_usd."
-  default     = null
-  validation {
-    condition     = var.monthly_budget_usd == null || try(var.monthly_budget_usd > 0, false)
-    error_message = "monthly_budget_usd must be positive (or null)."
-  }
-}
-
 variable "budget_services" {
   type        = list(string)
   description = "Cost Explorer service names the daily budget counts (e.g. \"Amazon Bedrock\"); empty: the whole account."

@@ -5,8 +5,6 @@ terraform {
     aws = {
       source  = "hashicorp/aws"
       version = ">= 5.87, < 6.0"
-      # Billing metrics exist only in us-east-1: the EstimatedCharges alarm (and its topic) live there.
-      configuration_aliases = [aws.billing]
     }
   }
 }

@@ -63,6 +63,24 @@ resource "aws_secretsmanager_secret" "neo4j" {
   #checkov:skip=CKV2_AWS_57:Neo4j reads the password once at first boot; rotating it needs a Neo4j-aware rotation Lambda (see docs/deploy-aws.md, "Rotating the Neo4j password").
 }
 
+resource "aws_secretsmanager_secret" "api_keys" {
+  name                    = "${var.name}/api-keys"
+  description             = "KW_API_KEYS: JSON {\"<key>\": \"<namespace>\" or \"*\" (admin)}, keys of 16+ characters; injected into the API task."
+  kms_key_id              = aws_kms_key.main.arn
+  recovery_window_in_days = 7
+  #checkov:skip=CKV2_AWS_57:API keys are handed to clients; rotation means issuing new keys to them, so it is a put-secret-value and a redeploy (docs/deploy-aws.md), not a Lambda.
+}
+
+# Starts empty, so the API refuses to start (auth off on a public address) until real keys are put with
+# `aws secretsmanager put-secret-value` (docs/deploy-aws.md); they never pass through Terraform state.
+resource "aws_secretsmanager_secret_version" "api_keys" {
+  secret_id     = aws_secretsmanager_secret.api_keys.id
+  secret_string = jsonencode({})
+  lifecycle {
+    ignore_changes = [secret_string]
+  }
+}
+
 resource "aws_secretsmanager_secret" "langfuse" {
   name                    = "${var.name}/langfuse"
   description             = "Langfuse API keys: {\"public_key\", \"secret_key\"}; empty values disable the Langfuse exporter."

@@ -27,3 +27,23 @@ output "target_group_arn_suffix" {
   description = "Target group ARN suffix (AWS/ApplicationELB TargetGroup dimension)."
   value       = aws_lb_target_group.api.arn_suffix
 }
+
+output "load_balancer_arn" {
+  description = "ALB ARN."
+  value       = aws_lb.main.arn
+}
+
+output "load_balancer" {
+  description = "The load balancer (tests read its access-log settings)."
+  value       = aws_lb.main
+}
+
+output "task_definition" {
+  description = "The API task definition (tests read its containers)."
+  value       = aws_ecs_task_definition.api
+}
+
+output "waf" {
+  description = "The web ACL and its association with the load balancer."
+  value       = { acl = aws_wafv2_web_acl.api, association = aws_wafv2_web_acl_association.api }
+}

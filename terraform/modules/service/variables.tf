@@ -156,6 +156,22 @@ variable "langfuse_secret_arn" {
   description = "Secret with the Langfuse keys."
 }
 
+variable "api_keys_secret_arn" {
+  type        = string
+  description = "Secret holding KW_API_KEYS (JSON: key -> namespace)."
+}
+
+variable "access_logs_bucket" {
+  type        = string
+  description = "S3 bucket for the load balancer's access logs (prefix alb/), writable by the ALB."
+}
+
+variable "waf_rate_limit" {
+  type        = number
+  description = "Requests per client IP per 5 minutes before the WAF blocks it."
+  default     = 2000
+}
+
 variable "llm_model_id" {
   type        = string
   description = "Bedrock model for extraction and answers."

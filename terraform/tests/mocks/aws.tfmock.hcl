@@ -45,3 +45,12 @@ mock_data "aws_ssm_parameter" {
 mock_data "aws_subnet" {
   defaults = { availability_zone = "us-east-1a" }
 }
+mock_resource "aws_wafv2_web_acl" {
+  defaults = { arn = "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/kw-test/00000000-0000-0000-0000-000000000000" }
+}
+mock_resource "aws_secretsmanager_secret" {
+  defaults = { arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:kw-test/secret-AbCdEf" }
+}
+mock_data "aws_elb_service_account" {
+  defaults = { arn = "arn:aws:iam::127311923021:root" }
+}
