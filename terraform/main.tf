@@ -131,6 +131,7 @@ module "observability" {
   log_group_name               = local.service_log_group
   daily_budget_usd             = var.daily_budget_usd
   llm_daily_budget_usd         = var.llm_daily_budget_usd
+  min_tasks                    = var.min_tasks
   xray_sampling_rate           = var.xray_sampling_rate
   budget_services              = var.budget_services
   activate_cost_allocation_tag = var.activate_cost_allocation_tag

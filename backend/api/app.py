@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gc
 import logging
 from contextlib import asynccontextmanager
@@ -48,9 +50,13 @@ def create_app(settings: Settings | None = None, *, serving: bool = True) -> Fas
         gc.collect()
         gc.freeze()
         log.info("ready", extra={"graph": runtime.store.system, "data_dir": str(settings.data_dir)})
+        beat = asyncio.create_task(health.heartbeat(runtime), name="heartbeat")
         try:
             yield
         finally:
+            beat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await beat
             await runtime.close()
 
     app = FastAPI(

@@ -57,6 +57,44 @@ run "every_alarm_notifies_the_topic_and_names_its_runbook" {
   }
 }
 
+run "outage_alarms_treat_silence_as_an_outage" {
+  command = apply
+  module {
+    source = "./modules/observability"
+  }
+  variables {
+    min_tasks = 2
+  }
+
+  # No data from the load balancer's host count or the app's heartbeat means nothing is running.
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.this["alb-healthy-hosts-low"].treat_missing_data == "breaching" && aws_cloudwatch_metric_alarm.this["app-heartbeat"].treat_missing_data == "breaching"
+    error_message = "the healthy-host and heartbeat alarms must treat missing data as breaching"
+  }
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.this["alb-healthy-hosts-low"].threshold == 2 && aws_cloudwatch_metric_alarm.this["alb-healthy-hosts-low"].comparison_operator == "LessThanThreshold"
+    error_message = "alb-healthy-hosts-low must fire below min_tasks"
+  }
+  assert {
+    condition = alltrue([for m in aws_cloudwatch_metric_alarm.this["alb-healthy-hosts-low"].metric_query : m.metric[0].metric_name == "HealthyHostCount" && m.metric[0].dimensions == tomap({
+    LoadBalancer = "app/kw-test/0123456789abcdef", TargetGroup = "targetgroup/kw-0123/0123456789abcdef" })])
+    error_message = "alb-healthy-hosts-low does not read this target group's HealthyHostCount"
+  }
+  # Counts published only when non-zero: missing is "no errors".
+  assert {
+    condition     = alltrue([for n in ["alb-elb-5xx", "alb-target-5xx", "alb-unhealthy-hosts"] : aws_cloudwatch_metric_alarm.this[n].treat_missing_data == "notBreaching"])
+    error_message = "the 5xx and unhealthy-host alarms must treat missing data as not breaching"
+  }
+  assert {
+    condition     = alltrue([for s in ["extract", "embed", "resolve", "write", "transcribe"] : contains(keys(aws_cloudwatch_metric_alarm.this), "ingest-stage-${s}-p95")])
+    error_message = "a per-stage latency alarm is missing"
+  }
+  assert {
+    condition     = one(aws_cloudwatch_metric_alarm.this["ingest-stage-extract-p95"].metric_query).metric[0].dimensions == tomap({ Stage = "extract" })
+    error_message = "the extract stage alarm does not read StageLatencyMs{Stage=extract}"
+  }
+}
+
 run "dashboards_decode_and_cover_the_five_areas" {
   command = apply
   module {

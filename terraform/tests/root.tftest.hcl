@@ -83,6 +83,11 @@ run "the_edge_is_locked" {
     "AWSManagedRulesAmazonIpReputationList", "AWSManagedRulesAnonymousIpList", "AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet"])
     error_message = "the web ACL lacks the AWS managed rule groups"
   }
+  # Liveness only: a Neo4j restart must not fail every task's health check.
+  assert {
+    condition     = module.service.target_group.health_check[0].path == "/healthz"
+    error_message = "the target group must check /healthz, not /readyz (${module.service.target_group.health_check[0].path})"
+  }
   # The load balancer's own 5xx land somewhere: access logs to the bucket that lets it write.
   assert {
     condition     = module.service.load_balancer.access_logs[0].enabled && module.service.load_balancer.access_logs[0].bucket == module.storage.alb_logs_bucket

@@ -24,6 +24,7 @@ pytestmark = pytest.mark.integration
 
 CALL = Path(__file__).resolve().parents[2] / "examples" / "customer-call.srt"
 QUESTION = "What does Maritime Mutual want from the Northwind pilot?"
+HEALTH_TRACE = "5c0ffee5c0ffee5c0ffee5c0ffee5c0f"
 
 
 def ingest(api: str) -> tuple[httpx.Response, dict]:
@@ -44,11 +45,18 @@ def phoenix_session(tmp_path_factory):
             parent = "00-" + "4bf92f3577b34da6a3ce929d0e0e4736" + "-00f067aa0ba902b7-01"
             # urllib, not httpx: the instrumented httpx client would put its own trace in the header
             with urllib.request.urlopen(
-                urllib.request.Request(f"{api}/healthz", headers={"traceparent": parent})
+                urllib.request.Request(f"{api}/v1/graph/stats", headers={"traceparent": parent})
             ) as r:
                 continued = httpx.Response(r.status, headers=dict(r.headers))
+            health = {}
+            for path in ("/healthz", "/readyz", "/version"):  # a sampled caller: still never traced
+                probe = f"00-{HEALTH_TRACE}-00f067aa0ba902b7-01"
+                request = urllib.request.Request(f"{api}{path}", headers={"traceparent": probe})
+                with urllib.request.urlopen(request) as r:
+                    health[path] = httpx.Response(r.status, headers=dict(r.headers))
             tracing.flush()
-            yield {"sink": sink, "accepted": accepted, "job": job, "answer": answer, "continued": continued}
+            yield {"sink": sink, "accepted": accepted, "job": job, "answer": answer, "continued": continued,
+                   "health": health}  # fmt: skip
 
 
 def test_the_response_trace_id_finds_every_span_of_the_request(phoenix_session):
@@ -98,6 +106,14 @@ def test_x_ray_form_of_the_same_trace_id(phoenix_session):
 
 def test_an_incoming_traceparent_is_continued(phoenix_session):
     assert phoenix_session["continued"].headers["x-trace-id"] == "4bf92f3577b34da6a3ce929d0e0e4736"
+
+
+def test_health_checks_are_never_traced(phoenix_session):
+    sink, health = phoenix_session["sink"], phoenix_session["health"]
+    assert all(r.status_code == 200 and "x-trace-id" not in r.headers for r in health.values())
+    assert sink.trace(HEALTH_TRACE) == []
+    names = {s["name"] for s in sink.spans}
+    assert "POST /v1/query" in names and not any(n.split(" ")[-1] in health for n in names)
 
 
 def test_the_ingest_job_runs_in_the_trace_of_its_upload(phoenix_session):

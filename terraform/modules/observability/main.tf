@@ -16,6 +16,7 @@ locals {
     xray_group               = aws_xray_group.service.group_name
     xray_faults_group        = aws_xray_group.faults.group_name
     llm_daily_budget_usd     = var.llm_daily_budget_usd
+    min_tasks                = var.min_tasks
   }
 
   dashboards = {
@@ -26,10 +27,10 @@ locals {
   # Alarm names key a for_each, so they must be known at plan time while the cluster name or instance
   # id are not (first apply). The YAML is therefore decoded with each `${var}` left as its own
   # placeholder, and dimension values are swapped for the real ones afterwards; the one numeric
-  # template value (the LLM budget) is a variable, known at plan time.
+  # template values (the LLM budget, the task floor) are variables, known at plan time.
   placeholders = merge(
     { for k in keys(local.template_vars) : k => "$${${k}}" },
-    { llm_daily_budget_usd = var.llm_daily_budget_usd },
+    { llm_daily_budget_usd = var.llm_daily_budget_usd, min_tasks = var.min_tasks },
   )
   placeholder_values = { for k, v in local.template_vars : "$${${k}}" => tostring(v) }
 

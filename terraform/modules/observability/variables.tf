@@ -105,3 +105,9 @@ variable "activate_cost_allocation_tag" {
   description = "Activate Project as a cost-allocation tag (AWS refuses until the tag has appeared on a bill)."
   default     = true
 }
+
+variable "min_tasks" {
+  type        = number
+  description = "The service's task floor: alb-healthy-hosts-low fires below it."
+  default     = 1
+}

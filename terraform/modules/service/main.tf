@@ -287,8 +287,10 @@ resource "aws_lb_target_group" "api" {
   deregistration_delay = 30
   #checkov:skip=CKV_AWS_378:TLS ends at the load balancer; ALB-to-task traffic stays inside the VPC's private subnets.
 
+  # Liveness, not readiness: /readyz pings Neo4j, and a Neo4j restart would mark every task unhealthy
+  # and have ECS replace them all. Dependencies are the DependencyUp metric and neo4j-unreachable.
   health_check {
-    path                = "/readyz"
+    path                = "/healthz"
     matcher             = "200"
     interval            = 15
     timeout             = 5

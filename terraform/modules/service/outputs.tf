@@ -23,6 +23,11 @@ output "load_balancer_arn_suffix" {
   value       = aws_lb.main.arn_suffix
 }
 
+output "target_group" {
+  description = "The target group (tests read its health check)."
+  value       = aws_lb_target_group.api
+}
+
 output "target_group_arn_suffix" {
   description = "Target group ARN suffix (AWS/ApplicationELB TargetGroup dimension)."
   value       = aws_lb_target_group.api.arn_suffix
