@@ -10,6 +10,8 @@ locals {
   # Fixed here so IAM can scope its log permissions before the service module creates the group.
   service_log_group  = "/ecs/${local.name}"
   availability_zones = coalesce(var.availability_zones, ["${var.region}a", "${var.region}b"])
+  # Alarms (alerts/*.yaml) that roll an ECS deployment back when they fire during it.
+  deployment_alarms = ["alb-target-5xx", "alb-unhealthy-hosts", "api-error-rate"]
 }
 
 data "aws_caller_identity" "current" {}
@@ -86,7 +88,6 @@ module "service" {
   ingress_cidrs       = var.ingress_cidrs
   certificate_arn     = var.certificate_arn
   image               = "${module.storage.repository_url}:${var.image_tag}"
-  image_tag           = var.image_tag
   task_cpu            = var.task_cpu
   task_memory         = var.task_memory
   desired_count       = var.desired_count
@@ -105,10 +106,15 @@ module "service" {
   api_keys_secret_arn = module.secrets.api_keys_secret_arn
   access_logs_bucket  = module.storage.alb_logs_bucket
   waf_rate_limit      = var.waf_rate_limit
-  llm_model_id        = var.bedrock_model_ids[0]
-  embedding_model_id  = var.bedrock_model_ids[1]
-  phoenix_endpoint    = var.phoenix_endpoint
-  langfuse_host       = var.langfuse_host
+  trace_sample_ratio  = var.xray_sampling_rate
+  trace_content       = var.trace_content
+  # Names are fixed by alerts/*.yaml (not read from the observability module, which depends on this
+  # one); a terraform test checks every name is an alarm that module creates.
+  deployment_alarm_names = [for a in local.deployment_alarms : "${local.name}-${a}"]
+  llm_model_id           = var.bedrock_model_ids[0]
+  embedding_model_id     = var.bedrock_model_ids[1]
+  phoenix_endpoint       = var.phoenix_endpoint
+  langfuse_host          = var.langfuse_host
 }
 
 module "observability" {

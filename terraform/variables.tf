@@ -265,9 +265,15 @@ variable "llm_daily_budget_usd" {
   }
 }
 
+variable "trace_content" {
+  type        = bool
+  description = "Put prompts, answers and questions on spans (KW_TRACE_CONTENT); off by default in AWS for privacy."
+  default     = false
+}
+
 variable "xray_sampling_rate" {
   type        = number
-  description = "Fraction of requests traced by X-Ray beyond the first one each second."
+  description = "Share of new traces recorded: the app's parent-based ratio sampler (KW_TRACE_SAMPLE_RATIO) and the X-Ray sampling rule."
   default     = 0.1
   validation {
     condition     = var.xray_sampling_rate >= 0 && var.xray_sampling_rate <= 1

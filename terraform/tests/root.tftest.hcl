@@ -99,6 +99,46 @@ run "the_edge_is_locked" {
   }
 }
 
+run "deploys_prove_what_runs" {
+  command = apply
+  variables {
+    certificate_arn = "arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000"
+    image_tag       = "0123456789ab"
+  }
+
+  # /version must report the commit baked into the image, not echo Terraform's input.
+  assert {
+    condition     = !contains([for c in jsondecode(module.service.task_definition.container_definitions) : contains([for e in c.environment : e.name], "KW_GIT_SHA") if can(c.environment)], true)
+    error_message = "a container sets KW_GIT_SHA: /version would echo image_tag instead of the image's build"
+  }
+  assert {
+    condition     = !strcontains(jsonencode([for c in jsondecode(module.service.task_definition.container_definitions) : try(c.environment, [])]), "0123456789ab")
+    error_message = "the image tag leaks into the task's environment"
+  }
+  assert {
+    condition     = module.service.service.wait_for_steady_state
+    error_message = "apply must wait for the rollout to settle"
+  }
+  assert {
+    condition     = module.service.service.alarms[0].enable && module.service.service.alarms[0].rollback && length(module.service.service.alarms[0].alarm_names) == 3
+    error_message = "the service must roll back on its deployment alarms"
+  }
+  assert {
+    condition     = alltrue([for n in module.service.service.alarms[0].alarm_names : contains(module.observability.alarm_names, n)])
+    error_message = "a deployment alarm name is not an alarm the observability module creates"
+  }
+  # Production traces: a ratio of new traces, and no prompts or answers on spans.
+  assert {
+    condition = alltrue([for e in jsondecode(module.service.task_definition.container_definitions)[0].environment :
+    e.value == "false" if e.name == "KW_TRACE_CONTENT"]) && contains([for e in jsondecode(module.service.task_definition.container_definitions)[0].environment : "${e.name}=${e.value}"], "KW_TRACE_SAMPLE_RATIO=0.1")
+    error_message = "the production task must sample 10 % and keep content off spans"
+  }
+  assert {
+    condition     = jsondecode(module.service.task_definition.container_definitions)[1].healthCheck.command == ["/healthcheck"] && jsondecode(module.service.task_definition.container_definitions)[0].dependsOn[0].condition == "HEALTHY"
+    error_message = "the collector sidecar needs a health check the API waits for"
+  }
+}
+
 run "environment_is_validated" {
   command = plan
   variables {

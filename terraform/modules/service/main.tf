@@ -25,8 +25,11 @@ locals {
     KW_HOST                      = "0.0.0.0"
     KW_PORT                      = tostring(local.container_port)
     KW_DATA_DIR                  = "/data"
-    KW_GIT_SHA                   = var.image_tag
-    AWS_EMF_ENVIRONMENT          = "Local"
+    # No KW_GIT_SHA here: /version reports the commit baked into the image at build time, so it proves
+    # what runs rather than echoing what Terraform was told (weaver verify-deploy relies on it).
+    KW_TRACE_SAMPLE_RATIO = tostring(var.trace_sample_ratio)
+    KW_TRACE_CONTENT      = var.trace_content ? "true" : "false"
+    AWS_EMF_ENVIRONMENT   = "Local"
   }
 }
 
@@ -386,7 +389,7 @@ resource "aws_ecs_task_definition" "api" {
         retries     = 3
         startPeriod = 60
       }
-      dependsOn = [{ containerName = "otel-collector", condition = "START" }]
+      dependsOn = [{ containerName = "otel-collector", condition = "HEALTHY" }]
       logConfiguration = {
         logDriver = "awslogs"
         options = {
@@ -402,6 +405,15 @@ resource "aws_ecs_task_definition" "api" {
       essential              = true
       readonlyRootFilesystem = true
       command                = ["--config=/etc/ecs/ecs-default-config.yaml"]
+      # The default config enables the health_check extension; the image ships this probe for it. A
+      # dead collector (essential) stops the task, and ECS replaces it instead of it running untraced.
+      healthCheck = {
+        command     = ["/healthcheck"]
+        interval    = 15
+        timeout     = 5
+        retries     = 3
+        startPeriod = 10
+      }
       logConfiguration = {
         logDriver = "awslogs"
         options = {
@@ -441,12 +453,29 @@ resource "aws_ecs_service" "api" {
     rollback = true
   }
 
+  # A deployment whose tasks pass their health check but fail users is rolled back too: these alarms
+  # going off during the rollout (and its bake time) revert to the previous revision.
+  dynamic "alarms" {
+    for_each = length(var.deployment_alarm_names) > 0 ? [1] : []
+    content {
+      alarm_names = var.deployment_alarm_names
+      enable      = true
+      rollback    = true
+    }
+  }
+
+  # `terraform apply` returns when the rollout has finished (or fails when it was rolled back), so a
+  # pipeline's next step (weaver verify-deploy) checks the settled fleet.
+  wait_for_steady_state = var.wait_for_steady_state
+
   lifecycle {
     # Autoscaling owns the count after the first apply.
     ignore_changes = [desired_count]
   }
 
-  depends_on = [aws_lb_listener.http]
+  # Both listeners: on the first apply the target group must be attached to the load balancer before
+  # the service registers tasks in it (HTTPS forwards to it when a certificate is given).
+  depends_on = [aws_lb_listener.http, aws_lb_listener.https]
 }
 
 # --- autoscaling on CPU and memory -------------------------------------------------------------

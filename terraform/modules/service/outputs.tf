@@ -43,6 +43,11 @@ output "load_balancer" {
   value       = aws_lb.main
 }
 
+output "service" {
+  description = "The ECS service (tests read its deployment settings)."
+  value       = aws_ecs_service.api
+}
+
 output "task_definition" {
   description = "The API task definition (tests read its containers)."
   value       = aws_ecs_task_definition.api

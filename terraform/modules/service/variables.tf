@@ -54,9 +54,28 @@ variable "image" {
   description = "Application image (repository:tag)."
 }
 
-variable "image_tag" {
-  type        = string
-  description = "The image tag (git SHA), reported by /version as KW_GIT_SHA."
+variable "deployment_alarm_names" {
+  type        = list(string)
+  description = "CloudWatch alarms that roll a deployment back when they fire during it."
+  default     = []
+}
+
+variable "wait_for_steady_state" {
+  type        = bool
+  description = "Make apply wait until the rollout is steady (fails if it is rolled back)."
+  default     = true
+}
+
+variable "trace_sample_ratio" {
+  type        = number
+  description = "KW_TRACE_SAMPLE_RATIO: share of new traces recorded (callers' sampled flags are honoured)."
+  default     = 0.1
+}
+
+variable "trace_content" {
+  type        = bool
+  description = "KW_TRACE_CONTENT: prompts, answers and questions on spans (off in production: privacy)."
+  default     = false
 }
 
 variable "collector_image" {
