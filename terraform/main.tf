@@ -42,6 +42,7 @@ module "storage" {
   kms_key_arn            = module.secrets.kms_key_arn
   account_id             = data.aws_caller_identity.current.account_id
   alb_log_retention_days = var.alb_log_retention_days
+  backup_retain_days     = var.backup_retain_days
 }
 
 module "iam" {
@@ -74,6 +75,8 @@ module "neo4j" {
   password_secret_arn       = module.secrets.neo4j_secret_arn
   snapshot_retain_days      = var.snapshot_retain_days
   log_retention_days        = var.log_retention_days
+  backup_bucket_name        = module.storage.bucket_name
+  backup_bucket_arn         = module.storage.bucket_arn
 }
 
 module "service" {

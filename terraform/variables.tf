@@ -210,6 +210,16 @@ variable "neo4j_volume_gb" {
   }
 }
 
+variable "backup_retain_days" {
+  type        = number
+  description = "Days the nightly Neo4j dumps (s3://<media bucket>/backups/neo4j/) are kept."
+  default     = 30
+  validation {
+    condition     = var.backup_retain_days >= 1
+    error_message = "backup_retain_days must be at least 1."
+  }
+}
+
 variable "snapshot_retain_days" {
   type        = number
   description = "Daily snapshots of the Neo4j volume kept."

@@ -17,6 +17,7 @@ locals {
     xray_faults_group        = aws_xray_group.faults.group_name
     llm_daily_budget_usd     = var.llm_daily_budget_usd
     min_tasks                = var.min_tasks
+    deployment               = var.name
   }
 
   dashboards = {

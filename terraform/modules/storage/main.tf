@@ -67,6 +67,17 @@ resource "aws_s3_bucket_lifecycle_configuration" "media" {
   }
 
   rule {
+    id     = "neo4j-backups-expire"
+    status = "Enabled"
+    filter {
+      prefix = "backups/"
+    }
+    expiration {
+      days = var.backup_retain_days
+    }
+  }
+
+  rule {
     id     = "old-versions-and-uploads"
     status = "Enabled"
     filter {}

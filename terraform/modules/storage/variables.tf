@@ -30,6 +30,12 @@ variable "images_kept" {
   default     = 30
 }
 
+variable "backup_retain_days" {
+  type        = number
+  description = "Days the Neo4j dumps under backups/ are kept."
+  default     = 30
+}
+
 variable "account_id" {
   type        = string
   description = "AWS account id (the ALB writes its logs under AWSLogs/<account id>/)."
