@@ -54,9 +54,14 @@ module "iam" {
   bedrock_model_ids = var.bedrock_model_ids
   bucket_arn        = module.storage.bucket_arn
   kms_key_arn       = module.secrets.kms_key_arn
-  secret_arns       = [module.secrets.neo4j_secret_arn, module.secrets.langfuse_secret_arn, module.secrets.api_keys_secret_arn]
-  log_group_name    = local.service_log_group
-  metric_namespace  = local.metric_namespace
+  secret_arns = [
+    module.secrets.neo4j_secret_arn,
+    module.secrets.langfuse_secret_arn,
+    module.secrets.api_keys_secret_arn,
+    module.secrets.phoenix_secret_arn,
+  ]
+  log_group_name   = local.service_log_group
+  metric_namespace = local.metric_namespace
   # The app names Transcribe jobs "<KW_SERVICE_NAME>-<hash>" (backend/speech/transcribe.py).
   transcribe_job_prefix = local.service_name
 }
@@ -107,6 +112,7 @@ module "service" {
   neo4j_secret_arn    = module.secrets.neo4j_secret_arn
   langfuse_secret_arn = module.secrets.langfuse_secret_arn
   api_keys_secret_arn = module.secrets.api_keys_secret_arn
+  phoenix_secret_arn  = module.secrets.phoenix_secret_arn
   access_logs_bucket  = module.storage.alb_logs_bucket
   waf_rate_limit      = var.waf_rate_limit
   trace_sample_ratio  = var.xray_sampling_rate

@@ -38,6 +38,11 @@ output "api_keys_secret_arn" {
   value       = module.secrets.api_keys_secret_arn
 }
 
+output "phoenix_secret_arn" {
+  description = "Secrets Manager secret holding the Phoenix API key (when Phoenix runs with auth)."
+  value       = module.secrets.phoenix_secret_arn
+}
+
 output "langfuse_secret_arn" {
   description = "Secrets Manager secret holding the Langfuse keys."
   value       = module.secrets.langfuse_secret_arn

@@ -83,6 +83,14 @@ run "the_edge_is_locked" {
     "AWSManagedRulesAmazonIpReputationList", "AWSManagedRulesAnonymousIpList", "AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet"])
     error_message = "the web ACL lacks the AWS managed rule groups"
   }
+  assert {
+    condition     = contains([for s in jsondecode(module.service.task_definition.container_definitions)[0].secrets : s.valueFrom], "${module.secrets.phoenix_secret_arn}:api_key::")
+    error_message = "the Phoenix API key does not reach the task from its secret"
+  }
+  assert {
+    condition     = module.network.s3_endpoint.vpc_endpoint_type == "Gateway" && module.network.s3_endpoint.service_name == "com.amazonaws.us-east-1.s3" && length(module.network.s3_endpoint.route_table_ids) == 2
+    error_message = "S3 traffic from the private subnets must use the gateway endpoint, not the NAT gateway"
+  }
   # Liveness only: a Neo4j restart must not fail every task's health check.
   assert {
     condition     = module.service.target_group.health_check[0].path == "/healthz"

@@ -73,6 +73,8 @@ locals {
 }
 
 # --- notifications -----------------------------------------------------------------------------
+data "aws_caller_identity" "current" {}
+
 resource "aws_sns_topic" "alarms" {
   name              = "${var.name}-alarms"
   kms_master_key_id = var.kms_key_arn
@@ -86,6 +88,11 @@ data "aws_iam_policy_document" "alarms_topic" {
     principals {
       type        = "Service"
       identifiers = ["cloudwatch.amazonaws.com", "budgets.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [data.aws_caller_identity.current.account_id]
     }
   }
 }

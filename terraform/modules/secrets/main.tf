@@ -40,6 +40,12 @@ data "aws_iam_policy_document" "key" {
       variable = "kms:EncryptionContext:aws:logs:arn"
       values   = ["arn:aws:logs:${var.region}:${var.account_id}:log-group:*"]
     }
+    # Only on this account's behalf (confused deputy).
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [var.account_id]
+    }
   }
 
   statement {
@@ -49,6 +55,11 @@ data "aws_iam_policy_document" "key" {
     principals {
       type        = "Service"
       identifiers = ["cloudwatch.amazonaws.com", "budgets.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [var.account_id]
     }
   }
 }
@@ -76,6 +87,23 @@ resource "aws_secretsmanager_secret" "api_keys" {
 resource "aws_secretsmanager_secret_version" "api_keys" {
   secret_id     = aws_secretsmanager_secret.api_keys.id
   secret_string = jsonencode({})
+  lifecycle {
+    ignore_changes = [secret_string]
+  }
+}
+
+resource "aws_secretsmanager_secret" "phoenix" {
+  name                    = "${var.name}/phoenix"
+  description             = "Phoenix API key: {\"api_key\"}; empty when the Phoenix at phoenix_endpoint runs without auth."
+  kms_key_id              = aws_kms_key.main.arn
+  recovery_window_in_days = 7
+  #checkov:skip=CKV2_AWS_57:Phoenix API keys are issued by Phoenix (Settings → API keys), not rotatable by a Lambda here; rotate in Phoenix and put the new value.
+}
+
+# Starts empty (no auth header); put the key with `put-secret-value` so it never passes through state.
+resource "aws_secretsmanager_secret_version" "phoenix" {
+  secret_id     = aws_secretsmanager_secret.phoenix.id
+  secret_string = jsonencode({ api_key = "" })
   lifecycle {
     ignore_changes = [secret_string]
   }

@@ -380,6 +380,7 @@ resource "aws_ecs_task_definition" "api" {
         { name = "KW_LANGFUSE_SECRET_KEY", valueFrom = "${var.langfuse_secret_arn}:secret_key::" },
         # The whole secret is the JSON KW_API_KEYS expects; with none the API refuses to serve.
         { name = "KW_API_KEYS", valueFrom = var.api_keys_secret_arn },
+        { name = "KW_PHOENIX_API_KEY", valueFrom = "${var.phoenix_secret_arn}:api_key::" },
       ]
       mountPoints = [{ sourceVolume = "data", containerPath = "/data", readOnly = false }]
       healthCheck = {

@@ -180,6 +180,11 @@ variable "api_keys_secret_arn" {
   description = "Secret holding KW_API_KEYS (JSON: key -> namespace)."
 }
 
+variable "phoenix_secret_arn" {
+  type        = string
+  description = "Secret with the Phoenix API key (JSON: api_key; empty = no auth header)."
+}
+
 variable "access_logs_bucket" {
   type        = string
   description = "S3 bucket for the load balancer's access logs (prefix alb/), writable by the ALB."

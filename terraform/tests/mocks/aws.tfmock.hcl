@@ -54,3 +54,6 @@ mock_resource "aws_secretsmanager_secret" {
 mock_data "aws_elb_service_account" {
   defaults = { arn = "arn:aws:iam::127311923021:root" }
 }
+mock_data "aws_region" {
+  defaults = { name = "us-east-1" }
+}
