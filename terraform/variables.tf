@@ -239,7 +239,7 @@ variable "alarm_emails" {
 
 variable "daily_budget_usd" {
   type        = number
-  description = "AWS Budgets daily cost limit (whole account, or budget_services): the prod defaults cost ~$10.30/day before any usage (docs/deploy-aws.md), so the default leaves ~$5 of usage."
+  description = "AWS Budgets daily cost limit (whole account, or budget_services): the prod defaults cost ~$10.70/day before any usage (docs/deploy-aws.md), so the default leaves ~$4 of usage."
   default     = 15
   validation {
     condition     = var.daily_budget_usd > 0
