@@ -84,6 +84,23 @@ module "neo4j" {
   backup_bucket_arn         = module.storage.bucket_arn
 }
 
+# Optional: Phoenix with its database and auth on ECS, reachable only inside the VPC.
+module "phoenix" {
+  source = "./modules/phoenix"
+  count  = var.phoenix_on_ecs ? 1 : 0
+
+  name                     = local.name
+  region                   = var.region
+  account_id               = data.aws_caller_identity.current.account_id
+  vpc_id                   = module.network.vpc_id
+  private_subnet_ids       = module.network.private_subnet_ids
+  client_security_group_id = module.service.security_group_id
+  admin_security_group_ids = { neo4j_host = module.neo4j.security_group_id }
+  cluster_arn              = module.service.cluster_arn
+  kms_key_arn              = module.secrets.kms_key_arn
+  log_retention_days       = var.log_retention_days
+}
+
 module "service" {
   source = "./modules/service"
 
@@ -122,7 +139,7 @@ module "service" {
   deployment_alarm_names = [for a in local.deployment_alarms : "${local.name}-${a}"]
   llm_model_id           = var.bedrock_model_ids[0]
   embedding_model_id     = var.bedrock_model_ids[1]
-  phoenix_endpoint       = var.phoenix_endpoint
+  phoenix_endpoint       = var.phoenix_on_ecs ? module.phoenix[0].endpoint : var.phoenix_endpoint
   langfuse_host          = var.langfuse_host
 }
 

@@ -177,6 +177,12 @@ variable "phoenix_endpoint" {
   default     = ""
 }
 
+variable "phoenix_on_ecs" {
+  type        = bool
+  description = "Run Arize Phoenix (with RDS PostgreSQL, auth on) on ECS inside the VPC and export to it; phoenix_endpoint is then ignored."
+  default     = false
+}
+
 variable "langfuse_host" {
   type        = string
   description = "Langfuse base URL; empty disables Langfuse export."

@@ -147,6 +147,23 @@ run "deploys_prove_what_runs" {
   }
 }
 
+run "phoenix_on_ecs_is_private_authenticated_and_wired_to_the_api" {
+  command = apply
+  variables {
+    certificate_arn = "arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000"
+    phoenix_on_ecs  = true
+  }
+
+  assert {
+    condition     = contains([for e in jsondecode(module.service.task_definition.container_definitions)[0].environment : "${e.name}=${e.value}"], "KW_PHOENIX_ENDPOINT=${module.phoenix[0].endpoint}")
+    error_message = "the API does not export to the Phoenix it runs"
+  }
+  assert {
+    condition     = module.phoenix[0].endpoint == "http://phoenix.knowledgeweaver-prod.internal:6006"
+    error_message = "Phoenix must be reached by its private DNS name on 6006 (got ${module.phoenix[0].endpoint})"
+  }
+}
+
 run "environment_is_validated" {
   command = plan
   variables {

@@ -8,6 +8,11 @@ output "cluster_name" {
   value       = aws_ecs_cluster.main.name
 }
 
+output "cluster_arn" {
+  description = "ECS cluster ARN (the optional Phoenix service runs in it)."
+  value       = aws_ecs_cluster.main.arn
+}
+
 output "service_name" {
   description = "ECS service name."
   value       = aws_ecs_service.api.name

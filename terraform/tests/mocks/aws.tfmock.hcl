@@ -57,3 +57,12 @@ mock_data "aws_elb_service_account" {
 mock_data "aws_region" {
   defaults = { name = "us-east-1" }
 }
+mock_resource "aws_db_instance" {
+  defaults = { master_user_secret = [{ secret_arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-0000-AbCdEf", kms_key_id = "arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000000", secret_status = "active" }], address = "kw-test-phoenix.abc.us-east-1.rds.amazonaws.com", port = 5432 }
+}
+mock_resource "aws_service_discovery_service" {
+  defaults = { arn = "arn:aws:servicediscovery:us-east-1:123456789012:service/srv-0123456789abcdef" }
+}
+mock_resource "aws_service_discovery_private_dns_namespace" {
+  defaults = { name = "kw-test.internal" }
+}
