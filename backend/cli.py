@@ -24,7 +24,7 @@ def _server(settings: Settings, host: str, port: int, *, serving: bool = True):
 
     from backend.api.app import create_app
 
-    app = create_app(settings, serving=serving)
+    app = create_app(settings.model_copy(update={"host": host}), serving=serving)  # the bound address
     config = uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False)
     return uvicorn.Server(config)
 
@@ -210,6 +210,25 @@ def cmd_settings(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_verify_deploy(settings: Settings, args: argparse.Namespace) -> int:
+    from backend.verify_deploy import verify
+
+    try:
+        ok = verify(
+            args.url,
+            args.sha,
+            timeout_s=args.timeout,
+            interval_s=args.interval,
+            requests_per_round=args.requests,
+            min_tasks=args.min_tasks,
+            report=lambda line: print(line, flush=True),
+        )
+    except ValueError as exc:
+        print(f"weaver: {exc}", file=sys.stderr)
+        return 2
+    return 0 if ok else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="weaver", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -251,6 +270,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="each meeting in a namespace of its own (the easy setting) instead of all in one",
     )  # fmt: skip
     sub.add_parser("settings", help="print every KW_* setting with its default (Markdown)")
+    verify = sub.add_parser(
+        "verify-deploy",
+        help="poll URL/version until every task behind the load balancer reports the commit (exit 0) "
+        "or the timeout passes (exit 1)",
+    )
+    verify.add_argument("url", help="the API's base URL, e.g. https://api.example.com")
+    verify.add_argument("--sha", required=True, help="the commit deployed (full or 7+ hex digits)")
+    verify.add_argument("--timeout", type=float, default=600.0, help="seconds before giving up")
+    verify.add_argument("--interval", type=float, default=5.0, help="seconds between rounds")
+    verify.add_argument("--requests", type=int, default=10, help="requests per round (new connections)")
+    verify.add_argument(
+        "--min-tasks", type=int, default=1, help="distinct tasks a round must hear from (the service's floor)"
+    )
     for p in (serve, demo):
         p.add_argument("--host", help="default: KW_HOST")
         p.add_argument("--port", type=int, help="default: KW_PORT")
@@ -265,6 +297,7 @@ COMMANDS = {
     "eval": cmd_eval,
     "settings": cmd_settings,
     "phoenix": cmd_phoenix,
+    "verify-deploy": cmd_verify_deploy,
 }
 
 

@@ -140,6 +140,11 @@ class Settings(BaseSettings):
         None, description="Arize Phoenix base URL, e.g. `http://127.0.0.1:6006`; spans go to `/v1/traces`."
     )
     phoenix_project: str = Field("knowledgeweaver", description="Phoenix project the spans land in.")
+    phoenix_api_key: SecretStr | None = Field(
+        None,
+        description="Phoenix API key (a Phoenix with auth on): sent as `Authorization: Bearer` with spans "
+        "and trace-link lookups; never logged.",
+    )
     langfuse_host: str | None = Field(
         None, description="Langfuse URL; spans go to `/api/public/otel/v1/traces`."
     )
@@ -161,6 +166,13 @@ class Settings(BaseSettings):
     trace_content: bool = Field(
         True, description="Put prompts, answers and questions on spans (off for privacy)."
     )
+    trace_sample_ratio: float = Field(
+        1.0,
+        ge=0.0,
+        le=1.0,
+        description="Share of new traces recorded (parent-based: a caller's sampled flag in `traceparent` "
+        "or `X-Amzn-Trace-Id` decides for its trace). Unsampled requests still get a trace id.",
+    )
 
     # --- API ---------------------------------------------------------------------------------
     host: str = Field("127.0.0.1", description="Address `weaver serve` binds.")
@@ -169,6 +181,11 @@ class Settings(BaseSettings):
         default_factory=dict,
         repr=False,
         description='JSON object {"<key>": "<namespace>"}; namespace "*" is an admin key. Empty: auth off.',
+    )
+    allow_no_auth: bool = Field(
+        False,
+        description="Serve on a non-loopback address (KW_HOST, `--host`) with no KW_API_KEYS; without it the "
+        "server refuses to start there. For a private network or when another layer authenticates.",
     )
     default_namespace: str = Field(
         "default",

@@ -33,6 +33,21 @@ output "neo4j_secret_arn" {
   value       = module.secrets.neo4j_secret_arn
 }
 
+output "api_keys_secret_arn" {
+  description = "Secrets Manager secret holding the API keys (KW_API_KEYS); put them before the first rollout."
+  value       = module.secrets.api_keys_secret_arn
+}
+
+output "phoenix_secret_arn" {
+  description = "Secrets Manager secret holding the Phoenix API key (when Phoenix runs with auth)."
+  value       = module.secrets.phoenix_secret_arn
+}
+
+output "phoenix_server_secret_arn" {
+  description = "With phoenix_on_ecs: the secret holding PHOENIX_SECRET and the initial admin password (put before Phoenix starts)."
+  value       = var.phoenix_on_ecs ? module.phoenix[0].server_secret_arn : null
+}
+
 output "langfuse_secret_arn" {
   description = "Secrets Manager secret holding the Langfuse keys."
   value       = module.secrets.langfuse_secret_arn

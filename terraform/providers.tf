@@ -10,3 +10,17 @@ provider "aws" {
     }
   }
 }
+
+# Billing metrics (EstimatedCharges) are published in us-east-1 only.
+provider "aws" {
+  alias  = "billing"
+  region = "us-east-1"
+
+  default_tags {
+    tags = {
+      Project     = var.project
+      Environment = var.environment
+      Owner       = var.owner
+    }
+  }
+}

@@ -87,11 +87,35 @@ variable "image_tag" {
 
 variable "certificate_arn" {
   type        = string
-  description = "ACM certificate for HTTPS on the load balancer; null serves plain HTTP (dev only)."
+  description = "ACM certificate for HTTPS on the load balancer; null serves plain HTTP (dev and staging only)."
   default     = null
   validation {
     condition     = var.certificate_arn == null || can(regex("^arn:aws[a-z-]*:acm:", var.certificate_arn))
     error_message = "certificate_arn must be an ACM certificate ARN."
+  }
+  validation {
+    condition     = var.certificate_arn != null || var.environment != "prod"
+    error_message = "prod needs certificate_arn: API keys must not cross the internet in plain HTTP."
+  }
+}
+
+variable "waf_rate_limit" {
+  type        = number
+  description = "Requests per client IP per 5 minutes before the WAF blocks that IP (rate-based rule)."
+  default     = 2000
+  validation {
+    condition     = var.waf_rate_limit >= 100 && var.waf_rate_limit <= 2000000000
+    error_message = "waf_rate_limit must be between 100 and 2e9."
+  }
+}
+
+variable "alb_log_retention_days" {
+  type        = number
+  description = "Days the load balancer's access logs are kept in their S3 bucket."
+  default     = 90
+  validation {
+    condition     = var.alb_log_retention_days >= 1
+    error_message = "alb_log_retention_days must be at least 1."
   }
 }
 
@@ -153,6 +177,12 @@ variable "phoenix_endpoint" {
   default     = ""
 }
 
+variable "phoenix_on_ecs" {
+  type        = bool
+  description = "Run Arize Phoenix (with RDS PostgreSQL, auth on) on ECS inside the VPC and export to it; phoenix_endpoint is then ignored."
+  default     = false
+}
+
 variable "langfuse_host" {
   type        = string
   description = "Langfuse base URL; empty disables Langfuse export."
@@ -186,6 +216,16 @@ variable "neo4j_volume_gb" {
   }
 }
 
+variable "backup_retain_days" {
+  type        = number
+  description = "Days the nightly Neo4j dumps (s3://<media bucket>/backups/neo4j/) are kept."
+  default     = 30
+  validation {
+    condition     = var.backup_retain_days >= 1
+    error_message = "backup_retain_days must be at least 1."
+  }
+}
+
 variable "snapshot_retain_days" {
   type        = number
   description = "Daily snapshots of the Neo4j volume kept."
@@ -205,12 +245,30 @@ variable "alarm_emails" {
 
 variable "daily_budget_usd" {
   type        = number
-  description = "AWS Budgets daily cost limit for the whole project (alerts at 100 % actual)."
-  default     = 5
+  description = "AWS Budgets daily cost limit (whole account, or budget_services): the prod defaults cost ~$10.70/day before any usage (docs/deploy-aws.md), so the default leaves ~$4 of usage."
+  default     = 15
   validation {
     condition     = var.daily_budget_usd > 0
     error_message = "daily_budget_usd must be positive."
   }
+}
+
+variable "monthly_budget_usd" {
+  type        = number
+  description = "Month-to-date ceiling of the Billing EstimatedCharges alarm (us-east-1, whole account); null: 31 × daily_budget_usd."
+  default     = null
+}
+
+variable "budget_services" {
+  type        = list(string)
+  description = "Cost Explorer service names the daily budget counts (e.g. [\"Amazon Bedrock\", \"Amazon Elastic Compute Cloud - Compute\"]); empty: the whole account (recommended: an account per deployment)."
+  default     = []
+}
+
+variable "activate_cost_allocation_tag" {
+  type        = bool
+  description = "Activate Project as a cost-allocation tag. In a new account AWS refuses until the tag has appeared on a bill (~24 h): apply with false first."
+  default     = true
 }
 
 variable "llm_daily_budget_usd" {
@@ -223,9 +281,15 @@ variable "llm_daily_budget_usd" {
   }
 }
 
+variable "trace_content" {
+  type        = bool
+  description = "Put prompts, answers and questions on spans (KW_TRACE_CONTENT); off by default in AWS for privacy."
+  default     = false
+}
+
 variable "xray_sampling_rate" {
   type        = number
-  description = "Fraction of requests traced by X-Ray beyond the first one each second."
+  description = "Share of new traces recorded: the app's parent-based ratio sampler (KW_TRACE_SAMPLE_RATIO) and the X-Ray sampling rule."
   default     = 0.1
   validation {
     condition     = var.xray_sampling_rate >= 0 && var.xray_sampling_rate <= 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gc
 import logging
 from contextlib import asynccontextmanager
@@ -15,6 +17,7 @@ from backend.observability.tracing import setup_tracing
 from backend.runtime import open_runtime
 
 from . import cypher, entities, graph, health, jobs, query, recordings, transcripts, web
+from .auth import ExposedWithoutAuth, check_exposure
 from .errors import install_error_handlers
 from .middleware import TraceRequests
 
@@ -22,8 +25,14 @@ log = logging.getLogger("backend.api")
 
 
 def create_app(settings: Settings | None = None, *, serving: bool = True) -> FastAPI:
-    """`serving=False` when a CLI command hosts the API in-process (the demo): its stdout is for people."""
+    """`serving=False` when a CLI command hosts the API in-process (the demo): its stdout is for people.
+    `settings.host` is the address the server will bind: a non-loopback one needs API keys."""
     settings = settings or load_settings()
+    try:
+        check_exposure(settings)
+    except ExposedWithoutAuth as exc:
+        log.error("not starting", extra={"host": settings.host, "reason": str(exc)})
+        raise
     setup_tracing(settings)
     metrics.configure(settings.metrics == "emf" or (settings.metrics == "auto" and serving))
 
@@ -41,9 +50,13 @@ def create_app(settings: Settings | None = None, *, serving: bool = True) -> Fas
         gc.collect()
         gc.freeze()
         log.info("ready", extra={"graph": runtime.store.system, "data_dir": str(settings.data_dir)})
+        beat = asyncio.create_task(health.heartbeat(runtime), name="heartbeat")
         try:
             yield
         finally:
+            beat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await beat
             await runtime.close()
 
     app = FastAPI(

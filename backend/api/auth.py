@@ -4,12 +4,13 @@ every namespace, and the Cypher console). With no keys configured, auth is off (
 from __future__ import annotations
 
 import hmac
+import ipaddress
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 
-from backend.config import ADMIN_NAMESPACE, Settings
+from backend.config import ADMIN_NAMESPACE, Settings, SettingsError
 from backend.errors import Forbidden, Unauthorized
 
 from .deps import get_settings
@@ -58,3 +59,28 @@ def get_caller(request: Request, settings: Annotated[Settings, Depends(get_setti
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]
+
+
+class ExposedWithoutAuth(SettingsError):
+    """The server would listen beyond this machine with auth off."""
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:  # a host name (or 0.0.0.0's spelled-out kin): reachable from elsewhere
+        return False
+
+
+def check_exposure(settings: Settings) -> None:
+    """Refuse to serve on a non-loopback address with no API keys, unless KW_ALLOW_NO_AUTH says so: a
+    public load balancer in front of an unauthenticated API lets anyone write to the graph and spend
+    LLM money."""
+    if settings.auth_enabled or settings.allow_no_auth or is_loopback(settings.host):
+        return
+    raise ExposedWithoutAuth(
+        f"refusing to serve on {settings.host} with auth off: set KW_API_KEYS, bind a loopback address "
+        "(KW_HOST=127.0.0.1), or set KW_ALLOW_NO_AUTH=true if another layer authenticates callers"
+    )

@@ -1,6 +1,10 @@
 """Every HTTP request: a server span (continuing the caller's trace from `traceparent` or
 `X-Amzn-Trace-Id`), the trace id on the response (`X-Trace-Id`, and `X-Amzn-Trace-Id` in X-Ray form),
-and one JSON log line. Pure ASGI, so the span lasts until a streamed response's last byte."""
+and one JSON log line. Pure ASGI, so the span lasts until a streamed response's last byte.
+
+Health routes (load balancer and container checks, deploy verification) pass straight through: no span,
+no request metrics, no log line. Two tasks take ~120 health checks per 5 minutes, which would dilute the
+error-rate and latency alarms and fill the trace backends with noise."""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from opentelemetry import trace
 from backend.observability import metrics, tracing
 
 log = logging.getLogger("backend.api")
+HEALTH_PATHS = frozenset({"/healthz", "/readyz", "/version"})
 
 
 class TraceRequests:
@@ -20,7 +25,7 @@ class TraceRequests:
         self.app = app
 
     async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["path"] in HEALTH_PATHS:
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}

@@ -73,7 +73,8 @@ async def trace_links(trace_id: str, settings: SettingsDep) -> TraceLinks:
         from backend.observability.phoenix import trace_link
 
         project = settings.phoenix_project
-        phoenix = await asyncio.to_thread(trace_link, settings.phoenix_endpoint, project, trace_id)
+        key = settings.phoenix_api_key.get_secret_value() if settings.phoenix_api_key else None
+        phoenix = await asyncio.to_thread(trace_link, settings.phoenix_endpoint, project, trace_id, key)
     return TraceLinks(
         trace_id=trace_id,
         xray_trace_id=xray_trace_id(int(trace_id, 16)),

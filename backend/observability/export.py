@@ -68,7 +68,9 @@ class OtlpTarget:
 def otlp_targets(settings) -> list[OtlpTarget]:
     targets = []
     if settings.phoenix_endpoint:
-        targets.append(OtlpTarget("phoenix", settings.phoenix_endpoint.rstrip("/") + "/v1/traces"))
+        endpoint = settings.phoenix_endpoint.rstrip("/") + "/v1/traces"
+        key = settings.phoenix_api_key.get_secret_value() if settings.phoenix_api_key else None
+        targets.append(OtlpTarget("phoenix", endpoint, {"Authorization": f"Bearer {key}"} if key else {}))
     if settings.langfuse_host and settings.langfuse_public_key and settings.langfuse_secret_key:
         secret = settings.langfuse_secret_key.get_secret_value()
         token = base64.b64encode(f"{settings.langfuse_public_key}:{secret}".encode()).decode()

@@ -53,6 +53,8 @@ METRICS: dict[str, Metric] = {
     "RelationsWritten": Metric("Count", ()),
     "EntitiesMerged": Metric("Count", ()),
     "AudioSeconds": Metric("Seconds", ()),
+    "Heartbeat": Metric("Count", ()),
+    "DependencyUp": Metric("None", ("Dependency",)),
 }
 
 

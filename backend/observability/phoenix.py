@@ -66,12 +66,12 @@ class PhoenixServer:
         self._proc = None
 
 
-def trace_link(phoenix_url: str, project: str, trace_id: str) -> str:
+def trace_link(phoenix_url: str, project: str, trace_id: str, api_key: str | None = None) -> str:
     """The Phoenix UI page of one trace (falls back to the project's traces)."""
     try:
         from phoenix.client import Client
 
-        found = Client(base_url=phoenix_url).projects.get(project_name=project)
+        found = Client(base_url=phoenix_url, api_key=api_key).projects.get(project_name=project)
         return f"{phoenix_url}/projects/{found['id']}/traces/{trace_id}"
     except Exception:  # the link is a convenience; the trace id is printed anyway
         return f"{phoenix_url}/projects"

@@ -17,10 +17,12 @@ from opentelemetry import trace
 from opentelemetry.propagate import set_global_textmap
 from opentelemetry.propagators.aws import AwsXRayPropagator
 from opentelemetry.propagators.composite import CompositePropagator
+from opentelemetry.propagators.textmap import DefaultGetter
 from opentelemetry.sdk.extension.aws.trace import AwsXRayIdGenerator
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.sdk.trace.sampling import DEFAULT_ON, ParentBased, Sampler, TraceIdRatioBased
 from opentelemetry.trace import Status, StatusCode
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
@@ -96,7 +98,9 @@ def setup_tracing(settings) -> TracerProvider:
             "openinference.project.name": settings.phoenix_project,
         }
     )
-    provider = LeanTracerProvider(resource=resource, id_generator=AwsXRayIdGenerator())
+    provider = LeanTracerProvider(
+        resource=resource, id_generator=AwsXRayIdGenerator(), sampler=sampler(settings.trace_sample_ratio)
+    )
     _state.fanout = None
     if targets := otlp_targets(settings):
         _state.fanout = OtlpFanout(targets)
@@ -116,6 +120,14 @@ def setup_tracing(settings) -> TracerProvider:
     set_global_textmap(PROPAGATOR)
     _instrument_libraries()
     return provider
+
+
+def sampler(ratio: float) -> Sampler:
+    """Parent-based: a caller's sampling decision (W3C `traceparent` flags, X-Ray `Sampled=`) is kept
+    for its trace, so one trace is never half recorded; a new trace is recorded with probability
+    `ratio` (decided on the trace id, so every process agrees). 1.0 is the SDK's default sampler,
+    whose rule `LeanTracer` applies without a call."""
+    return DEFAULT_ON if ratio >= 1.0 else ParentBased(TraceIdRatioBased(ratio))
 
 
 def shutdown() -> None:
@@ -180,8 +192,20 @@ def traceparent() -> str | None:
     return carrier.get("traceparent")
 
 
+class _AnyCaseGetter(DefaultGetter):
+    """HTTP header names are case-insensitive, and the middleware lower-cases them; the X-Ray
+    propagator asks for `X-Amzn-Trace-Id` exactly."""
+
+    def get(self, carrier, key):
+        return super().get(carrier, key.lower())
+
+
+_ANY_CASE = _AnyCaseGetter()
+
+
 def context_from(carrier: dict[str, str]) -> otel_context.Context:
-    return PROPAGATOR.extract(carrier)
+    """The caller's trace context from lower-cased header names (W3C `traceparent`, X-Ray)."""
+    return PROPAGATOR.extract(carrier, getter=_ANY_CASE)
 
 
 def _log_context() -> dict:

@@ -12,6 +12,8 @@ variables {
   client_security_group_ids = ["sg-0123456789abcdef0"]
   kms_key_arn               = "arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000000"
   password_secret_arn       = "arn:aws:secretsmanager:us-east-1:123456789012:secret:kw-test/neo4j-AbCdEf"
+  backup_bucket_name        = "kw-test-media"
+  backup_bucket_arn         = "arn:aws:s3:::kw-test-media"
 }
 
 run "neo4j_is_private" {
@@ -47,6 +49,27 @@ run "neo4j_is_private" {
   assert {
     condition     = aws_dlm_lifecycle_policy.daily.policy_details[0].target_tags["Snapshot"] == aws_ebs_volume.data.tags["Snapshot"]
     error_message = "the daily snapshot policy does not target the data volume"
+  }
+}
+
+run "neo4j_data_survives_mistakes" {
+  command = apply
+  module {
+    source = "./modules/neo4j"
+  }
+
+  assert {
+    condition     = aws_instance.neo4j.disable_api_termination && aws_instance.neo4j.instance_initiated_shutdown_behavior == "stop"
+    error_message = "the Neo4j host must have termination protection"
+  }
+  assert {
+    condition     = aws_ebs_volume.data.final_snapshot
+    error_message = "deleting the data volume must snapshot it first"
+  }
+  assert {
+    condition = alltrue([for s in ["neo4j-admin database dump neo4j", "s3://kw-test-media/backups/neo4j/", "OnCalendar=*-*-* 03:30:00 UTC", "BackupSucceeded", "systemctl start neo4j"] :
+    strcontains(aws_instance.neo4j.user_data, s)])
+    error_message = "the host must dump Neo4j nightly to the backup bucket, restart it and report success"
   }
 }
 

@@ -22,7 +22,6 @@ variables {
   daily_budget_usd         = 5
   llm_daily_budget_usd     = 3
   xray_sampling_rate       = 0.1
-  project_tag              = "knowledgeweaver"
 }
 
 run "every_alarm_notifies_the_topic_and_names_its_runbook" {
@@ -55,6 +54,44 @@ run "every_alarm_notifies_the_topic_and_names_its_runbook" {
   assert {
     condition     = length(aws_sns_topic_subscription.email) == 1
     error_message = "alarm_emails were not subscribed"
+  }
+}
+
+run "outage_alarms_treat_silence_as_an_outage" {
+  command = apply
+  module {
+    source = "./modules/observability"
+  }
+  variables {
+    min_tasks = 2
+  }
+
+  # No data from the load balancer's host count or the app's heartbeat means nothing is running.
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.this["alb-healthy-hosts-low"].treat_missing_data == "breaching" && aws_cloudwatch_metric_alarm.this["app-heartbeat"].treat_missing_data == "breaching"
+    error_message = "the healthy-host and heartbeat alarms must treat missing data as breaching"
+  }
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.this["alb-healthy-hosts-low"].threshold == 2 && aws_cloudwatch_metric_alarm.this["alb-healthy-hosts-low"].comparison_operator == "LessThanThreshold"
+    error_message = "alb-healthy-hosts-low must fire below min_tasks"
+  }
+  assert {
+    condition = alltrue([for m in aws_cloudwatch_metric_alarm.this["alb-healthy-hosts-low"].metric_query : m.metric[0].metric_name == "HealthyHostCount" && m.metric[0].dimensions == tomap({
+    LoadBalancer = "app/kw-test/0123456789abcdef", TargetGroup = "targetgroup/kw-0123/0123456789abcdef" })])
+    error_message = "alb-healthy-hosts-low does not read this target group's HealthyHostCount"
+  }
+  # Counts published only when non-zero: missing is "no errors".
+  assert {
+    condition     = alltrue([for n in ["alb-elb-5xx", "alb-target-5xx", "alb-unhealthy-hosts"] : aws_cloudwatch_metric_alarm.this[n].treat_missing_data == "notBreaching"])
+    error_message = "the 5xx and unhealthy-host alarms must treat missing data as not breaching"
+  }
+  assert {
+    condition     = alltrue([for s in ["extract", "embed", "resolve", "write", "transcribe"] : contains(keys(aws_cloudwatch_metric_alarm.this), "ingest-stage-${s}-p95")])
+    error_message = "a per-stage latency alarm is missing"
+  }
+  assert {
+    condition     = one(aws_cloudwatch_metric_alarm.this["ingest-stage-extract-p95"].metric_query).metric[0].dimensions == tomap({ Stage = "extract" })
+    error_message = "the extract stage alarm does not read StageLatencyMs{Stage=extract}"
   }
 }
 
@@ -94,6 +131,45 @@ run "budget_amount_follows_its_variable" {
   assert {
     condition     = alltrue([for n in aws_budgets_budget.daily.notification : contains(n.subscriber_sns_topic_arns, aws_sns_topic.alarms.arn)])
     error_message = "a budget notification does not go to the alarm topic"
+  }
+}
+
+run "budget_sees_the_whole_account_by_default" {
+  command = apply
+  module {
+    source = "./modules/observability"
+  }
+
+  # No tag filter: on-demand Bedrock calls carry no cost-allocation tag, and a literal or unactivated
+  # tag filter tracks $0 and never fires.
+  assert {
+    condition     = length(aws_budgets_budget.daily.cost_filter) == 0
+    error_message = "the default budget must see the whole account, found filters ${jsonencode(aws_budgets_budget.daily.cost_filter)}"
+  }
+  assert {
+    condition     = aws_ce_cost_allocation_tag.project[0].tag_key == "Project" && aws_ce_cost_allocation_tag.project[0].status == "Active"
+    error_message = "the Project cost-allocation tag is not activated"
+  }
+  assert {
+    condition     = output.billing_alarm.name == "aws-estimated-charges" && output.billing_alarm.runbook == "docs/runbooks/aws-estimated-charges.md"
+    error_message = "alerts/cost.yaml must describe the EstimatedCharges alarm (billing:)"
+  }
+}
+
+run "budget_counts_only_the_named_services_when_given" {
+  command = apply
+  module {
+    source = "./modules/observability"
+  }
+  variables {
+    budget_services = ["Amazon Bedrock", "Amazon Elastic Container Service"]
+  }
+
+  assert {
+    condition = (length(aws_budgets_budget.daily.cost_filter) == 1
+      && one(aws_budgets_budget.daily.cost_filter).name == "Service"
+    && one(aws_budgets_budget.daily.cost_filter).values == tolist(["Amazon Bedrock", "Amazon Elastic Container Service"]))
+    error_message = "the budget's filter is ${jsonencode(aws_budgets_budget.daily.cost_filter)}, expected Service = the named services"
   }
 }
 

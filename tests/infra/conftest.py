@@ -33,6 +33,8 @@ TEMPLATE_VALUES = {
     "xray_group": "kw-test",
     "xray_faults_group": "kw-test-faults",
     "llm_daily_budget_usd": "3",
+    "min_tasks": "2",
+    "deployment": "kw-test",
 }
 
 

@@ -73,6 +73,8 @@ def test_compose_runs_the_api_with_neo4j_phoenix_and_langfuse_sharing_keys():
         == services["langfuse-web"]["environment"]["LANGFUSE_INIT_PROJECT_PUBLIC_KEY"]
     )
     assert api["KW_NEO4J_PASSWORD"] in services["neo4j"]["environment"]["NEO4J_AUTH"]
+    # auth is off in the local stack, so its API is published on this machine's loopback only
+    assert api["KW_ALLOW_NO_AUTH"] == "true" and services["api"]["ports"] == ["127.0.0.1:8000:8000"]
 
 
 def test_deployments_set_only_settings_the_app_reads():
@@ -99,7 +101,10 @@ def test_the_image_builds_runs_as_non_root_and_becomes_healthy():
         ["docker", "run", "--rm", tag, "id", "-u"], capture_output=True, text=True, timeout=120
     )
     assert user.stdout.strip() == "10001"
-    container = subprocess.run(["docker", "run", "-d", tag], capture_output=True, text=True).stdout.strip()
+    refused = subprocess.run(["docker", "run", "--rm", tag], capture_output=True, text=True, timeout=300)
+    assert refused.returncode != 0 and "KW_API_KEYS" in refused.stderr  # 0.0.0.0 with no keys
+    run = ["docker", "run", "-d", "-e", "KW_ALLOW_NO_AUTH=true", tag]
+    container = subprocess.run(run, capture_output=True, text=True).stdout.strip()
     try:
         deadline = time.monotonic() + 180
         status = ""

@@ -53,6 +53,7 @@ def test_health_readiness_and_version(api):
     version = get(f"{api}/version").json()
     assert version["git_sha"] == "0123456789abcdef0123456789abcdef01234567"
     assert version["built_at"] == "2026-11-22T00:00:00Z" and version["version"]
+    assert version["instance"]  # which task answered (verify-deploy counts them)
 
 
 def test_missing_or_unknown_key_is_401_with_the_envelope(api):

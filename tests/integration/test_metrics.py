@@ -4,6 +4,7 @@ metric registry, after real requests, an ingest and LLM calls."""
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import httpx
@@ -79,3 +80,69 @@ async def test_unregistered_metrics_are_refused():
         await emit({"Route": "x"}, RequestCount=1)  # missing StatusClass
     with pytest.raises(ValueError, match="not in the registry"):
         await emit({}, MadeUpMetric=1)
+
+
+def test_health_checks_are_not_request_metrics_and_the_heartbeat_is(tmp_path, capfd, monkeypatch):
+    from backend.api import health
+
+    monkeypatch.setattr(health.heartbeat, "__defaults__", (0.2,))  # a beat every 0.2 s, not 60 s
+    with live_server(load_settings(data_dir=tmp_path, metrics="emf")) as api:
+        for _ in range(5):
+            for path in ("/healthz", "/readyz", "/version"):
+                assert httpx.get(f"{api}{path}", timeout=30).status_code == 200
+        assert httpx.get(f"{api}/v1/graph/stats", timeout=30).status_code == 200
+        seen = ""
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # two heartbeats: the loop keeps beating
+            seen += capfd.readouterr().out
+            if sum(1 for d in emf_lines(seen) if "Heartbeat" in d) >= 2:
+                break
+            time.sleep(0.1)
+    docs = emf_lines(seen + capfd.readouterr().out)
+    for doc in docs:
+        check_emf(doc)
+    routes = {d["Route"] for d in docs if "RequestCount" in d and "Route" in d}
+    assert routes == {"GET /v1/graph/stats"}, routes  # the 15 health checks counted nowhere
+    assert sum(d["RequestCount"] for d in docs if "RequestCount" in d) == 1
+    assert sum(1 for d in docs if "Heartbeat" in d) >= 2
+    assert {(d["Dependency"], d["DependencyUp"]) for d in docs if "DependencyUp" in d} == {
+        ("graph", 1),
+        ("jobs", 1),
+    }
+
+
+async def test_a_failed_dependency_reports_zero_and_the_heartbeat_goes_on(capfd):
+    import asyncio
+
+    from backend.api import health
+    from backend.observability import metrics
+
+    class Down:
+        system = "neo4j"
+
+        async def ping(self):
+            raise ConnectionError("bolt refused")
+
+    class Up:
+        async def ping(self):
+            return True
+
+    class Runtime:
+        store, jobs = Down(), Up()
+
+    metrics.configure(True)
+    try:
+        beat = asyncio.create_task(health.heartbeat(Runtime(), interval_s=0.05))
+        docs: list[dict] = []
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and sum(1 for d in docs if "Heartbeat" in d) < 2:
+            await asyncio.sleep(0.05)
+            docs += emf_lines(capfd.readouterr().out)
+        beat.cancel()
+    finally:
+        metrics.configure(False)
+    assert sum(1 for d in docs if "Heartbeat" in d) >= 2
+    assert {(d["Dependency"], d["DependencyUp"]) for d in docs if "DependencyUp" in d} == {
+        ("graph", 0),
+        ("jobs", 1),
+    }

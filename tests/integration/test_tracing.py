@@ -24,6 +24,7 @@ pytestmark = pytest.mark.integration
 
 CALL = Path(__file__).resolve().parents[2] / "examples" / "customer-call.srt"
 QUESTION = "What does Maritime Mutual want from the Northwind pilot?"
+HEALTH_TRACE = "5c0ffee5c0ffee5c0ffee5c0ffee5c0f"
 
 
 def ingest(api: str) -> tuple[httpx.Response, dict]:
@@ -44,11 +45,18 @@ def phoenix_session(tmp_path_factory):
             parent = "00-" + "4bf92f3577b34da6a3ce929d0e0e4736" + "-00f067aa0ba902b7-01"
             # urllib, not httpx: the instrumented httpx client would put its own trace in the header
             with urllib.request.urlopen(
-                urllib.request.Request(f"{api}/healthz", headers={"traceparent": parent})
+                urllib.request.Request(f"{api}/v1/graph/stats", headers={"traceparent": parent})
             ) as r:
                 continued = httpx.Response(r.status, headers=dict(r.headers))
+            health = {}
+            for path in ("/healthz", "/readyz", "/version"):  # a sampled caller: still never traced
+                probe = f"00-{HEALTH_TRACE}-00f067aa0ba902b7-01"
+                request = urllib.request.Request(f"{api}{path}", headers={"traceparent": probe})
+                with urllib.request.urlopen(request) as r:
+                    health[path] = httpx.Response(r.status, headers=dict(r.headers))
             tracing.flush()
-            yield {"sink": sink, "accepted": accepted, "job": job, "answer": answer, "continued": continued}
+            yield {"sink": sink, "accepted": accepted, "job": job, "answer": answer, "continued": continued,
+                   "health": health}  # fmt: skip
 
 
 def test_the_response_trace_id_finds_every_span_of_the_request(phoenix_session):
@@ -98,6 +106,14 @@ def test_x_ray_form_of_the_same_trace_id(phoenix_session):
 
 def test_an_incoming_traceparent_is_continued(phoenix_session):
     assert phoenix_session["continued"].headers["x-trace-id"] == "4bf92f3577b34da6a3ce929d0e0e4736"
+
+
+def test_health_checks_are_never_traced(phoenix_session):
+    sink, health = phoenix_session["sink"], phoenix_session["health"]
+    assert all(r.status_code == 200 and "x-trace-id" not in r.headers for r in health.values())
+    assert sink.trace(HEALTH_TRACE) == []
+    names = {s["name"] for s in sink.spans}
+    assert "POST /v1/query" in names and not any(n.split(" ")[-1] in health for n in names)
 
 
 def test_the_ingest_job_runs_in_the_trace_of_its_upload(phoenix_session):
@@ -306,3 +322,54 @@ def test_aws_sdk_calls_are_child_spans_of_the_llm_call(tmp_path, monkeypatch):
     assert all(a["llm.provider"] == "bedrock" and a["openinference.span.kind"] == "LLM" for a in llm)
     assert all(a["llm.model_name"] == "anthropic.claude-3-5-haiku-20241022-v1:0" for a in llm)
     assert all(a["llm.token_count.prompt"] > 0 and a["cost.usd"] > 0 and a["cost.priced"] for a in llm)
+
+
+def test_a_ratio_sampler_records_some_new_traces_and_keeps_callers_decisions(tmp_path, caplog):
+    """KW_TRACE_SAMPLE_RATIO=0: no new trace is recorded, yet every response has its trace id, work
+    still succeeds, and a caller's sampled flag (W3C or X-Ray) is honoured either way."""
+    sampled_w3c, unsampled_w3c, sampled_xray = (
+        "1" * 32, "2" * 32, "5f3c0a1b" + "3" * 24,
+    )  # fmt: skip
+    with OTLPSink() as sink:
+        settings = load_settings(
+            data_dir=tmp_path,
+            phoenix_endpoint=sink.url,
+            phoenix_api_key="phx-key-0123456789",
+            trace_sample_ratio=0.0,
+        )
+        with caplog.at_level(logging.DEBUG), live_server(settings) as api:
+            _, job = ingest(api)
+            fresh = httpx.get(f"{api}/v1/graph/stats", timeout=30)
+            callers = {}
+            for name, header in {
+                "w3c-sampled": {"traceparent": f"00-{sampled_w3c}-00f067aa0ba902b7-01"},
+                "w3c-unsampled": {"traceparent": f"00-{unsampled_w3c}-00f067aa0ba902b7-00"},
+                "xray-sampled": {
+                    "X-Amzn-Trace-Id": f"Root=1-5f3c0a1b-{'3' * 24};Parent=53995c3f42cd8ad8;Sampled=1"
+                },
+            }.items():
+                request = urllib.request.Request(f"{api}/v1/graph/stats", headers=header)
+                with urllib.request.urlopen(request) as r:
+                    callers[name] = dict(r.headers)
+            tracing.flush()
+    assert job["status"] == "succeeded"  # unsampled work runs exactly as sampled work does
+    assert len(fresh.headers["x-trace-id"]) == 32 and fresh.headers["x-amzn-trace-id"].endswith("Sampled=0")
+    recorded = {s["trace_id"] for s in sink.spans}
+    assert recorded == {sampled_w3c, sampled_xray}, recorded
+    assert callers["w3c-unsampled"]["x-trace-id"] == unsampled_w3c
+    # Phoenix with auth on gets its API key as a bearer token, and the key is never logged
+    assert {h.get("authorization") for h in sink.headers} == {"Bearer phx-key-0123456789"}
+    assert "phx-key-0123456789" not in caplog.text
+
+
+def test_the_default_records_every_new_trace_but_not_a_callers_unsampled_one(tmp_path):
+    sink = OTLPSink()
+    with sink, live_server(load_settings(data_dir=tmp_path, phoenix_endpoint=sink.url)) as api:
+        fresh = httpx.get(f"{api}/v1/graph/stats", timeout=30)
+        request = urllib.request.Request(
+            f"{api}/v1/graph/stats", headers={"traceparent": f"00-{'4' * 32}-00f067aa0ba902b7-00"}
+        )
+        urllib.request.urlopen(request).close()
+        tracing.flush()
+    assert sink.trace(fresh.headers["x-trace-id"]) and not sink.trace("4" * 32)
+    assert all("authorization" not in h for h in sink.headers)  # no key configured, none sent

@@ -129,11 +129,6 @@ data "aws_iam_policy_document" "task" {
       values   = [var.metric_namespace]
     }
   }
-  statement {
-    sid       = "CollectorEmfLogs"
-    actions   = ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]
-    resources = ["${local.log_group_arn}:*"]
-  }
 }
 
 resource "aws_iam_role_policy" "task" {

@@ -1,6 +1,7 @@
 # Neo4j 5 Community on one EC2 instance in a private subnet: no public IP, Bolt (7687) reachable only
-# from the API's security group, data on an encrypted gp3 volume snapshotted daily, administered
-# through SSM Session Manager (no SSH key, no port 22), memory and disk reported by the CloudWatch agent.
+# from the API's security group, data on an encrypted gp3 volume snapshotted daily, a consistent
+# `neo4j-admin database dump` to S3 nightly, administered through SSM Session Manager (no SSH key, no
+# port 22), memory and disk reported by the CloudWatch agent. Restore: docs/runbooks/neo4j-restore.md.
 
 data "aws_ssm_parameter" "al2023" {
   name = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
@@ -72,6 +73,20 @@ data "aws_iam_policy_document" "password" {
     actions   = ["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"]
     resources = [var.password_secret_arn]
   }
+  # The nightly dump goes to backups/neo4j/ in the media bucket, and a restore reads it back.
+  statement {
+    actions   = ["s3:PutObject", "s3:GetObject"]
+    resources = ["${var.backup_bucket_arn}/backups/neo4j/*"]
+  }
+  statement {
+    actions   = ["s3:ListBucket"]
+    resources = [var.backup_bucket_arn]
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = ["backups/neo4j/*"]
+    }
+  }
   statement {
     actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
     resources = [var.kms_key_arn]
@@ -105,14 +120,22 @@ resource "aws_instance" "neo4j" {
   monitoring                  = true
   ebs_optimized               = true
   user_data_replace_on_change = false
+  # The database host is not removed or stopped by a stray API call or console click.
+  disable_api_termination              = true
+  instance_initiated_shutdown_behavior = "stop"
   user_data = templatefile("${path.module}/user_data.sh.tftpl", {
-    region         = var.region
-    secret_arn     = var.password_secret_arn
-    data_volume_id = aws_ebs_volume.data.id
-    log_group      = aws_cloudwatch_log_group.neo4j.name
-    heap_size      = var.heap_size
-    pagecache_size = var.pagecache_size
-    neo4j_version  = var.neo4j_version
+    region           = var.region
+    secret_arn       = var.password_secret_arn
+    data_volume_id   = aws_ebs_volume.data.id
+    log_group        = aws_cloudwatch_log_group.neo4j.name
+    heap_size        = var.heap_size
+    pagecache_size   = var.pagecache_size
+    neo4j_version    = var.neo4j_version
+    backup_bucket    = var.backup_bucket_name
+    backup_time_utc  = var.backup_time_utc
+    kms_key_arn      = var.kms_key_arn
+    metric_namespace = var.backup_metric_namespace
+    backup_dimension = var.name
   })
 
   metadata_options {
@@ -142,7 +165,11 @@ resource "aws_ebs_volume" "data" {
   type              = "gp3"
   encrypted         = true
   kms_key_id        = var.kms_key_arn
-  tags              = { Name = "${var.name}-neo4j-data", Snapshot = "${var.name}-neo4j-daily" }
+  # Deleting the volume (a destroy, a replacement) first takes a snapshot of it. Chosen over
+  # lifecycle.prevent_destroy, which cannot be switched off for a dev teardown or for `terraform test`
+  # (it refuses the test's own clean-up): docs/deploy-aws.md, "Neo4j durability".
+  final_snapshot = true
+  tags           = { Name = "${var.name}-neo4j-data", Snapshot = "${var.name}-neo4j-daily" }
 }
 
 resource "aws_volume_attachment" "data" {

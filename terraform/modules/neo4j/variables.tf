@@ -88,3 +88,29 @@ variable "log_retention_days" {
   description = "Retention of the Neo4j log group."
   default     = 365
 }
+
+variable "backup_bucket_name" {
+  type        = string
+  description = "Bucket of the nightly neo4j-admin dumps (under backups/neo4j/<UTC timestamp>/)."
+}
+
+variable "backup_bucket_arn" {
+  type        = string
+  description = "ARN of backup_bucket_name (the instance may write and read backups/neo4j/ only)."
+}
+
+variable "backup_time_utc" {
+  type        = string
+  description = "Nightly dump time (HH:MM, UTC): Neo4j stops for the dump's duration (Community has no online backup)."
+  default     = "03:30"
+  validation {
+    condition     = can(regex("^([01][0-9]|2[0-3]):[0-5][0-9]$", var.backup_time_utc))
+    error_message = "backup_time_utc must be HH:MM (UTC)."
+  }
+}
+
+variable "backup_metric_namespace" {
+  type        = string
+  description = "CloudWatch namespace of the backup's BackupSucceeded metric (dimension Deployment = name)."
+  default     = "KnowledgeWeaver/Neo4j"
+}

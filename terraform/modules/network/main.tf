@@ -137,3 +137,15 @@ resource "aws_iam_role_policy" "flow" {
   role   = aws_iam_role.flow.id
   policy = data.aws_iam_policy_document.flow.json
 }
+
+# --- S3 gateway endpoint: the tasks' and Neo4j's S3 traffic (recordings, Transcribe output, backups,
+# image layers) stays off the NAT gateway, which bills per GB. Free.
+data "aws_region" "current" {}
+
+resource "aws_vpc_endpoint" "s3" {
+  vpc_id            = aws_vpc.main.id
+  service_name      = "com.amazonaws.${data.aws_region.current.name}.s3"
+  vpc_endpoint_type = "Gateway"
+  route_table_ids   = aws_route_table.private[*].id
+  tags              = { Name = "${var.name}-s3" }
+}

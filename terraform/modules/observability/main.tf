@@ -16,6 +16,8 @@ locals {
     xray_group               = aws_xray_group.service.group_name
     xray_faults_group        = aws_xray_group.faults.group_name
     llm_daily_budget_usd     = var.llm_daily_budget_usd
+    min_tasks                = var.min_tasks
+    deployment               = var.name
   }
 
   dashboards = {
@@ -26,10 +28,10 @@ locals {
   # Alarm names key a for_each, so they must be known at plan time while the cluster name or instance
   # id are not (first apply). The YAML is therefore decoded with each `${var}` left as its own
   # placeholder, and dimension values are swapped for the real ones afterwards; the one numeric
-  # template value (the LLM budget) is a variable, known at plan time.
+  # template values (the LLM budget, the task floor) are variables, known at plan time.
   placeholders = merge(
     { for k in keys(local.template_vars) : k => "$${${k}}" },
-    { llm_daily_budget_usd = var.llm_daily_budget_usd },
+    { llm_daily_budget_usd = var.llm_daily_budget_usd, min_tasks = var.min_tasks },
   )
   placeholder_values = { for k, v in local.template_vars : "$${${k}}" => tostring(v) }
 
@@ -66,9 +68,13 @@ locals {
 
   # The AWS Budgets entry of alerts/ (cost.yaml): runbook and notification thresholds; the amount is a variable.
   budget = one([for doc in values(local.alarm_files) : doc.budget if can(doc.budget)])
+  # The Billing EstimatedCharges alarm's entry (cost.yaml); the billing module builds it in us-east-1.
+  billing = one([for doc in values(local.alarm_files) : doc.billing if can(doc.billing)])
 }
 
 # --- notifications -----------------------------------------------------------------------------
+data "aws_caller_identity" "current" {}
+
 resource "aws_sns_topic" "alarms" {
   name              = "${var.name}-alarms"
   kms_master_key_id = var.kms_key_arn
@@ -82,6 +88,11 @@ data "aws_iam_policy_document" "alarms_topic" {
     principals {
       type        = "Service"
       identifiers = ["cloudwatch.amazonaws.com", "budgets.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [data.aws_caller_identity.current.account_id]
     }
   }
 }
@@ -145,7 +156,10 @@ resource "aws_cloudwatch_metric_alarm" "this" {
   }
 }
 
-# --- AWS Budgets: the whole project's daily spend ------------------------------------------------
+# --- Money beside the app's own LLMCostUSD alarm (alerts/cost.yaml) ---------------------------------
+# The budget reads the bill of the whole account (or of budget_services): on-demand Bedrock calls carry
+# no cost-allocation tags, so a filter on the Project tag would miss the LLM spend it exists to catch.
+# Run the deployment in an account of its own (docs/deploy-aws.md, "Cost alarms").
 resource "aws_budgets_budget" "daily" {
   name         = "${var.name}-${local.budget.name}"
   budget_type  = "COST"
@@ -153,9 +167,12 @@ resource "aws_budgets_budget" "daily" {
   limit_amount = format("%.2f", var.daily_budget_usd)
   limit_unit   = "USD"
 
-  cost_filter {
-    name   = "TagKeyValue"
-    values = ["user:Project$${var.project_tag}"]
+  dynamic "cost_filter" {
+    for_each = length(var.budget_services) > 0 ? [var.budget_services] : []
+    content {
+      name   = "Service"
+      values = cost_filter.value
+    }
   }
 
   dynamic "notification" {
@@ -168,6 +185,15 @@ resource "aws_budgets_budget" "daily" {
       subscriber_sns_topic_arns = [aws_sns_topic.alarms.arn] # the topic's email subscribers get it
     }
   }
+}
+
+# Cost Explorer groups and filters by Project only once the tag is an active cost-allocation tag.
+# AWS refuses to activate a key it has not yet seen on a bill (up to a day after the first apply in a
+# new account): apply with activate_cost_allocation_tag = false then, true the next day.
+resource "aws_ce_cost_allocation_tag" "project" {
+  count   = var.activate_cost_allocation_tag ? 1 : 0
+  tag_key = "Project"
+  status  = "Active"
 }
 
 # --- X-Ray: sampling and the groups whose trace counts feed the fault-rate alarm -----------------

@@ -12,3 +12,8 @@ output "alarm_names" {
   description = "CloudWatch alarm names."
   value       = [for a in aws_cloudwatch_metric_alarm.this : a.alarm_name]
 }
+
+output "billing_alarm" {
+  description = "The `billing:` entry of alerts/cost.yaml (name, description, severity, runbook, period, treat_missing_data)."
+  value       = local.billing
+}

@@ -94,7 +94,20 @@ variable "xray_sampling_rate" {
   description = "X-Ray sampling fixed rate."
 }
 
-variable "project_tag" {
-  type        = string
-  description = "Value of the Project cost-allocation tag the budget filters on."
+variable "budget_services" {
+  type        = list(string)
+  description = "Cost Explorer service names the daily budget counts (e.g. \"Amazon Bedrock\"); empty: the whole account."
+  default     = []
+}
+
+variable "activate_cost_allocation_tag" {
+  type        = bool
+  description = "Activate Project as a cost-allocation tag (AWS refuses until the tag has appeared on a bill)."
+  default     = true
+}
+
+variable "min_tasks" {
+  type        = number
+  description = "The service's task floor: alb-healthy-hosts-low fires below it."
+  default     = 1
 }

@@ -40,6 +40,12 @@ data "aws_iam_policy_document" "key" {
       variable = "kms:EncryptionContext:aws:logs:arn"
       values   = ["arn:aws:logs:${var.region}:${var.account_id}:log-group:*"]
     }
+    # Only on this account's behalf (confused deputy).
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [var.account_id]
+    }
   }
 
   statement {
@@ -49,6 +55,11 @@ data "aws_iam_policy_document" "key" {
     principals {
       type        = "Service"
       identifiers = ["cloudwatch.amazonaws.com", "budgets.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [var.account_id]
     }
   }
 }
@@ -61,6 +72,41 @@ resource "aws_secretsmanager_secret" "neo4j" {
   kms_key_id              = aws_kms_key.main.arn
   recovery_window_in_days = 7
   #checkov:skip=CKV2_AWS_57:Neo4j reads the password once at first boot; rotating it needs a Neo4j-aware rotation Lambda (see docs/deploy-aws.md, "Rotating the Neo4j password").
+}
+
+resource "aws_secretsmanager_secret" "api_keys" {
+  name                    = "${var.name}/api-keys"
+  description             = "KW_API_KEYS: JSON {\"<key>\": \"<namespace>\" or \"*\" (admin)}, keys of 16+ characters; injected into the API task."
+  kms_key_id              = aws_kms_key.main.arn
+  recovery_window_in_days = 7
+  #checkov:skip=CKV2_AWS_57:API keys are handed to clients; rotation means issuing new keys to them, so it is a put-secret-value and a redeploy (docs/deploy-aws.md), not a Lambda.
+}
+
+# Starts empty, so the API refuses to start (auth off on a public address) until real keys are put with
+# `aws secretsmanager put-secret-value` (docs/deploy-aws.md); they never pass through Terraform state.
+resource "aws_secretsmanager_secret_version" "api_keys" {
+  secret_id     = aws_secretsmanager_secret.api_keys.id
+  secret_string = jsonencode({})
+  lifecycle {
+    ignore_changes = [secret_string]
+  }
+}
+
+resource "aws_secretsmanager_secret" "phoenix" {
+  name                    = "${var.name}/phoenix"
+  description             = "Phoenix API key: {\"api_key\"}; empty when the Phoenix at phoenix_endpoint runs without auth."
+  kms_key_id              = aws_kms_key.main.arn
+  recovery_window_in_days = 7
+  #checkov:skip=CKV2_AWS_57:Phoenix API keys are issued by Phoenix (Settings → API keys), not rotatable by a Lambda here; rotate in Phoenix and put the new value.
+}
+
+# Starts empty (no auth header); put the key with `put-secret-value` so it never passes through state.
+resource "aws_secretsmanager_secret_version" "phoenix" {
+  secret_id     = aws_secretsmanager_secret.phoenix.id
+  secret_string = jsonencode({ api_key = "" })
+  lifecycle {
+    ignore_changes = [secret_string]
+  }
 }
 
 resource "aws_secretsmanager_secret" "langfuse" {

@@ -25,8 +25,11 @@ locals {
     KW_HOST                      = "0.0.0.0"
     KW_PORT                      = tostring(local.container_port)
     KW_DATA_DIR                  = "/data"
-    KW_GIT_SHA                   = var.image_tag
-    AWS_EMF_ENVIRONMENT          = "Local"
+    # No KW_GIT_SHA here: /version reports the commit baked into the image at build time, so it proves
+    # what runs rather than echoing what Terraform was told (weaver verify-deploy relies on it).
+    KW_TRACE_SAMPLE_RATIO = tostring(var.trace_sample_ratio)
+    KW_TRACE_CONTENT      = var.trace_content ? "true" : "false"
+    AWS_EMF_ENVIRONMENT   = "Local"
   }
 }
 
@@ -119,8 +122,163 @@ resource "aws_lb" "main" {
   drop_invalid_header_fields = true
   enable_deletion_protection = var.deletion_protection
   idle_timeout               = 120 # answers stream for up to a minute
-  #checkov:skip=CKV_AWS_91:ALB access logs need a dedicated bucket with the ELB account's policy; request logs with trace ids are already in the service's log group.
-  #checkov:skip=CKV2_AWS_28:WAF is priced per rule and request; attach a web ACL per environment when the API is public (docs/deploy-aws.md).
+
+  # The load balancer's own answers (502/503/504 when no task is healthy) never reach the app's logs.
+  access_logs {
+    bucket  = var.access_logs_bucket
+    prefix  = "alb"
+    enabled = true
+  }
+}
+
+# --- WAF: per-IP rate limit and AWS managed rules in front of the API ----------------------------
+resource "aws_wafv2_web_acl" "api" {
+  name        = var.name
+  description = "${var.name} API: rate limit per client IP, IP reputation, common exploits, known bad inputs"
+  scope       = "REGIONAL"
+
+  default_action {
+    allow {}
+  }
+
+  rule {
+    name     = "rate-limit-per-ip"
+    priority = 0
+    action {
+      block {}
+    }
+    statement {
+      rate_based_statement {
+        limit              = var.waf_rate_limit
+        aggregate_key_type = "IP"
+      }
+    }
+    visibility_config {
+      cloudwatch_metrics_enabled = true
+      metric_name                = "${var.name}-rate-limit"
+      sampled_requests_enabled   = true
+    }
+  }
+
+  rule {
+    name     = "aws-ip-reputation"
+    priority = 1
+    override_action {
+      none {}
+    }
+    statement {
+      managed_rule_group_statement {
+        vendor_name = "AWS"
+        name        = "AWSManagedRulesAmazonIpReputationList"
+      }
+    }
+    visibility_config {
+      cloudwatch_metrics_enabled = true
+      metric_name                = "${var.name}-ip-reputation"
+      sampled_requests_enabled   = true
+    }
+  }
+
+  # Tor exits and anonymising VPNs are blocked; cloud hosting ranges only counted, since CI runners and
+  # server-side clients of the API call from them.
+  rule {
+    name     = "aws-anonymous-ip"
+    priority = 2
+    override_action {
+      none {}
+    }
+    statement {
+      managed_rule_group_statement {
+        vendor_name = "AWS"
+        name        = "AWSManagedRulesAnonymousIpList"
+        rule_action_override {
+          name = "HostingProviderIPList"
+          action_to_use {
+            count {}
+          }
+        }
+      }
+    }
+    visibility_config {
+      cloudwatch_metrics_enabled = true
+      metric_name                = "${var.name}-anonymous-ip"
+      sampled_requests_enabled   = true
+    }
+  }
+
+  rule {
+    name     = "aws-common"
+    priority = 3
+    override_action {
+      none {}
+    }
+    statement {
+      managed_rule_group_statement {
+        vendor_name = "AWS"
+        name        = "AWSManagedRulesCommonRuleSet"
+        # Transcripts (up to KW_MAX_UPLOAD_BYTES) and recordings are far above the rule's 8 KB body
+        # limit; the app enforces its own limits (413). Counted, not blocked.
+        rule_action_override {
+          name = "SizeRestrictions_BODY"
+          action_to_use {
+            count {}
+          }
+        }
+      }
+    }
+    visibility_config {
+      cloudwatch_metrics_enabled = true
+      metric_name                = "${var.name}-common"
+      sampled_requests_enabled   = true
+    }
+  }
+
+  rule {
+    name     = "aws-known-bad-inputs"
+    priority = 4
+    override_action {
+      none {}
+    }
+    statement {
+      managed_rule_group_statement {
+        vendor_name = "AWS"
+        name        = "AWSManagedRulesKnownBadInputsRuleSet"
+      }
+    }
+    visibility_config {
+      cloudwatch_metrics_enabled = true
+      metric_name                = "${var.name}-known-bad-inputs"
+      sampled_requests_enabled   = true
+    }
+  }
+
+  visibility_config {
+    cloudwatch_metrics_enabled = true
+    metric_name                = var.name
+    sampled_requests_enabled   = true
+  }
+}
+
+resource "aws_wafv2_web_acl_association" "api" {
+  resource_arn = aws_lb.main.arn
+  web_acl_arn  = aws_wafv2_web_acl.api.arn
+}
+
+# WAF log groups must be named aws-waf-logs-*; the Authorization header (API keys) is redacted.
+resource "aws_cloudwatch_log_group" "waf" {
+  name              = "aws-waf-logs-${var.name}"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = var.kms_key_arn
+}
+
+resource "aws_wafv2_web_acl_logging_configuration" "api" {
+  resource_arn            = aws_wafv2_web_acl.api.arn
+  log_destination_configs = [aws_cloudwatch_log_group.waf.arn]
+  redacted_fields {
+    single_header {
+      name = "authorization"
+    }
+  }
 }
 
 resource "aws_lb_target_group" "api" {
@@ -132,8 +290,10 @@ resource "aws_lb_target_group" "api" {
   deregistration_delay = 30
   #checkov:skip=CKV_AWS_378:TLS ends at the load balancer; ALB-to-task traffic stays inside the VPC's private subnets.
 
+  # Liveness, not readiness: /readyz pings Neo4j, and a Neo4j restart would mark every task unhealthy
+  # and have ECS replace them all. Dependencies are the DependencyUp metric and neo4j-unreachable.
   health_check {
-    path                = "/readyz"
+    path                = "/healthz"
     matcher             = "200"
     interval            = 15
     timeout             = 5
@@ -170,8 +330,8 @@ resource "aws_lb_listener" "http" {
       }
     }
   }
-  #checkov:skip=CKV_AWS_2:Port 80 redirects to HTTPS whenever certificate_arn is set; without one (dev) it serves plain HTTP by choice.
-  #checkov:skip=CKV_AWS_103:TLS is enforced on the HTTPS listener; this one only redirects (or serves dev traffic).
+  #checkov:skip=CKV_AWS_2:Port 80 redirects to HTTPS whenever certificate_arn is set; only dev and staging may omit it (prod is refused without one) and then serve plain HTTP by choice.
+  #checkov:skip=CKV_AWS_103:TLS is enforced on the HTTPS listener; this one only redirects (or serves dev/staging traffic without a certificate).
 }
 
 resource "aws_lb_listener" "https" {
@@ -218,6 +378,9 @@ resource "aws_ecs_task_definition" "api" {
       secrets = [
         { name = "KW_LANGFUSE_PUBLIC_KEY", valueFrom = "${var.langfuse_secret_arn}:public_key::" },
         { name = "KW_LANGFUSE_SECRET_KEY", valueFrom = "${var.langfuse_secret_arn}:secret_key::" },
+        # The whole secret is the JSON KW_API_KEYS expects; with none the API refuses to serve.
+        { name = "KW_API_KEYS", valueFrom = var.api_keys_secret_arn },
+        { name = "KW_PHOENIX_API_KEY", valueFrom = "${var.phoenix_secret_arn}:api_key::" },
       ]
       mountPoints = [{ sourceVolume = "data", containerPath = "/data", readOnly = false }]
       healthCheck = {
@@ -227,7 +390,7 @@ resource "aws_ecs_task_definition" "api" {
         retries     = 3
         startPeriod = 60
       }
-      dependsOn = [{ containerName = "otel-collector", condition = "START" }]
+      dependsOn = [{ containerName = "otel-collector", condition = "HEALTHY" }]
       logConfiguration = {
         logDriver = "awslogs"
         options = {
@@ -243,6 +406,15 @@ resource "aws_ecs_task_definition" "api" {
       essential              = true
       readonlyRootFilesystem = true
       command                = ["--config=/etc/ecs/ecs-default-config.yaml"]
+      # The default config enables the health_check extension; the image ships this probe for it. A
+      # dead collector (essential) stops the task, and ECS replaces it instead of it running untraced.
+      healthCheck = {
+        command     = ["/healthcheck"]
+        interval    = 15
+        timeout     = 5
+        retries     = 3
+        startPeriod = 10
+      }
       logConfiguration = {
         logDriver = "awslogs"
         options = {
@@ -282,12 +454,29 @@ resource "aws_ecs_service" "api" {
     rollback = true
   }
 
+  # A deployment whose tasks pass their health check but fail users is rolled back too: these alarms
+  # going off during the rollout (and its bake time) revert to the previous revision.
+  dynamic "alarms" {
+    for_each = length(var.deployment_alarm_names) > 0 ? [1] : []
+    content {
+      alarm_names = var.deployment_alarm_names
+      enable      = true
+      rollback    = true
+    }
+  }
+
+  # `terraform apply` returns when the rollout has finished (or fails when it was rolled back), so a
+  # pipeline's next step (weaver verify-deploy) checks the settled fleet.
+  wait_for_steady_state = var.wait_for_steady_state
+
   lifecycle {
     # Autoscaling owns the count after the first apply.
     ignore_changes = [desired_count]
   }
 
-  depends_on = [aws_lb_listener.http]
+  # Both listeners: on the first apply the target group must be attached to the load balancer before
+  # the service registers tasks in it (HTTPS forwards to it when a certificate is given).
+  depends_on = [aws_lb_listener.http, aws_lb_listener.https]
 }
 
 # --- autoscaling on CPU and memory -------------------------------------------------------------

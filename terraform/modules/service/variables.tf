@@ -54,9 +54,28 @@ variable "image" {
   description = "Application image (repository:tag)."
 }
 
-variable "image_tag" {
-  type        = string
-  description = "The image tag (git SHA), reported by /version as KW_GIT_SHA."
+variable "deployment_alarm_names" {
+  type        = list(string)
+  description = "CloudWatch alarms that roll a deployment back when they fire during it."
+  default     = []
+}
+
+variable "wait_for_steady_state" {
+  type        = bool
+  description = "Make apply wait until the rollout is steady (fails if it is rolled back)."
+  default     = true
+}
+
+variable "trace_sample_ratio" {
+  type        = number
+  description = "KW_TRACE_SAMPLE_RATIO: share of new traces recorded (callers' sampled flags are honoured)."
+  default     = 0.1
+}
+
+variable "trace_content" {
+  type        = bool
+  description = "KW_TRACE_CONTENT: prompts, answers and questions on spans (off in production: privacy)."
+  default     = false
 }
 
 variable "collector_image" {
@@ -154,6 +173,27 @@ variable "neo4j_secret_arn" {
 variable "langfuse_secret_arn" {
   type        = string
   description = "Secret with the Langfuse keys."
+}
+
+variable "api_keys_secret_arn" {
+  type        = string
+  description = "Secret holding KW_API_KEYS (JSON: key -> namespace)."
+}
+
+variable "phoenix_secret_arn" {
+  type        = string
+  description = "Secret with the Phoenix API key (JSON: api_key; empty = no auth header)."
+}
+
+variable "access_logs_bucket" {
+  type        = string
+  description = "S3 bucket for the load balancer's access logs (prefix alb/), writable by the ALB."
+}
+
+variable "waf_rate_limit" {
+  type        = number
+  description = "Requests per client IP per 5 minutes before the WAF blocks it."
+  default     = 2000
 }
 
 variable "llm_model_id" {

@@ -29,3 +29,20 @@ variable "images_kept" {
   description = "Images kept in ECR (rollbacks beyond this need a rebuild)."
   default     = 30
 }
+
+variable "backup_retain_days" {
+  type        = number
+  description = "Days the Neo4j dumps under backups/ are kept."
+  default     = 30
+}
+
+variable "account_id" {
+  type        = string
+  description = "AWS account id (the ALB writes its logs under AWSLogs/<account id>/)."
+}
+
+variable "alb_log_retention_days" {
+  type        = number
+  description = "Days the load balancer's access logs are kept."
+  default     = 90
+}

@@ -45,3 +45,24 @@ mock_data "aws_ssm_parameter" {
 mock_data "aws_subnet" {
   defaults = { availability_zone = "us-east-1a" }
 }
+mock_resource "aws_wafv2_web_acl" {
+  defaults = { arn = "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/kw-test/00000000-0000-0000-0000-000000000000" }
+}
+mock_resource "aws_secretsmanager_secret" {
+  defaults = { arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:kw-test/secret-AbCdEf" }
+}
+mock_data "aws_elb_service_account" {
+  defaults = { arn = "arn:aws:iam::127311923021:root" }
+}
+mock_data "aws_region" {
+  defaults = { name = "us-east-1" }
+}
+mock_resource "aws_db_instance" {
+  defaults = { master_user_secret = [{ secret_arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-0000-AbCdEf", kms_key_id = "arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000000", secret_status = "active" }], address = "kw-test-phoenix.abc.us-east-1.rds.amazonaws.com", port = 5432 }
+}
+mock_resource "aws_service_discovery_service" {
+  defaults = { arn = "arn:aws:servicediscovery:us-east-1:123456789012:service/srv-0123456789abcdef" }
+}
+mock_resource "aws_service_discovery_private_dns_namespace" {
+  defaults = { name = "kw-test.internal" }
+}
