@@ -109,9 +109,15 @@ class Settings(BaseSettings):
     llm_timeout_s: float = Field(60.0, gt=0, le=600, description="Per LLM call.")
     llm_max_retries: int = Field(4, ge=0, le=10, description="Retries on throttling and 5xx, with backoff.")
     embedding_provider: Literal["local", "bedrock", "openai"] = Field(
-        "local", description="`local` (MiniLM int8 ONNX, 384-d), `bedrock` (Titan v2), `openai`."
+        "local",
+        description="`local` (offline int8 ONNX, 384-d: bge-small for passages, MiniLM for names), "
+        "`bedrock` (Titan v2), `openai`.",
     )
-    embedding_model: str | None = Field(None, description="Embedding model id for bedrock/openai.")
+    embedding_model: str | None = Field(
+        None,
+        description="Embedding model id for bedrock/openai; for local, the passage model: "
+        "`bge-small-en-v1.5` (default) or `all-MiniLM-L6-v2`.",
+    )
 
     # --- speech ------------------------------------------------------------------------------
     speech_provider: Literal["whisper", "transcribe"] = Field(

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from backend.config import Settings
-from backend.embed.factory import build_embedder
+from backend.config import Settings, SettingsError
+from backend.embed.factory import Embedders, build_embedders
 from backend.graph import GraphStore, open_graph_store
 from backend.ingest.events import JobEvents
 from backend.ingest.jobs import JobStore
@@ -36,20 +36,37 @@ class Runtime:
         await self.store.close()
 
 
+async def _check_vector_models(settings: Settings, store: GraphStore, embedders: Embedders) -> None:
+    """Refuse a graph whose vectors another model made: its searches would return noise, silently."""
+    wanted = (embedders.passages.name, embedders.names.name)
+    found = await store.vector_models(*wanted)
+    if found is None and settings.embedding_provider == "local":
+        found = ("all-MiniLM-L6-v2-int8", "all-MiniLM-L6-v2-int8")  # every graph before the record
+    if found is not None and found != wanted:
+        raise SettingsError(
+            f"the graph's vectors were made by {found[0]} (passages) and {found[1]} (names), but these "
+            f"settings embed with {wanted[0]} and {wanted[1]}: use a new KW_DATA_DIR (or delete "
+            f"{settings.data_dir}) and ingest again, or, for a graph made before bge-small, set "
+            "KW_EMBEDDING_MODEL=all-MiniLM-L6-v2"
+        )
+
+
 async def open_runtime(settings: Settings, *, start_workers: bool = True) -> Runtime:
-    embedder = build_embedder(settings)
+    embedders = build_embedders(settings)
     cache = build_cache(settings)
     extractor = build_extractor(settings, cache)
-    answerer = build_answerer(settings, embedder, cache)
+    answerer = build_answerer(settings, embedders.names, cache)
     store = await open_graph_store(settings)
     try:
+        await _check_vector_models(settings, store, embedders)
         jobs = JobStore(settings.data_dir / "jobs.sqlite3")
         events = JobEvents()
         audio_store = AudioStore(settings)
         services = Services(
             settings=settings,
             store=store,
-            embedder=embedder,
+            embedder=embedders.passages,
+            name_embedder=embedders.names,
             extractor=extractor,
             transcriber=build_transcriber(settings, audio_store),
         )
@@ -65,7 +82,7 @@ async def open_runtime(settings: Settings, *, start_workers: bool = True) -> Run
         jobs=jobs,
         events=events,
         ingest=worker,
-        retriever=Retriever(store, embedder),
+        retriever=Retriever(store, embedders.passages, embedders.names),
         answerer=answerer,
         audio_store=audio_store,
     )

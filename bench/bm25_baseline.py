@@ -44,7 +44,9 @@ def run(paths: list[Path], half: str, words: int, k: int) -> tuple[float, float]
             owners.append((path.stem, first, last))
     stemmer = Stemmer.Stemmer("english")
     index = bm25s.BM25()
-    index.index(bm25s.tokenize(docs, stopwords="en", stemmer=stemmer, show_progress=False), show_progress=False)
+    index.index(
+        bm25s.tokenize(docs, stopwords="en", stemmer=stemmer, show_progress=False), show_progress=False
+    )
     recalls, context = [], []
     for path in paths:
         if half != "all" and half_of(path) != half:

@@ -26,6 +26,8 @@ sys.path.insert(0, str(ROOT))
 
 from backend.config import load_settings  # noqa: E402
 from backend.domain import Chunk, Entity, EntityType, Mention, Relation, Transcript  # noqa: E402
+from backend.embed.bge import BgeSmallEmbedder  # noqa: E402
+from backend.embed.minilm import MiniLMEmbedder  # noqa: E402
 from backend.graph import open_graph_store  # noqa: E402
 from tests.support.live_server import live_server  # noqa: E402
 
@@ -117,6 +119,8 @@ async def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             settings = load_settings(data_dir=tmp, write_batch_size=1000)
             store = await open_graph_store(settings)
+            # synthetic vectors, written as if by the default models (the runtime checks the graph's record)
+            await store.vector_models(BgeSmallEmbedder.name, MiniLMEmbedder.name)
             started = time.perf_counter()
             subjects = await build(store, "bench", size)
             build_s = time.perf_counter() - started

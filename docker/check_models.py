@@ -6,13 +6,15 @@ from pathlib import Path
 
 import spacy
 
+from backend.embed.bge import BgeSmallEmbedder
 from backend.embed.minilm import MiniLMEmbedder
 from backend.llm.spacy_extract import MODEL
 from backend.speech.whisper_model import model_dir
 
 spacy.load(MODEL)
-vectors = MiniLMEmbedder(threads=1).embed_sync(["Ada Lovelace met Charles Babbage in London."])
-assert len(vectors[0]) == 384, len(vectors[0])
+for embedder in (MiniLMEmbedder(threads=1), BgeSmallEmbedder(threads=1)):
+    vectors = embedder.embed_sync(["Ada Lovelace met Charles Babbage in London."])
+    assert len(vectors[0]) == 384, (embedder.name, len(vectors[0]))
 with tempfile.TemporaryDirectory() as tmp:
     from faster_whisper import WhisperModel
 

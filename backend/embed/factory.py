@@ -1,6 +1,10 @@
-"""The one place an embedder is chosen."""
+"""The one place embedders are chosen: one for passages (chunks, and the questions that search them)
+and one for names (entities: resolution, linking). Hosted providers use one model for both; offline,
+passages get bge-small and names MiniLM (see bge.py for why)."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from backend.config import Settings, SettingsError
 from backend.observability.tracing import span
@@ -16,6 +20,7 @@ class TracedEmbedder:
     def __init__(self, inner: Embedder) -> None:
         self.inner = inner
         self.name, self.provider, self.dim = inner.name, inner.provider, inner.dim
+        self.query_prefix = getattr(inner, "query_prefix", "")
 
     async def embed(self, texts):
         attributes = {
@@ -27,21 +32,41 @@ class TracedEmbedder:
             return await self.inner.embed(texts)
 
 
+LOCAL_PASSAGE_MODELS = ("bge-small-en-v1.5", "all-MiniLM-L6-v2")
+
+
+@dataclass(frozen=True)
+class Embedders:
+    passages: Embedder  # chunks, and questions searching them (with the model's `query_prefix`)
+    names: Embedder  # entity names and anything compared with them
+
+
+def build_embedders(settings: Settings) -> Embedders:
+    if settings.embedding_provider != "local":
+        one = TracedEmbedder(_remote(settings))
+        return Embedders(passages=one, names=one)
+    from .minilm import MiniLMEmbedder
+
+    model = settings.embedding_model or LOCAL_PASSAGE_MODELS[0]
+    if model not in LOCAL_PASSAGE_MODELS:
+        raise SettingsError(f"KW_EMBEDDING_MODEL for local embeddings is one of {LOCAL_PASSAGE_MODELS}")
+    if settings.embedding_dim != MiniLMEmbedder.dim:
+        wanted = settings.embedding_dim
+        raise SettingsError(f"KW_EMBEDDING_DIM is {wanted} but the local models make 384-d vectors")
+    names = TracedEmbedder(MiniLMEmbedder())
+    if model == "all-MiniLM-L6-v2":
+        return Embedders(passages=names, names=names)
+    from .bge import BgeSmallEmbedder
+
+    return Embedders(passages=TracedEmbedder(BgeSmallEmbedder()), names=names)
+
+
 def build_embedder(settings: Settings) -> Embedder:
-    return TracedEmbedder(_choose(settings))
+    """The passage embedder alone (what a hosted provider uses for everything)."""
+    return build_embedders(settings).passages
 
 
-def _choose(settings: Settings) -> Embedder:
-    if settings.embedding_provider == "local":
-        from .minilm import MiniLMEmbedder
-
-        embedder: Embedder = MiniLMEmbedder()
-        if embedder.dim != settings.embedding_dim:
-            wanted = settings.embedding_dim
-            raise SettingsError(
-                f"KW_EMBEDDING_DIM is {wanted} but {embedder.name} makes {embedder.dim}-d vectors"
-            )
-        return embedder
+def _remote(settings: Settings) -> Embedder:
     model = settings.embedding_model or DEFAULT_MODELS[settings.embedding_provider]
     if settings.embedding_provider == "bedrock":
         from .remote import TITAN_DIMENSIONS, TitanEmbedder

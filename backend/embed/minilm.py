@@ -28,6 +28,7 @@ class MiniLMEmbedder:
     name = "all-MiniLM-L6-v2-int8"
     provider = "local"
     dim = 384
+    query_prefix = ""
 
     def __init__(self, threads: int = 0) -> None:
         import onnxruntime as ort

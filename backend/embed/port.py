@@ -10,5 +10,6 @@ class Embedder(Protocol):
     name: str  # model id, e.g. "all-MiniLM-L6-v2-int8" — the OpenInference embedding.model_name
     provider: str  # "local" | "bedrock" | "openai"
     dim: int
+    query_prefix: str  # put before a question that searches passages ("" for symmetric models)
 
     async def embed(self, texts: Sequence[str]) -> list[list[float]]: ...

@@ -288,6 +288,12 @@ OPTIONAL MATCH (c)-[:PART_OF]->(t:Transcript)
 RETURN {CHUNK_FIELDS}
 """
 
+# Which models made the graph's vectors: one record for the whole graph, checked when a runtime
+# opens it, so vectors of two models never meet in one index.
+GET_EMBEDDERS = "MATCH (m:KWMeta {key: 'embedders'}) RETURN m.passages AS passages, m.names AS names"
+SET_EMBEDDERS = "MERGE (m:KWMeta {key: 'embedders'}) SET m.passages = $passages, m.names = $names"
+COUNT_ALL_CHUNKS = "MATCH (c:Chunk) RETURN count(c) AS n"
+
 COUNT_TRANSCRIPTS = "MATCH (t:Transcript) WHERE t.namespace = $namespace RETURN count(t) AS n"
 COUNT_CHUNKS = "MATCH (c:Chunk) WHERE c.namespace = $namespace RETURN count(c) AS n"
 COUNT_RELATIONS = (

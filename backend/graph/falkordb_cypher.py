@@ -13,6 +13,7 @@ from __future__ import annotations
 from .cypher_shared import (  # noqa: F401  (re-exported: the store reads every name from the dialect)
     CHUNK_VERSION,
     CHUNKS_MENTIONING,
+    COUNT_ALL_CHUNKS,
     COUNT_CHUNKS,
     COUNT_RELATIONS,
     COUNT_TRANSCRIPTS,
@@ -23,6 +24,7 @@ from .cypher_shared import (  # noqa: F401  (re-exported: the store reads every 
     ENTITIES_MENTIONED_IN,
     ENTITY_MENTIONS,
     GET_CHUNKS,
+    GET_EMBEDDERS,
     GET_ENTITIES,
     GET_TRANSCRIPT,
     HOPS,
@@ -34,6 +36,7 @@ from .cypher_shared import (  # noqa: F401  (re-exported: the store reads every 
     PING,
     PRUNE_RELATION_EVIDENCE,
     REFRESH_MENTION_COUNTS,
+    SET_EMBEDDERS,
     TRANSCRIPT_CHUNK_IDS,
     UNIQUE_KEYS,
     UPSERT_MENTIONS,

@@ -89,6 +89,19 @@ class GraphStore(IndexSearches):
             self.cypher.schema_statements(self.embedding_dim), self.cypher.UNIQUE_KEYS
         )
 
+    async def vector_models(self, passages: str, names: str) -> tuple[str, str] | None:
+        """The (passage, name) models whose vectors the graph holds, recording these if it holds
+        none yet; None for a graph with vectors from before the record was kept."""
+        rows = (await self.run("get_embedders", self.cypher.GET_EMBEDDERS, {}, read_only=True)).rows
+        if rows:
+            return rows[0]["passages"], rows[0]["names"]
+        if (await self.run("count_all_chunks", self.cypher.COUNT_ALL_CHUNKS, {}, read_only=True)).rows[0][
+            "n"
+        ]:
+            return None
+        await self.run("set_embedders", self.cypher.SET_EMBEDDERS, {"passages": passages, "names": names})
+        return passages, names
+
     async def ping(self) -> bool:
         rows = await self.run("ping", self.cypher.PING, read_only=True, timeout_ms=2_000)
         return rows.first("ok") == 1

@@ -75,9 +75,14 @@ class IngestResult(BaseModel):
 class Services:
     settings: Settings
     store: GraphStore
-    embedder: Embedder
+    embedder: Embedder  # chunks
     extractor: Extractor
     transcriber: Transcriber | None = None  # recordings only
+    name_embedder: Embedder | None = None  # entity names; None: the chunk embedder
+
+    @property
+    def names(self) -> Embedder:
+        return self.name_embedder or self.embedder
 
 
 def recording_transcript_id(namespace: str, audio: StoredAudio) -> str:
@@ -162,13 +167,14 @@ async def run(transcript: Transcript, services: Services, report: Report) -> Ing
     await report("chunk", 1, 1)
     await lap("chunk")
 
-    embed = EmbedMemo(services.embedder)
+    embed = EmbedMemo(services.names)
+    embed_chunks = embed if services.names is services.embedder else EmbedMemo(services.embedder)
     progress = EmbedProgress(report, len(chunks))
     lookups = ExistingLookups(store, embed)
     lookups.warm(transcript.namespace, sorted({s for c in chunks for s in c.speakers}))
     # Chunk embeddings do not depend on extraction, so they are computed alongside it (both are CPU
     # work here; on 2 cores the overlap saves ~5 %, more where extraction waits on a remote LLM).
-    chunk_vectors = asyncio.create_task(embed.all([c.text for c in chunks], progress))
+    chunk_vectors = asyncio.create_task(embed_chunks.all([c.text for c in chunks], progress))
 
     extractions: list[ChunkExtraction] = []
     await report("extract", 0, len(chunks))

@@ -23,10 +23,15 @@ FUSION_WEIGHTS = (1.0, 2.0, 0.3)
 
 class Retriever:
     def __init__(
-        self, store: GraphStore, embedder: Embedder, weights: tuple[float, float, float] = FUSION_WEIGHTS
+        self,
+        store: GraphStore,
+        embedder: Embedder,
+        name_embedder: Embedder | None = None,
+        weights: tuple[float, float, float] = FUSION_WEIGHTS,
     ) -> None:
         self.store = store
-        self.embedder = embedder
+        self.embedder = embedder  # passages: the question searches chunks with it
+        self.name_embedder = name_embedder or embedder  # entities: the question links to names with it
         self.weights = weights
         self.passages = PassageCache(store)
 
@@ -43,12 +48,18 @@ class Retriever:
                 _describe(current, result)
                 return result
 
-        async def embedded(text: str) -> list[float]:
-            # Timed but not a span of its own: the embedder's EMBEDDING span is the step.
+        async def embedded(text: str) -> tuple[list[float], list[float]]:
+            """The question as passage search sees it, and as entity linking does (the same vector
+            when one model embeds both)."""
+            # Timed but not a span of its own: the embedders' EMBEDDING spans are the step.
             started = time.perf_counter()
-            [vector] = await self.embedder.embed([text])
+            [vector] = await self.embedder.embed([self.embedder.query_prefix + text])
+            if self.name_embedder is self.embedder and not self.embedder.query_prefix:
+                names = vector
+            else:
+                [names] = await self.name_embedder.embed([text])
             timings["embed"] = round((time.perf_counter() - started) * 1000, 2)
-            return vector
+            return vector, names
 
         mode = question.mode
         text_only = search.Ask(
@@ -60,13 +71,14 @@ class Retriever:
         jobs = {}
         if mode in (Mode.HYBRID, Mode.FULLTEXT):
             jobs["fulltext"] = asyncio.create_task(timed("fulltext", search.by_fulltext(passages, text_only)))
-        vector = await embedding
+        vector, name_vector = await embedding
         ask = search.Ask(namespace=namespace, text=question.question, vector=vector, pool=text_only.pool)
         if mode in (Mode.HYBRID, Mode.VECTOR):
             jobs["vector"] = asyncio.create_task(timed("vector", search.by_vector(self.store, ask)))
-        seeds = await timed("link", search.link(self.store, ask))
+        about = search.Ask(namespace=namespace, text=question.question, vector=name_vector, pool=ask.pool)
+        seeds = await timed("link", search.link(self.store, about))
         if mode in (Mode.HYBRID, Mode.GRAPH):
-            jobs["graph"] = asyncio.create_task(timed("graph", search.by_graph(self.store, ask, seeds)))
+            jobs["graph"] = asyncio.create_task(timed("graph", search.by_graph(self.store, about, seeds)))
         done = dict(zip(jobs, await asyncio.gather(*jobs.values()), strict=True))
         graph_chunks, subgraph = done.get("graph", ([], None))
         rankings = [done.get("vector", []), done.get("fulltext", []), graph_chunks]

@@ -7,6 +7,8 @@ import httpx
 import pytest
 
 from backend.config import load_settings
+from backend.embed.bge import BgeSmallEmbedder
+from backend.embed.minilm import MiniLMEmbedder
 from backend.graph import open_graph_store
 from tests.integration.test_graph_store import seed
 from tests.support.live_server import live_server
@@ -29,6 +31,8 @@ async def api(tmp_path_factory):
         built_at="2026-11-22T00:00:00Z",
     )
     writer = await open_graph_store(settings)
+    # synthetic vectors, written as if by the default models (the runtime checks the graph's record)
+    await writer.vector_models(BgeSmallEmbedder.name, MiniLMEmbedder.name)
     await seed(writer, "team-a", dim=384)
     await seed(writer, "team-b", dim=384)
     with live_server(settings) as url:

@@ -101,3 +101,40 @@ async def test_openai_compatible_embeddings(tmp_path):
         fake_vector("three", 512)
     )
     assert sent["model"] == "text-embedding-3-small" and sent["dimensions"] == 512
+
+
+async def test_offline_passage_embedder_finds_the_passage_that_answers_the_question():
+    from backend.embed.bge import BgeSmallEmbedder
+
+    bge = BgeSmallEmbedder()
+    [question] = await bge.embed([bge.query_prefix + "How long does the battery last?"])
+    passages = await bge.embed(
+        [
+            "Marketing: We met in Rotterdam to talk about the launch.",
+            "Industrial Designer: On one charge the battery lasts eleven days, longer than the old one.",
+            "Project Manager: The remote control should be cheap.",
+        ]
+    )
+    scores = np.array(passages) @ np.array(question)
+    assert np.allclose(np.linalg.norm(passages, axis=1), 1.0, atol=1e-5)
+    assert scores.argmax() == 1 and scores[1] > max(scores[0], scores[2]) + 0.05
+
+
+async def test_a_graph_refuses_vectors_of_another_model(tmp_path):
+    from backend.runtime import open_runtime
+
+    old = load_settings(data_dir=tmp_path, embedding_model="all-MiniLM-L6-v2")
+    runtime = await open_runtime(old)
+    try:
+        from backend.ingest.pipeline import IngestRequest
+
+        job, _ = await runtime.ingest.submit(
+            IngestRequest(namespace="n", title="t", content="Ann: The battery lasts a week.")
+        )
+        assert (await runtime.ingest.wait(job.id)).status.value == "succeeded"
+    finally:
+        await runtime.close()
+    with pytest.raises(SettingsError, match=r"all-MiniLM-L6-v2-int8.*bge-small-en-v1\.5-int8"):
+        await open_runtime(load_settings(data_dir=tmp_path))  # the default passage model is bge-small
+    runtime = await open_runtime(old)  # the graph's own model still opens it
+    await runtime.close()
