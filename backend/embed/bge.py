@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+
+from .onnx_model import OnnxModel, by_length
 
 # 512 word pieces is the model's window; our chunks are ~110 (QMSum median), passages never longer.
 MAX_TOKENS = 512
@@ -39,7 +40,6 @@ class BgeSmallEmbedder:
     query_prefix = "Represent this sentence for searching relevant passages: "
 
     def __init__(self, threads: int = 0) -> None:
-        import onnxruntime as ort
         from tokenizers import Tokenizer
 
         folder = model_dir()
@@ -47,25 +47,10 @@ class BgeSmallEmbedder:
         tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # noqa: S106 — a token, not a password
         tokenizer.enable_truncation(max_length=MAX_TOKENS)
         self._tokenizer = tokenizer
-        options = ort.SessionOptions()
-        # Parked, not spinning, between runs: see minilm.py (a spinning pool took a core from the graph).
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        options.add_session_config_entry("session.inter_op.allow_spinning", "0")
-        if threads:
-            options.intra_op_num_threads = threads
-        self._session = ort.InferenceSession(
-            str(folder / "model.onnx"), options, providers=["CPUExecutionProvider"]
-        )
-        self._lock = threading.Lock()  # one batch at a time: the session already uses every core
+        self._model = OnnxModel(folder / "model.onnx", threads)
 
     def embed_sync(self, texts: Sequence[str]) -> list[list[float]]:
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # little padding per batch
-        out: list[list[float]] = [[] for _ in texts]
-        for start in range(0, len(order), BATCH):
-            positions = order[start : start + BATCH]
-            for position, vector in zip(positions, self._batch([texts[i] for i in positions]), strict=True):
-                out[position] = vector
-        return out
+        return by_length(texts, BATCH, self._batch)
 
     def _batch(self, texts: list[str]) -> list[list[float]]:
         encodings = self._tokenizer.encode_batch(texts)
@@ -74,8 +59,7 @@ class BgeSmallEmbedder:
             "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
             "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64),
         }
-        with self._lock:
-            hidden = self._session.run(None, feed)[0]
+        hidden = self._model.run(feed)
         cls = hidden[:, 0]
         cls = cls / np.clip(np.linalg.norm(cls, axis=1, keepdims=True), 1e-12, None)
         return cls.astype(float).tolist()

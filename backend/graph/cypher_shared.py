@@ -104,12 +104,14 @@ x.weight AS weight, x.evidence_chunk_ids AS evidence_chunk_ids"""
 
 def chunk_search(call: str) -> str:
     """Namespace-filtered chunk search around a dialect's index call that yields `c` and `score`."""
+    # the limit before the join and the projection: only the k kept rows pay for them
     return f"""
 {call}
 WHERE c.namespace = $namespace
+WITH c, score ORDER BY score DESC LIMIT $k
 OPTIONAL MATCH (c)-[:PART_OF]->(t:Transcript)
 RETURN {CHUNK_FIELDS}, score
-ORDER BY score DESC LIMIT $k
+ORDER BY score DESC
 """
 
 
@@ -118,8 +120,9 @@ def entity_search(call: str) -> str:
     return f"""
 {call}
 WHERE e.namespace = $namespace
+WITH e, score ORDER BY score DESC LIMIT $k
 RETURN {ENTITY_FIELDS}, score
-ORDER BY score DESC LIMIT $k
+ORDER BY score DESC
 """
 
 
