@@ -189,12 +189,14 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _eval(settings: Settings, args: argparse.Namespace, paths: list[Path]) -> int:
     from backend.evaluate import evaluate_turns, report
+    from backend.retrieve.models import Mode
     from backend.runtime import open_runtime
 
     runtime = await open_runtime(settings)
     try:
         scores = await evaluate_turns(
             runtime, paths, tuple(args.k), per_meeting=args.per_meeting, half=args.half,
+            modes=tuple(Mode(m) for m in args.mode),  # the order asked
             log=lambda m: print(m, file=sys.stderr),
         )  # fmt: skip
     finally:
@@ -229,6 +231,9 @@ def cmd_verify_deploy(settings: Settings, args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
+MODES = ("hybrid", "vector", "fulltext", "graph")  # backend.retrieve.models.Mode, without importing it
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="weaver", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -255,7 +260,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", help="ask a question: the answer streams, then its citations")
     ask.add_argument("question")
     ask.add_argument("--namespace", help="default: KW_DEFAULT_NAMESPACE")
-    ask.add_argument("--mode", default="hybrid", choices=["hybrid", "vector", "fulltext", "graph"])
+    ask.add_argument("--mode", default="hybrid", choices=MODES)
     ask.add_argument("--k", type=int, default=5, help="citations at most")
     evaluate = sub.add_parser("eval", help="retrieval recall@k and MRR per mode on QMSum-style meetings")
     evaluate.add_argument("kind", choices=["turns"], help="the input format: speaker-turn JSON with queries")
@@ -264,6 +269,10 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument(
         "--half", choices=["report", "tune", "all"], default="report",
         help="which meetings' questions to ask (backend/evaluate.py: TUNING); all meetings are ingested",
+    )  # fmt: skip
+    evaluate.add_argument(
+        "--mode", nargs="+", choices=MODES, default=list(MODES),
+        help="the retrieval modes to score (default: all)",
     )  # fmt: skip
     evaluate.add_argument(
         "--per-meeting", action="store_true",

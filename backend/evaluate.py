@@ -94,12 +94,13 @@ async def evaluate_turns(
     *,
     per_meeting: bool = False,
     half: str = "report",
+    modes: tuple[Mode, ...] = tuple(Mode),
     log=print,
 ) -> dict[Mode, ModeScore]:
     """Ingest every meeting, then ask the questions of the chosen half (`tune`, `report` or `all`) in
     every mode, scoring the first max(ks) citations."""
     transcripts = await ingest_meetings(runtime, paths, per_meeting=per_meeting, log=log)
-    scores = {mode: ModeScore(recalls={k: [] for k in ks}) for mode in Mode}
+    scores = {mode: ModeScore(recalls={k: [] for k in ks}) for mode in modes}
     k = max(ks)
     for path, transcript_id in transcripts.items():
         if half != "all" and half_of(path) != half:
@@ -107,7 +108,7 @@ async def evaluate_turns(
         queries = json.loads(path.read_text()).get("specific_query_list") or []
         for query in queries:
             spans = [(int(a), int(b)) for a, b in query["relevant_text_span"]]
-            for mode in Mode:
+            for mode in modes:
                 started = time.perf_counter()
                 evidence = await runtime.retriever.retrieve(
                     _namespace(path, per_meeting), Question(question=query["query"], k=k, mode=mode)

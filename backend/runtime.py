@@ -14,6 +14,7 @@ from backend.ingest.pipeline import Services
 from backend.ingest.worker import IngestWorker
 from backend.llm.factory import build_cache, build_extractor
 from backend.retrieve.factory import build_answerer
+from backend.retrieve.rerank import CrossEncoderReranker
 from backend.retrieve.service import Retriever
 from backend.speech.factory import build_transcriber
 from backend.speech.storage import AudioStore
@@ -82,7 +83,13 @@ async def open_runtime(settings: Settings, *, start_workers: bool = True) -> Run
         jobs=jobs,
         events=events,
         ingest=worker,
-        retriever=Retriever(store, embedders.passages, embedders.names),
+        retriever=Retriever(
+            store,
+            embedders.passages,
+            embedders.names,
+            reranker=CrossEncoderReranker() if settings.rerank_top else None,
+            rerank_top=settings.rerank_top,
+        ),
         answerer=answerer,
         audio_store=audio_store,
     )

@@ -15,6 +15,7 @@ from . import search
 from .fuse import rrf, to_citations
 from .models import Evidence, Mode, Question
 from .passages import PassageCache
+from .rerank import CrossEncoderReranker
 
 # Weights of the vector, full-text (BM25) and graph rankings in the fusion, chosen on the tuning half
 # of the QMSum validation meetings, all in one namespace (`weaver eval turns --half tune`; README).
@@ -28,11 +29,16 @@ class Retriever:
         embedder: Embedder,
         name_embedder: Embedder | None = None,
         weights: tuple[float, float, float] = FUSION_WEIGHTS,
+        *,
+        reranker: CrossEncoderReranker | None = None,
+        rerank_top: int = 0,
     ) -> None:
         self.store = store
         self.embedder = embedder  # passages: the question searches chunks with it
         self.name_embedder = name_embedder or embedder  # entities: the question links to names with it
         self.weights = weights
+        self.reranker = reranker if rerank_top else None
+        self.rerank_top = rerank_top
         self.passages = PassageCache(store)
 
     async def retrieve(self, namespace: str, question: Question) -> Evidence:
@@ -83,8 +89,12 @@ class Retriever:
         graph_chunks, subgraph = done.get("graph", ([], None))
         rankings = [done.get("vector", []), done.get("fulltext", []), graph_chunks]
         started = time.perf_counter()
-        citations = to_citations(rrf(rankings, self.weights), question.k, passages.around)
+        cited = max(question.k, self.rerank_top) if self.reranker else question.k
+        citations = to_citations(rrf(rankings, self.weights), cited, passages.around)
         timings["fuse"] = round((time.perf_counter() - started) * 1000, 2)
+        if self.reranker and len(citations) > 1:
+            reranked = await timed("rerank", self.reranker.rerank(question.question, citations))
+            citations = reranked[: question.k]
         if subgraph is None:
             subgraph = (
                 await self.store.neighbourhood(namespace, [e.id for e in seeds], hops=1) if seeds else None

@@ -138,3 +138,42 @@ async def test_a_graph_refuses_vectors_of_another_model(tmp_path):
         await open_runtime(load_settings(data_dir=tmp_path))  # the default passage model is bge-small
     runtime = await open_runtime(old)  # the graph's own model still opens it
     await runtime.close()
+
+
+async def test_the_reranker_puts_the_passage_that_answers_first():
+    from backend.domain import Citation
+    from backend.retrieve.rerank import CrossEncoderReranker
+
+    def cited(n: int, text: str) -> Citation:
+        return Citation(transcript_id="t", title="", chunk_id=f"c{n}", text=text, speakers=[], start_s=None,
+                        end_s=None, turn_start=n, turn_end=n, score=0.0)  # fmt: skip
+
+    passages = [
+        cited(0, "Marketing: The battery of the old remote was a topic at the last meeting too."),
+        cited(1, "Industrial Designer: On one charge the kinetic battery lasts eleven days."),
+        cited(2, "Project Manager: Let us talk about the budget for the case."),
+    ]
+    ranked = await CrossEncoderReranker().rerank("How long does the battery last on one charge?", passages)
+    assert ranked[0].chunk_id == "c1"
+    assert ranked[0].score > ranked[1].score >= ranked[2].score
+
+
+async def test_with_rerank_top_set_retrieval_reranks_and_still_cites_k(tmp_path):
+    from backend.ingest.pipeline import IngestRequest
+    from backend.retrieve.models import Question
+    from backend.runtime import open_runtime
+
+    runtime = await open_runtime(load_settings(data_dir=tmp_path, rerank_top=6))
+    try:
+        lines = [f"Ann: Item {n} on the agenda is the office move to floor {n}." for n in range(40)]
+        lines[25] = "Bob: The kinetic battery lasts eleven days on one charge."
+        request = IngestRequest(namespace="n", title="t", content="\n".join(lines))
+        job, _ = await runtime.ingest.submit(request)
+        assert (await runtime.ingest.wait(job.id)).status.value == "succeeded"
+        question = Question(question="How long does the battery last?", k=2)
+        evidence = await runtime.retriever.retrieve("n", question)
+    finally:
+        await runtime.close()
+    assert "rerank" in evidence.timings_ms
+    assert len(evidence.citations) == 2
+    assert "eleven days" in evidence.citations[0].text
