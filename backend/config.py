@@ -124,8 +124,8 @@ class Settings(BaseSettings):
         ge=0,
         le=50,
         description="Rerank this many of the best fused passages with an offline cross-encoder "
-        "(ms-marco-MiniLM-L-12 int8) before citing them; 0: off. Raises recall (QMSum: 0.635 -> ~0.68 at 20) "
-        "at ~1 s per question on 2 CPU cores.",
+        "(ms-marco-MiniLM-L-12 int8) before citing them; 0: off. More recall for about a second per "
+        "question on 2 CPU cores (README: Evaluation).",
     )
 
     # --- speech ------------------------------------------------------------------------------
