@@ -22,6 +22,9 @@ from .models import AnswerBody, Evidence
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 _CITED = re.compile(r"\[(\d{1,2})\]")
 EXTRACTIVE_SENTENCES = 3
+# Citations are passages of three chunks, so the top three hold more than five single chunks did;
+# every sentence in them is embedded per question, the answer's main cost offline.
+QUOTED_CITATIONS = 3
 
 # (event, data) pairs, the SSE stream's events: token … then citations, done
 Event = tuple[str, dict]
@@ -59,7 +62,7 @@ class ExtractiveAnswerer:
 
     async def _compose(self, question: str, evidence: Evidence) -> str:
         candidates: list[tuple[int, str, str]] = []  # (citation number, speaker, sentence)
-        for number, citation in enumerate(evidence.citations[:5], start=1):
+        for number, citation in enumerate(evidence.citations[:QUOTED_CITATIONS], start=1):
             for line in citation.text.split("\n"):
                 speaker, _, said = line.partition(": ") if ": " in line else ("", "", line)
                 for sentence in _SENTENCE.split(said):
