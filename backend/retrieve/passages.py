@@ -12,6 +12,7 @@ count change (`GraphStore.chunk_version`), so every process sees what any proces
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -47,6 +48,11 @@ class Passages:
 
     def __post_init__(self) -> None:
         self._position = {c.id: n for n, c in enumerate(self.chunks)}
+        # a speaker is named by the whole name or by its first word ("Priya" for "Priya Raman")
+        self._speakers: dict[str, set[str]] = {}
+        for speaker in {s for c in self.chunks for s in c.speakers}:
+            for form in {speaker, speaker.split()[0]} if speaker.split() else ():
+                self._speakers.setdefault(form.lower(), set()).add(speaker)
 
     def around(self, chunk: ScoredChunk, reach: int = REACH) -> list[ScoredChunk]:
         """The chunk and up to `reach` chunks either side of it in its transcript."""
@@ -72,6 +78,15 @@ class Passages:
             for d, s in zip(docs[0], scores[0], strict=True)
             if s > 0
         ]
+
+    def speakers_named(self, question: str) -> set[str]:
+        """The namespace's speakers the question names, by full name or first name."""
+        words = re.findall(r"[\w'’-]+", question.lower())
+        named: set[str] = set()
+        for size in (1, 2, 3, 4):
+            for start in range(len(words) - size + 1):
+                named |= self._speakers.get(" ".join(words[start : start + size]), set())
+        return named
 
     def mentions(self, word: str) -> bool:
         """Whether any chunk has this word (after the same stemming the search uses)."""

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from backend.graph import GraphStore
 from backend.graph.models import ScoredChunk, ScoredEntity, Subgraph
 
+from .fuse import rrf
 from .passages import Passages
 
 # An entity whose name embedding is this similar to the whole question is what the question is about
@@ -36,6 +37,15 @@ async def by_vector(store: GraphStore, ask: Ask) -> list[ScoredChunk]:
 
 async def by_fulltext(passages: Passages, ask: Ask) -> list[ScoredChunk]:
     return await asyncio.to_thread(passages.search, ask.text, ask.pool)
+
+
+def by_speaker(passages: Passages, ask: Ask, ranked: list[list[ScoredChunk]]) -> list[ScoredChunk]:
+    """When the question names a speaker ("what did Priya say about …"): the other retrievers' chunks
+    in which that speaker speaks, in their fused order."""
+    named = passages.speakers_named(ask.text)
+    if not named:
+        return []
+    return [c for c in rrf(ranked) if named & set(c.speakers)][: ask.pool]
 
 
 async def link(store: GraphStore, ask: Ask, limit: int = 5) -> list[ScoredEntity]:

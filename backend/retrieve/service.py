@@ -17,9 +17,10 @@ from .models import Evidence, Mode, Question
 from .passages import PassageCache
 from .rerank import CrossEncoderReranker
 
-# Weights of the vector, full-text (BM25) and graph rankings in the fusion, chosen on the tuning half
-# of the QMSum validation meetings, all in one namespace (`weaver eval turns --half tune`; README).
-FUSION_WEIGHTS = (1.0, 2.0, 0.3)
+# Weights of the vector, full-text (BM25), graph and named-speaker rankings in the fusion, chosen on
+# the tuning half of the QMSum validation meetings, all in one namespace (`weaver eval turns --half
+# tune`; README, docs/architecture.md).
+FUSION_WEIGHTS = (1.0, 2.0, 0.3, 0.5)
 
 
 class Retriever:
@@ -28,7 +29,7 @@ class Retriever:
         store: GraphStore,
         embedder: Embedder,
         name_embedder: Embedder | None = None,
-        weights: tuple[float, float, float] = FUSION_WEIGHTS,
+        weights: tuple[float, ...] = FUSION_WEIGHTS,
         *,
         reranker: CrossEncoderReranker | None = None,
         rerank_top: int = 0,
@@ -88,6 +89,8 @@ class Retriever:
         done = dict(zip(jobs, await asyncio.gather(*jobs.values()), strict=True))
         graph_chunks, subgraph = done.get("graph", ([], None))
         rankings = [done.get("vector", []), done.get("fulltext", []), graph_chunks]
+        speaking = search.by_speaker(passages, text_only, rankings[:2]) if mode is Mode.HYBRID else []
+        rankings.append(speaking)
         started = time.perf_counter()
         cited = max(question.k, self.rerank_top) if self.reranker else question.k
         citations = to_citations(rrf(rankings, self.weights), cited, passages.around)

@@ -50,3 +50,20 @@ def test_citations_are_passages_and_an_overlapping_hit_is_passed_over():
     first = citations[0]
     assert (first.turn_start, first.turn_end) == (0, 29)
     assert "Welcome" in first.text and "kinetic" in first.text
+
+
+def test_a_question_naming_a_speaker_ranks_what_that_speaker_said():
+    from backend.retrieve.search import Ask, by_speaker
+
+    said = [
+        chunk("m", 0, "The battery lasts two days.", speaker="Priya Raman"),
+        chunk("m", 1, "The battery could last longer with a bigger cell.", speaker="Sven Larsen"),
+        chunk("m", 2, "Lunch is at noon.", speaker="Priya Raman"),
+    ]
+    passages = build_passages(said, version=("v",))
+    assert passages.speakers_named("What did priya say about the battery?") == {"Priya Raman"}
+    assert passages.speakers_named("What did Sven Larsen think?") == {"Sven Larsen"}
+    assert passages.speakers_named("What was said about the battery?") == set()
+    ask = Ask(namespace="n", text="What did Priya say about the battery?", vector=[], pool=10)
+    ranked = [[said[1], said[0], said[2]]]  # the other retrievers put Sven's chunk first
+    assert [c.id for c in by_speaker(passages, ask, ranked)] == ["m-0", "m-2"]
