@@ -11,6 +11,7 @@ paths come from `algo.SPpaths` (undirected `shortestPath` is unsupported).
 from __future__ import annotations
 
 from .cypher_shared import (  # noqa: F401  (re-exported: the store reads every name from the dialect)
+    BUMP_CHUNK_VERSION,
     CHUNK_VERSION,
     CHUNKS_MENTIONING,
     COUNT_ALL_CHUNKS,

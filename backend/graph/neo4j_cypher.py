@@ -7,6 +7,7 @@ already similarities in [0,1], so they are returned as they are.
 from __future__ import annotations
 
 from .cypher_shared import (  # noqa: F401  (re-exported: the store reads every name from the dialect)
+    BUMP_CHUNK_VERSION,
     CHUNK_VERSION,
     CHUNKS_MENTIONING,
     COUNT_ALL_CHUNKS,

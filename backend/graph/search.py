@@ -99,12 +99,15 @@ class IndexSearches:
                 hits[row["probe"]].append(ScoredEntity.model_validate(row))
         return hits
 
-    async def chunk_version(self, namespace: str) -> tuple:
-        """Changes whenever the namespace's chunks do (see CHUNK_VERSION)."""
+    async def chunk_version(self, namespace: str) -> int:
+        """Moves whenever the namespace's chunks do (0: never written since versions were kept)."""
         params = {"namespace": namespace}
         rows = await self.run("chunk_version", self.cypher.CHUNK_VERSION, params, read_only=True)
-        row = rows.rows[0] if rows.rows else {"transcripts": [], "chunks": 0}
-        return (tuple(sorted(row["transcripts"])), row["chunks"])
+        return rows.rows[0]["version"] if rows.rows else 0
+
+    async def _bump_chunk_version(self, namespaces: Sequence[str]) -> None:
+        params = {"namespaces": sorted(set(namespaces))}
+        await self.run("bump_chunk_version", self.cypher.BUMP_CHUNK_VERSION, params)
 
     async def namespace_chunks(self, namespace: str) -> list[ScoredChunk]:
         """Every chunk of the namespace (what the in-memory passages are built from)."""

@@ -125,6 +125,8 @@ class GraphStore(IndexSearches):
             "upsert_chunks", self.cypher.UPSERT_CHUNKS, chunk_rows(chunks, self.embedding_dim)
         )
         await self._write_batches("link_next_chunks", self.cypher.LINK_NEXT_CHUNKS, next_links(chunks))
+        if chunks:
+            await self._bump_chunk_version([c.namespace for c in chunks])
         return written
 
     async def upsert_entities(self, entities: Sequence[Entity]) -> int:
@@ -248,6 +250,7 @@ class GraphStore(IndexSearches):
         scoped_chunks = {"namespace": namespace, "chunk_ids": chunk_ids}
         await self.run("delete_transcript", self.cypher.PRUNE_RELATION_EVIDENCE, scoped_chunks)
         await self.run("delete_transcript", self.cypher.DELETE_CHUNKS, scoped_chunks)
+        await self._bump_chunk_version([namespace])
         orphans = await self.run(
             "delete_transcript", self.cypher.DELETE_ORPHAN_ENTITIES, {"namespace": namespace}
         )

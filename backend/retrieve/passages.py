@@ -5,8 +5,9 @@ hit into a citation, and the vocabulary that tells whether a name occurs at all.
 Why not the database's full-text index: FalkorDB's (RediSearch TF-IDF) gives coarse scores that put
 short chunks such as "Mm - hmm." first; over the same chunks of 35 meetings in one namespace it found
 0.262 of the tuning half's spans at 10 against 0.496 for BM25 (docs/architecture.md). The graph stays
-the one source of truth: a namespace's passages are rebuilt from it whenever its transcripts or chunk
-count change (`GraphStore.chunk_version`), so every process sees what any process wrote.
+the one source of truth: a namespace's passages are rebuilt from it whenever its chunk version moves
+(a counter every chunk write or delete bumps: `GraphStore.chunk_version`), so every process sees what
+any process wrote.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ class Passages:
     """One namespace's chunks (ordered by transcript and index) and the BM25 index of their passages."""
 
     chunks: list[ScoredChunk]
-    version: tuple
+    version: object
     _tokenizer: Tokenizer
     _bm25: bm25s.BM25 | None
     _lock: threading.Lock  # the stemmer is not safe to share between threads
@@ -93,7 +94,7 @@ class Passages:
         return bool(self._query_ids(word))
 
 
-def build_passages(chunks: list[ScoredChunk], version: tuple, reach: int = REACH) -> Passages:
+def build_passages(chunks: list[ScoredChunk], version: object, reach: int = REACH) -> Passages:
     chunks = sorted(chunks, key=lambda c: (c.transcript_id, c.index))
     tokenizer = _tokenizer()
     bm25 = None

@@ -337,4 +337,6 @@ async def test_passages_follow_the_graph_a_new_meeting_is_searchable_at_once(gra
     await graph_store.upsert_chunks(chunks(t3, ["The kinetic charger doubles the budget."], TEST_DIM))
     [hit] = (await cache.get(namespace)).search("kinetic charger", k=3)
     assert hit.transcript_id == t3.id and len(built) == 2
+    await graph_store.delete_transcript(namespace, t3.id)
+    assert not (await cache.get(namespace)).search("kinetic charger", k=3)  # a delete is seen too
     assert not (await cache.get("elsewhere" + namespace)).search("kinetic charger", k=3)
