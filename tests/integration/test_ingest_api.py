@@ -96,7 +96,7 @@ def test_multipart_file_upload_uses_the_file_name(api):
         ({"content": ""}, "empty"),
         ({"content": "WEBVTT\n\n00:00:01.000 --> nope\nhi\n", "format": "vtt"}, "line 3"),
         ({"content": [{"speaker": "A", "words": "hi"}], "format": "turns"}, "needs a 'text'"),
-        ({"content": "hi", "format": "docx"}, "format must be one of"),
+        ({"content": "hi", "format": "docx"}, "format: must be one of"),
         ({"title": "no content"}, "content"),
         ({"content": "hi", "namespace": "bad namespace!"}, "namespace"),
     ],
