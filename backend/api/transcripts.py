@@ -63,7 +63,8 @@ class Accepted(BaseModel):
     transcript_id: str
     status: str
     duplicate: bool = Field(
-        description="True when this transcript was already submitted; the job is the earlier one."
+        description="True when this transcript was already submitted (and not deleted since); the job "
+        "is the earlier one."
     )
 
 
@@ -132,7 +133,8 @@ async def submit_transcript(
     request: Request, caller: CallerDep, ingest: IngestDep, settings: SettingsDep
 ) -> Accepted:
     """Queue a transcript for ingest. Answers at once with the job to follow; the same transcript
-    again answers with its earlier job (`duplicate: true`) and does no work."""
+    again answers with its earlier job (`duplicate: true`) and does no work, unless it was deleted
+    since: then a new job ingests it again."""
     content_type = request.headers.get("content-type", "")
     try:
         if content_type.startswith("multipart/form-data"):
