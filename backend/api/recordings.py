@@ -72,7 +72,7 @@ async def submit_recording(
     unknown = sorted(k for k in form if k != "file" and k not in _FIELDS)
     if unknown:
         raise InvalidInput(f"unknown form fields {unknown}; accepted: file, {', '.join(_FIELDS)}")
-    if "namespace" in fields and not re.match(NAMESPACE_PATTERN, fields["namespace"]):
+    if "namespace" in fields and not re.fullmatch(NAMESPACE_PATTERN, fields["namespace"]):
         raise InvalidInput(f"namespace: a namespace is {NAMESPACE_RULE}")
     namespace = caller.namespace_for(fields.get("namespace"), settings.default_namespace)
     with tempfile.TemporaryDirectory(prefix="kw-upload-") as tmp:

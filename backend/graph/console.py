@@ -95,7 +95,7 @@ def check_params(params: dict[str, Any]) -> None:
             raise bad(path, "NaN and infinity cannot be sent as parameters")
         if isinstance(value, dict):
             for key, item in value.items():
-                if not isinstance(key, str) or not _IDENTIFIER.match(key):
+                if not isinstance(key, str) or not _IDENTIFIER.fullmatch(key):
                     raise bad(
                         f"{path}.{key}",
                         "parameter and map keys must be identifiers (a letter or _, then letters, "

@@ -50,6 +50,7 @@ def error_of(response: httpx.Response, status: int = 422) -> dict:
         ({"x": {"inner-key": 1}}, "params.x.inner-key"),
         ({"1x": "a"}, "params.1x"),
         ({"x": [{"ok": {"bad key": True}}]}, "params.x.0.ok.bad key"),
+        ({"x\n": 1}, "params.x\n"),
     ],
 )
 def test_console_parameter_keys_must_be_identifiers(api, params, field):
@@ -119,7 +120,9 @@ def test_multipart_unknown_field_is_422_listing_the_accepted_ones(api):
     assert "unknown form fields ['content']" in message and "namespace, title, format" in message
 
 
-@pytest.mark.parametrize("namespace", ["team\x00a", "team a", "-team", "x" * 65, "a'b", "ns/../x"])
+@pytest.mark.parametrize(
+    "namespace", ["team\x00a", "team a", "-team", "x" * 65, "a'b", "ns/../x", "team-a\n"]
+)
 @pytest.mark.parametrize(
     "path",
     ["/v1/graph/stats", "/v1/transcripts", "/v1/transcripts/tr_x", "/v1/entities", "/v1/entities/e_x"],
@@ -136,11 +139,12 @@ def test_query_string_namespace_is_checked_on_delete(api):
     assert error_of(response)["message"] == f"query.namespace: {NAMESPACE_RULE}"
 
 
-def test_recording_namespace_is_checked_before_the_upload_is_stored(api):
+@pytest.mark.parametrize("namespace", ["../../etc", "team-a\n"])
+def test_recording_namespace_is_checked_before_the_upload_is_stored(api, namespace):
     response = httpx.post(
         f"{api}/v1/recordings",
         files={"file": ("memo.wav", b"RIFF....WAVEfmt ", "audio/wav")},
-        data={"namespace": "../../etc"},
+        data={"namespace": namespace},
         headers=auth(),
         timeout=30,
     )
