@@ -19,7 +19,7 @@ from backend.runtime import open_runtime
 from . import cypher, entities, graph, health, jobs, query, recordings, transcripts, web
 from .auth import ExposedWithoutAuth, check_exposure
 from .errors import install_error_handlers
-from .middleware import TraceRequests
+from .middleware import SecurityHeaders, TraceRequests
 
 log = logging.getLogger("backend.api")
 
@@ -75,5 +75,6 @@ def create_app(settings: Settings | None = None, *, serving: bool = True) -> Fas
     web.mount(app)
 
     app.add_middleware(TraceRequests)
+    app.add_middleware(SecurityHeaders)  # outermost of ours: every response it sees gets the headers
 
     return app

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 
 from backend.config import Settings
+from backend.domain import NAMESPACE_PATTERN, NAMESPACE_RULE
 from backend.graph import GraphStore
 from backend.ingest.worker import IngestWorker
 from backend.runtime import Runtime
@@ -32,3 +33,13 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 StoreDep = Annotated[GraphStore, Depends(get_store)]
 IngestDep = Annotated[IngestWorker, Depends(get_ingest)]
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+# A namespace in the query string is checked as strictly as one in a body: the same pattern, a 422
+# naming the field otherwise (a NUL or a quote never reaches the database).
+NamespaceQuery = Annotated[
+    str | None,
+    Query(
+        pattern=NAMESPACE_PATTERN,
+        description=f"Defaults to the key's namespace (or KW_DEFAULT_NAMESPACE); {NAMESPACE_RULE}.",
+    ),
+]

@@ -11,10 +11,9 @@ from backend.errors import NotFound
 from backend.graph.models import Edge, EntitySummary, ScoredChunk, Subgraph
 
 from .auth import CallerDep
-from .deps import SettingsDep, StoreDep
+from .deps import NamespaceQuery, SettingsDep, StoreDep
 
 router = APIRouter(prefix="/v1/entities", tags=["entities"])
-NamespaceQuery = Annotated[str | None, Query(description="Defaults to the key's namespace.")]
 
 
 class EntityDetail(EntitySummary):

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from backend import errors
+from backend.domain import NAMESPACE_RULE
 
 log = logging.getLogger(__name__)
 
@@ -44,22 +45,43 @@ async def _weaver_error(request: Request, exc: errors.WeaverError) -> JSONRespon
     status = status_for(exc)
     if status >= 500:
         log.error("request failed", extra={"code": exc.code, "path": request.url.path, "error": exc.message})
+    if isinstance(exc, errors.GraphQueryError):
+        # A statement of ours failed: the database's message may quote the statement or the caller's
+        # values, so it goes to the log only.
+        body = error_body(
+            exc.code, "the graph database could not run a query; the server log has the details"
+        )
+        return JSONResponse(body, status_code=status)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return JSONResponse(error_body(exc.code, exc.message, exc.details), status_code=status, headers=headers)
 
 
 async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
     problems = [
-        {"field": ".".join(str(p) for p in e["loc"] if p != "body"), "message": e["msg"]}
+        {
+            "field": ".".join(str(p) for p in e["loc"] if p != "body"),
+            "message": e["msg"].removeprefix("Value error, "),
+        }
         for e in exc.errors()
     ]
+    for problem, e in zip(problems, exc.errors(), strict=True):
+        if e["type"] == "string_pattern_mismatch" and problem["field"].endswith("namespace"):
+            problem["message"] = f"a namespace is {NAMESPACE_RULE}"
     summary = "; ".join(f"{p['field'] or 'body'}: {p['message']}" for p in problems)
     return JSONResponse(error_body("invalid_input", summary, {"problems": problems}), status_code=422)
 
 
 async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    if isinstance(exc.__cause__, RecursionError):  # FastAPI's body parser hit the stack limit
+        return await _too_deep(request, exc.__cause__)
     code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
     return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers)
+
+
+async def _too_deep(request: Request, exc: RecursionError) -> JSONResponse:
+    # Only input nests without bound: a JSON body thousands of levels deep exhausts the parser's stack.
+    message = "the JSON body is nested too deeply; flatten it (a few dozen levels at most)"
+    return JSONResponse(error_body("invalid_input", message), status_code=422)
 
 
 async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
@@ -71,4 +93,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(errors.WeaverError, _weaver_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RecursionError, _too_deep)
     app.add_exception_handler(Exception, _unhandled)

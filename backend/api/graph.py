@@ -9,13 +9,9 @@ from fastapi import APIRouter, Query
 from backend.graph.models import GraphStats, Subgraph
 
 from .auth import CallerDep
-from .deps import SettingsDep, StoreDep
+from .deps import NamespaceQuery, SettingsDep, StoreDep
 
 router = APIRouter(prefix="/v1/graph", tags=["graph"])
-
-NamespaceQuery = Annotated[
-    str | None, Query(description="Defaults to the key's namespace (or KW_DEFAULT_NAMESPACE).")
-]
 
 
 @router.get("/stats", response_model=GraphStats)

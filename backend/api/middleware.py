@@ -4,10 +4,15 @@ and one JSON log line. Pure ASGI, so the span lasts until a streamed response's 
 
 Health routes (load balancer and container checks, deploy verification) pass straight through: no span,
 no request metrics, no log line. Two tasks take ~120 health checks per 5 minutes, which would dilute the
-error-rate and latency alarms and fill the trace backends with noise."""
+error-rate and latency alarms and fill the trace backends with noise.
+
+`SecurityHeaders` puts the browser security headers (CSP, X-Frame-Options, X-Content-Type-Options,
+Referrer-Policy) on every response, in this one place."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import logging
 import time
 
@@ -79,3 +84,74 @@ class TraceRequests:
                 )
         finally:
             otel_context.detach(token)
+
+
+# The one stylesheet the UI's bundle writes inline: Cytoscape adds a <style> holding exactly this to
+# <head> (its container's `position`). The CSP allows that text by its hash and no other inline style.
+_CYTOSCAPE_STYLE = ".__________cytoscape_container { position: relative; }"
+
+
+def _sha256(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
+
+
+# The web UI (backend/web/static) is one HTML page, one script and one stylesheet from /static, talking
+# to this origin only: nothing inline, nothing from elsewhere.
+UI_CSP = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self'",
+        f"style-src 'self' {_sha256(_CYTOSCAPE_STYLE)}",
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    )
+)
+# FastAPI's API docs (/docs Swagger UI, /redoc ReDoc) are pages with inline bootstrapping that load
+# their bundles from jsDelivr (and ReDoc its fonts from Google): their CSP allows exactly those.
+DOCS_CSP = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net",
+        "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com",
+        "font-src 'self' https://fonts.gstatic.com",
+        "img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly",
+        "worker-src 'self' blob:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+    )
+)
+DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
+_COMMON = [
+    (b"x-frame-options", b"DENY"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+]
+
+
+class SecurityHeaders:
+    """Browser security headers on every HTTP response (the UI, its static files, the API, health):
+    a Content-Security-Policy, no framing, no MIME sniffing, no Referer to other sites (trace links
+    open Phoenix in a new tab)."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        csp = DOCS_CSP if scope["path"] in DOCS_PATHS else UI_CSP
+        added = [*_COMMON, (b"content-security-policy", csp.encode())]
+
+        async def send_with_headers(message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), *added]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import shutil
 import tempfile
 from datetime import datetime
@@ -11,6 +12,7 @@ from pathlib import Path
 from fastapi import APIRouter, Request
 from pydantic import ValidationError
 
+from backend.domain import NAMESPACE_PATTERN, NAMESPACE_RULE
 from backend.errors import InvalidInput, PayloadTooLarge
 from backend.ingest.pipeline import IngestRequest
 from backend.observability.tracing import traceparent
@@ -70,6 +72,8 @@ async def submit_recording(
     unknown = sorted(k for k in form if k != "file" and k not in _FIELDS)
     if unknown:
         raise InvalidInput(f"unknown form fields {unknown}; accepted: file, {', '.join(_FIELDS)}")
+    if "namespace" in fields and not re.fullmatch(NAMESPACE_PATTERN, fields["namespace"]):
+        raise InvalidInput(f"namespace: a namespace is {NAMESPACE_RULE}")
     namespace = caller.namespace_for(fields.get("namespace"), settings.default_namespace)
     with tempfile.TemporaryDirectory(prefix="kw-upload-") as tmp:
         path = Path(tmp) / "upload"

@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
+from backend.domain import NAMESPACE_PATTERN, NAMESPACE_RULE
 from backend.errors import InvalidInput, NotFound, PayloadTooLarge
 from backend.graph.models import DeleteResult, TranscriptInfo
 from backend.ingest.files import EXTENSIONS
@@ -18,13 +19,13 @@ from backend.ingest.pipeline import IngestRequest
 from backend.observability.tracing import traceparent
 
 from .auth import CallerDep
-from .deps import IngestDep, SettingsDep, StoreDep
+from .deps import IngestDep, NamespaceQuery, SettingsDep, StoreDep
 
 router = APIRouter(prefix="/v1/transcripts", tags=["transcripts"])
 
 
 class TranscriptUpload(BaseModel):
-    namespace: str | None = Field(None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+    namespace: str | None = Field(None, pattern=NAMESPACE_PATTERN, description=f"{NAMESPACE_RULE}.")
     title: str | None = Field(None, max_length=300)
     format: str = Field("auto", description=f"One of {', '.join(FORMATS)}.")
     content: str | dict | list = Field(
@@ -33,13 +34,37 @@ class TranscriptUpload(BaseModel):
     recorded_at: datetime | None = None
     language: str | None = Field(None, max_length=16)
 
+    @field_validator("format")
+    @classmethod
+    def _known_format(cls, value: str) -> str:
+        if value not in FORMATS:
+            raise ValueError(f"must be one of {', '.join(FORMATS)}")
+        return value
+
+
+_FORM_FIELDS = ("namespace", "title", "format", "recorded_at", "language")
+
+
+def _invalid(exc: ValidationError) -> InvalidInput:
+    """A 422 naming each field that failed and why (the same shape as FastAPI's own)."""
+    problems = [
+        {"field": ".".join(map(str, e["loc"])), "message": e["msg"].removeprefix("Value error, ")}
+        for e in exc.errors()
+    ]
+    for problem in problems:
+        if problem["field"] == "namespace" and "pattern" in problem["message"]:
+            problem["message"] = f"a namespace is {NAMESPACE_RULE}"
+    summary = "; ".join(f"{p['field'] or 'body'}: {p['message']}" for p in problems)
+    return InvalidInput(summary, details={"problems": problems})
+
 
 class Accepted(BaseModel):
     job_id: str
     transcript_id: str
     status: str
     duplicate: bool = Field(
-        description="True when this transcript was already submitted; the job is the earlier one."
+        description="True when this transcript was already submitted (and not deleted since); the job "
+        "is the earlier one."
     )
 
 
@@ -67,12 +92,18 @@ async def _upload_from_multipart(request: Request) -> TranscriptUpload:
         content = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InvalidInput("the file is not UTF-8 text") from None
-    fields: dict[str, Any] = {k: v for k, v in form.items() if k != "file" and isinstance(v, str) and v}
+    unknown = sorted(k for k in form if k != "file" and k not in _FORM_FIELDS)
+    if unknown:
+        raise InvalidInput(f"unknown form fields {unknown}; accepted: file, {', '.join(_FORM_FIELDS)}")
+    fields: dict[str, Any] = {k: v for k, v in form.items() if k in _FORM_FIELDS and isinstance(v, str) and v}
     suffix = Path(upload.filename or "").suffix.lower()
     if fields.get("format", "auto") == "auto" and EXTENSIONS.get(suffix, "auto") != "auto":
         fields["format"] = EXTENSIONS[suffix]  # the file's extension says more than sniffing its content
     fields.setdefault("title", Path(upload.filename).stem if upload.filename else None)
-    return TranscriptUpload(content=content, **fields)
+    try:
+        return TranscriptUpload.model_validate({**fields, "content": content})
+    except ValidationError as exc:
+        raise _invalid(exc) from None
 
 
 @router.post(
@@ -88,7 +119,7 @@ async def _upload_from_multipart(request: Request) -> TranscriptUpload:
                         "type": "object",
                         "properties": {
                             "file": {"type": "string", "format": "binary"},
-                            **{f: {"type": "string"} for f in ("namespace", "title", "format")},
+                            **{f: {"type": "string"} for f in _FORM_FIELDS},
                         },
                         "required": ["file"],
                     }
@@ -102,7 +133,8 @@ async def submit_transcript(
     request: Request, caller: CallerDep, ingest: IngestDep, settings: SettingsDep
 ) -> Accepted:
     """Queue a transcript for ingest. Answers at once with the job to follow; the same transcript
-    again answers with its earlier job (`duplicate: true`) and does no work."""
+    again answers with its earlier job (`duplicate: true`) and does no work, unless it was deleted
+    since: then a new job ingests it again."""
     content_type = request.headers.get("content-type", "")
     try:
         if content_type.startswith("multipart/form-data"):
@@ -117,15 +149,9 @@ async def submit_transcript(
             try:
                 upload = TranscriptUpload.model_validate_json(body)
             except ValidationError as exc:
-                problems = [
-                    {"field": ".".join(map(str, e["loc"])), "message": e["msg"]} for e in exc.errors()
-                ]
-                summary = "; ".join(f"{p['field'] or 'body'}: {p['message']}" for p in problems)
-                raise InvalidInput(summary, details={"problems": problems}) from None
+                raise _invalid(exc) from None
     except json.JSONDecodeError:
         raise InvalidInput("the body is not valid JSON") from None
-    if upload.format not in FORMATS:
-        raise InvalidInput(f"format must be one of {', '.join(FORMATS)}")
     namespace = caller.namespace_for(upload.namespace, settings.default_namespace)
     job, created = await ingest.submit(
         IngestRequest(
@@ -135,9 +161,6 @@ async def submit_transcript(
     return Accepted(
         job_id=job.id, transcript_id=job.transcript_id or "", status=job.status.value, duplicate=not created
     )
-
-
-NamespaceQuery = Annotated[str | None, Query(description="Defaults to the key's namespace.")]
 
 
 @router.get("", response_model=list[TranscriptInfo])

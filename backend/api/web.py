@@ -3,7 +3,6 @@ what this server is configured with, and where to open a trace."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
@@ -15,6 +14,7 @@ from backend import __version__
 from backend.errors import InvalidInput
 from backend.observability.xray import xray_trace_id
 
+from .auth import CallerDep
 from .deps import SettingsDep
 
 STATIC = Path(__file__).resolve().parent.parent / "web" / "static"
@@ -51,6 +51,8 @@ async def favicon() -> FileResponse:
 
 @router.get("/v1/ui/config", response_model=UiConfig)
 async def ui_config(settings: SettingsDep) -> UiConfig:
+    """Public on purpose: the page reads it before anyone has typed a key, to know whether to ask for
+    one (`auth_enabled`) and which namespace to offer. It holds no data and no secret."""
     return UiConfig(
         version=__version__,
         git_sha=settings.git_sha,
@@ -63,18 +65,19 @@ async def ui_config(settings: SettingsDep) -> UiConfig:
     )
 
 
-@router.get("/v1/traces/{trace_id}/links", response_model=TraceLinks)
-async def trace_links(trace_id: str, settings: SettingsDep) -> TraceLinks:
-    """One trace id in every tool's form, and the Phoenix page that shows it."""
+@router.get("/v1/traces/{trace_id}/links", response_model=TraceLinks, responses={401: {}, 422: {}})
+async def trace_links(trace_id: str, caller: CallerDep, settings: SettingsDep) -> TraceLinks:
+    """One trace id in every tool's form, and the Phoenix page that shows it. Needs a key when auth is
+    on; Phoenix gets at most a couple of seconds to answer (else the link is its project list)."""
     if len(trace_id) != 32 or any(c not in "0123456789abcdef" for c in trace_id):
         raise InvalidInput("trace_id must be 32 lower-case hex digits (the X-Trace-Id header)")
     phoenix = None
     if settings.phoenix_endpoint:
-        from backend.observability.phoenix import trace_link
+        from backend.observability.phoenix import trace_link_async
 
         project = settings.phoenix_project
         key = settings.phoenix_api_key.get_secret_value() if settings.phoenix_api_key else None
-        phoenix = await asyncio.to_thread(trace_link, settings.phoenix_endpoint, project, trace_id, key)
+        phoenix = await trace_link_async(settings.phoenix_endpoint, project, trace_id, key)
     return TraceLinks(
         trace_id=trace_id,
         xray_trace_id=xray_trace_id(int(trace_id, 16)),

@@ -55,7 +55,7 @@ def literal(value: Any) -> str:
 
 
 def _key(key: str) -> str:
-    if not _KEY.match(key):
+    if not _KEY.fullmatch(key):  # fullmatch: `$` alone lets a trailing newline through
         raise ValueError(f"parameter and map keys must be identifiers, got {key!r}")
     return key
 

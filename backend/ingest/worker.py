@@ -63,7 +63,7 @@ class IngestWorker:
             prepared = pipeline.prepare(request, self.services.settings)
             kind, transcript_id = "transcript", prepared.id
         existing = await self.jobs.for_transcript(request.namespace, transcript_id)
-        if existing and existing.status is not JobStatus.FAILED:
+        if existing and await self._still_stands(existing):
             return existing, False
         job = await self.jobs.create(
             request.namespace,
@@ -76,6 +76,15 @@ class IngestWorker:
             self._prepared[job.id] = prepared  # parsed once; a resumed or retried job parses again
         self._queue.put_nowait(job.id)
         return job, True
+
+    async def _still_stands(self, job: Job) -> bool:
+        """Whether an earlier job answers for this transcript: one queued or running will write it, one
+        that succeeded did, unless the transcript has been deleted since (then it is ingested again)."""
+        if job.status is JobStatus.FAILED:
+            return False
+        if job.status is not JobStatus.SUCCEEDED or job.transcript_id is None:
+            return True
+        return await self.services.store.get_transcript(job.namespace, job.transcript_id) is not None
 
     async def retry(self, job_id: str, namespace: str | None) -> Job:
         job = await self.get(job_id, namespace)

@@ -4,14 +4,21 @@ API returns."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
+
+# A trace link is a convenience: the lookup behind it waits at most this long for Phoenix, then the
+# link falls back to the project list (the trace id is shown anyway).
+LINK_TIMEOUT_S = 2.0
+_project_ids: dict[tuple[str, str], str] = {}  # (Phoenix URL, project name) -> project id; ids never change
 
 
 def free_port() -> int:
@@ -64,6 +71,28 @@ class PhoenixServer:
             except subprocess.TimeoutExpired:
                 self._proc.kill()
         self._proc = None
+
+
+async def trace_link_async(phoenix_url: str, project: str, trace_id: str, api_key: str | None = None) -> str:
+    """`trace_link` for the server: non-blocking (no executor thread), one short-timeout HTTP call the
+    first time a project is looked up and none after (its id is remembered)."""
+    base = phoenix_url.rstrip("/")
+    project_id = _project_ids.get((base, project))
+    if project_id is None:
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        try:
+            # the whole lookup, not each read: a Phoenix trickling bytes is as slow as a silent one
+            async with (
+                asyncio.timeout(LINK_TIMEOUT_S),
+                httpx.AsyncClient(timeout=LINK_TIMEOUT_S, headers=headers) as client,
+            ):
+                response = await client.get(f"{base}/v1/projects/{quote(project, safe='')}")
+                response.raise_for_status()
+                project_id = response.json()["data"]["id"]
+        except Exception:  # slow, down, auth, no such project: the link is a convenience
+            return f"{base}/projects"
+        _project_ids[(base, project)] = project_id
+    return f"{base}/projects/{project_id}/traces/{trace_id}"
 
 
 def trace_link(phoenix_url: str, project: str, trace_id: str, api_key: str | None = None) -> str:

@@ -135,6 +135,44 @@ def test_console_bad_cypher_is_400_and_empty_query_is_422(api):
     assert empty.json()["error"]["details"]["problems"][0]["field"] == "query"
 
 
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "LOAD CSV FROM 'file:///etc/passwd' AS row RETURN row",
+        "LOAD/**/CSV FROM 'file:///etc/passwd' AS row RETURN row",
+        "load csv with headers from 'file:///etc/passwd' AS row RETURN row",
+        "LoAd\t\n  CsV FROM 'file:///etc/passwd' AS row RETURN row",
+        "LOAD /* a comment */ /* and another */ CSV FROM 'file:///etc/passwd' AS row RETURN row",
+        "LOAD // a line comment\nCSV FROM 'file:///etc/passwd' AS row RETURN row",
+        "MATCH (n) WITH count(n) AS c LOAD\u00a0CSV FROM 'file:///etc/passwd' AS row RETURN row",
+        "RETURN 1 AS x // Neo4j ends this comment at a CR\rLOAD CSV FROM 'file:///x' AS r RETURN r",
+        "CALL { LOAD\u200bCSV FROM 'file:///etc/passwd' AS row RETURN row } RETURN row",
+    ],
+)
+def test_console_refuses_load_csv_however_it_is_written(api, statement):
+    response = cypher(api, ADMIN, statement)
+    assert response.status_code == 403, response.text
+    error = response.json()["error"]
+    assert error["code"] == "forbidden" and "LOAD CSV is not allowed" in error["message"]
+    assert "root:" not in response.text
+
+
+@pytest.mark.parametrize(
+    ("statement", "row"),
+    [
+        ("RETURN 'LOAD CSV FROM x' AS text", ["LOAD CSV FROM x"]),
+        ("RETURN 'it\\'s LOAD CSV' AS text", ["it's LOAD CSV"]),
+        ("RETURN 1 AS one // LOAD CSV FROM 'file:///etc/passwd'", [1]),
+        ("RETURN /* LOAD CSV */ 2 AS two", [2]),
+        ("WITH 3 AS load RETURN load", [3]),
+    ],
+)
+def test_console_runs_queries_that_only_mention_load_csv(api, statement, row):
+    response = cypher(api, ADMIN, statement)
+    assert response.status_code == 200, response.text
+    assert response.json()["rows"] == [row]
+
+
 def test_unknown_route_is_404_with_the_envelope(api):
     response = get(f"{api}/v1/nothing-here")
     assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"

@@ -96,7 +96,7 @@ def test_multipart_file_upload_uses_the_file_name(api):
         ({"content": ""}, "empty"),
         ({"content": "WEBVTT\n\n00:00:01.000 --> nope\nhi\n", "format": "vtt"}, "line 3"),
         ({"content": [{"speaker": "A", "words": "hi"}], "format": "turns"}, "needs a 'text'"),
-        ({"content": "hi", "format": "docx"}, "format must be one of"),
+        ({"content": "hi", "format": "docx"}, "format: must be one of"),
         ({"title": "no content"}, "content"),
         ({"content": "hi", "namespace": "bad namespace!"}, "namespace"),
     ],
@@ -147,3 +147,32 @@ def test_delete_removes_the_transcript_and_its_orphans(api):
     assert after == {"transcripts": 0, "chunks": 0, "entities": 0, "relations": 0, "entities_by_type": {}}
     again = httpx.delete(f"{api}/v1/transcripts/{accepted['transcript_id']}", headers=auth(KEY_B))
     assert again.status_code == 404
+
+
+def test_the_same_transcript_posted_after_delete_is_ingested_again(api):
+    text = "Ola Brandt: The Tromso lab moves to Bergen.\nPia Stoltz: Only after the audit."
+    stats_url, transcripts_url = f"{api}/v1/graph/stats", f"{api}/v1/transcripts"
+    empty = httpx.get(stats_url, headers=auth(KEY_B)).json()
+    first = post_json(api, KEY_B, content=text).json()
+    assert read_events(f"{api}/v1/jobs/{first['job_id']}/events", auth(KEY_B))[-1][0] == "done"
+    ingested = httpx.get(stats_url, headers=auth(KEY_B)).json()
+    assert ingested["transcripts"] == empty["transcripts"] + 1
+    deleted = httpx.delete(f"{transcripts_url}/{first['transcript_id']}", headers=auth(KEY_B))
+    assert deleted.status_code == 204
+    assert httpx.get(stats_url, headers=auth(KEY_B)).json() == empty
+
+    again = post_json(api, KEY_B, content=text)
+    assert again.status_code == 202
+    body = again.json()
+    assert body["duplicate"] is False and body["job_id"] != first["job_id"]
+    assert body["transcript_id"] == first["transcript_id"]
+    assert read_events(f"{api}/v1/jobs/{body['job_id']}/events", auth(KEY_B))[-1][0] == "done"
+    assert httpx.get(stats_url, headers=auth(KEY_B)).json() == ingested
+    assert httpx.get(f"{transcripts_url}/{first['transcript_id']}", headers=auth(KEY_B)).status_code == 200
+    # now that it is back, the same content again is a duplicate of the new job, not the deleted one
+    third = post_json(api, KEY_B, content=text).json()
+    assert third == {**body, "status": "succeeded", "duplicate": True}
+    # the old job still says what it did
+    old = httpx.get(f"{api}/v1/jobs/{first['job_id']}", headers=auth(KEY_B)).json()
+    assert old["status"] == "succeeded"
+    httpx.delete(f"{transcripts_url}/{first['transcript_id']}", headers=auth(KEY_B))

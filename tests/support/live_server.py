@@ -20,10 +20,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def live_server(settings: Settings):
+def live_server(settings: Settings, app=None):
+    """`app`: one made by `create_app(settings)` that a test has added a route to; default a fresh one."""
     port = free_port()
     config = uvicorn.Config(
-        create_app(settings), host="127.0.0.1", port=port, log_config=None, access_log=False
+        app or create_app(settings), host="127.0.0.1", port=port, log_config=None, access_log=False
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
