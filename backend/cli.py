@@ -176,33 +176,9 @@ async def _ask(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
-    paths = sorted(
-        p
-        for name in args.paths
-        for p in ([Path(name)] if Path(name).is_file() else Path(name).glob("*.json"))
-    )
-    if not paths:
-        print("weaver eval: no .json files found", file=sys.stderr)
-        return 2
-    return asyncio.run(_eval(settings, args, paths))
+    from backend.evaluate import run
 
-
-async def _eval(settings: Settings, args: argparse.Namespace, paths: list[Path]) -> int:
-    from backend.evaluate import evaluate_turns, report
-    from backend.retrieve.models import Mode
-    from backend.runtime import open_runtime
-
-    runtime = await open_runtime(settings)
-    try:
-        scores = await evaluate_turns(
-            runtime, paths, tuple(args.k), per_meeting=args.per_meeting, half=args.half,
-            modes=tuple(Mode(m) for m in args.mode),  # the order asked
-            log=lambda m: print(m, file=sys.stderr),
-        )  # fmt: skip
-    finally:
-        await runtime.close()
-    print(report(scores))
-    return 0
+    return run(settings, args)
 
 
 def cmd_settings(settings: Settings, args: argparse.Namespace) -> int:
@@ -213,22 +189,9 @@ def cmd_settings(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_verify_deploy(settings: Settings, args: argparse.Namespace) -> int:
-    from backend.verify_deploy import verify
+    from backend.verify_deploy import run
 
-    try:
-        ok = verify(
-            args.url,
-            args.sha,
-            timeout_s=args.timeout,
-            interval_s=args.interval,
-            requests_per_round=args.requests,
-            min_tasks=args.min_tasks,
-            report=lambda line: print(line, flush=True),
-        )
-    except ValueError as exc:
-        print(f"weaver: {exc}", file=sys.stderr)
-        return 2
-    return 0 if ok else 1
+    return run(args)
 
 
 MODES = ("hybrid", "vector", "fulltext", "graph")  # backend.retrieve.models.Mode, without importing it

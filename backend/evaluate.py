@@ -14,9 +14,11 @@ question returns, and latency."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import statistics
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -152,3 +154,32 @@ def report(scores: dict[Mode, ModeScore]) -> str:
             f"{statistics.median(s.latencies_ms):.0f} | {_p95(s.latencies_ms):.0f} |"
         )
     return "\n".join(lines)
+
+
+def run(settings, args) -> int:
+    """`weaver eval turns PATH…`: the meetings in the files and folders named, scored, as a table."""
+    paths = sorted(
+        p
+        for name in args.paths
+        for p in ([Path(name)] if Path(name).is_file() else Path(name).glob("*.json"))
+    )
+    if not paths:
+        print("weaver eval: no .json files found", file=sys.stderr)
+        return 2
+    return asyncio.run(_run(settings, args, paths))
+
+
+async def _run(settings, args, paths: list[Path]) -> int:
+    from backend.runtime import open_runtime
+
+    runtime = await open_runtime(settings)
+    try:
+        scores = await evaluate_turns(
+            runtime, paths, tuple(args.k), per_meeting=args.per_meeting, half=args.half,
+            modes=tuple(Mode(m) for m in args.mode),  # the order asked
+            log=lambda m: print(m, file=sys.stderr),
+        )  # fmt: skip
+    finally:
+        await runtime.close()
+    print(report(scores))
+    return 0

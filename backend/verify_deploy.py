@@ -11,6 +11,7 @@ at least `min_tasks` distinct tasks: an old task still registered answers some o
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -97,3 +98,21 @@ def verify(
             report(f"NOT verified within {timeout_s:.0f}s: {found.describe(sha)}")
             return False
         time.sleep(interval_s)
+
+
+def run(args) -> int:
+    """`weaver verify-deploy`: exit 0 when every task reports the commit, 1 on timeout, 2 on bad input."""
+    try:
+        ok = verify(
+            args.url,
+            args.sha,
+            timeout_s=args.timeout,
+            interval_s=args.interval,
+            requests_per_round=args.requests,
+            min_tasks=args.min_tasks,
+            report=lambda line: print(line, flush=True),
+        )
+    except ValueError as exc:
+        print(f"weaver: {exc}", file=sys.stderr)
+        return 2
+    return 0 if ok else 1

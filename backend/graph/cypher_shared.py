@@ -276,26 +276,6 @@ ORDER BY t.created_at DESC
 SKIP $skip LIMIT $limit
 """
 
-# What a namespace's in-memory passages are rebuilt from (retrieve/passages.py), and the version that
-# says when: a counter per namespace, moved by every write or delete of its chunks (one node read per
-# query; counting 20k chunks per query cost 165 ms, measured with bench/retrieve.py).
-BUMP_CHUNK_VERSION = """
-UNWIND $namespaces AS ns
-MERGE (v:KWChunkVersion {namespace: ns})
-SET v.version = coalesce(v.version, 0) + 1
-"""
-CHUNK_VERSION = "MATCH (v:KWChunkVersion {namespace: $namespace}) RETURN v.version AS version"
-NAMESPACE_CHUNKS = f"""
-MATCH (c:Chunk) WHERE c.namespace = $namespace
-OPTIONAL MATCH (c)-[:PART_OF]->(t:Transcript)
-RETURN {CHUNK_FIELDS}
-"""
-
-# Which models made the graph's vectors: one record for the whole graph, checked when a runtime
-# opens it, so vectors of two models never meet in one index.
-GET_EMBEDDERS = "MATCH (m:KWMeta {key: 'embedders'}) RETURN m.passages AS passages, m.names AS names"
-SET_EMBEDDERS = "MERGE (m:KWMeta {key: 'embedders'}) SET m.passages = $passages, m.names = $names"
-COUNT_ALL_CHUNKS = "MATCH (c:Chunk) RETURN count(c) AS n"
 
 COUNT_TRANSCRIPTS = "MATCH (t:Transcript) WHERE t.namespace = $namespace RETURN count(t) AS n"
 COUNT_CHUNKS = "MATCH (c:Chunk) WHERE c.namespace = $namespace RETURN count(c) AS n"

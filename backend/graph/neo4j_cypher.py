@@ -6,11 +6,16 @@ already similarities in [0,1], so they are returned as they are.
 
 from __future__ import annotations
 
-from .cypher_shared import (  # noqa: F401  (re-exported: the store reads every name from the dialect)
+from .cypher_records import (  # noqa: F401  (re-exported, as below)
     BUMP_CHUNK_VERSION,
     CHUNK_VERSION,
-    CHUNKS_MENTIONING,
     COUNT_ALL_CHUNKS,
+    GET_EMBEDDERS,
+    NAMESPACE_CHUNKS,
+    SET_EMBEDDERS,
+)
+from .cypher_shared import (  # noqa: F401  (re-exported: the store reads every name from the dialect)
+    CHUNKS_MENTIONING,
     COUNT_CHUNKS,
     COUNT_RELATIONS,
     COUNT_TRANSCRIPTS,
@@ -21,7 +26,6 @@ from .cypher_shared import (  # noqa: F401  (re-exported: the store reads every 
     ENTITIES_MENTIONED_IN,
     ENTITY_MENTIONS,
     GET_CHUNKS,
-    GET_EMBEDDERS,
     GET_ENTITIES,
     GET_TRANSCRIPT,
     HOPS,
@@ -29,11 +33,9 @@ from .cypher_shared import (  # noqa: F401  (re-exported: the store reads every 
     LIST_ENTITIES,
     LIST_TRANSCRIPTS,
     MAX_PATH_HOPS,
-    NAMESPACE_CHUNKS,
     PING,
     PRUNE_RELATION_EVIDENCE,
     REFRESH_MENTION_COUNTS,
-    SET_EMBEDDERS,
     TRANSCRIPT_CHUNK_IDS,
     UNIQUE_KEYS,
     UPSERT_MENTIONS,

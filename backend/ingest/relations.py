@@ -8,6 +8,8 @@ from collections import defaultdict
 
 from backend.domain import EntityType, Relation
 
+from .names import canonical_key
+
 
 def _endpoint(chunk_id, name, surface, named, owner) -> tuple[EntityType, str] | None:
     # The entity as extracted in this chunk; else as extracted elsewhere in the job (an extraction
@@ -49,7 +51,6 @@ def relations_between(namespace, extractions, surface, owner) -> list[Relation]:
 
 
 def _speaker_key(name: str, owner) -> tuple[EntityType, str] | None:
-    from .resolve import canonical_key  # resolve imports this module: the key rules stay there
 
     key = (EntityType.PERSON, canonical_key(name, EntityType.PERSON))
     return key if key in owner else None

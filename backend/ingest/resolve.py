@@ -12,22 +12,17 @@ more chunks. Every fold counts as a merge.
 
 from __future__ import annotations
 
-import re
 from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from backend.domain import Entity, EntityType, Mention, Relation, normalise_key
+from backend.domain import Entity, EntityType, Mention, Relation
 from backend.llm.port import ChunkExtraction
 
+from .names import canonical_key
 from .relations import relations_between
-
-_SUFFIXES = re.compile(
-    r"\b(inc|incorporated|corp|corporation|co|company|ltd|limited|llc|plc|gmbh|ag|sa|bv|pty|group)$"
-)
-_POSSESSIVE = re.compile(r"['’]s\b")
 
 
 @dataclass
@@ -43,18 +38,6 @@ class Existing:
 # (namespace, [(name, name vector)]) -> for each name, existing entities close in name or in meaning
 FindExisting = Callable[[str, Sequence[tuple[str, list[float]]]], Awaitable[list[list[Existing]]]]
 Embed = Callable[[Sequence[str]], Awaitable[list[list[float]]]]
-
-
-def canonical_key(name: str, kind: EntityType) -> str:
-    key = normalise_key(_POSSESSIVE.sub("", name))
-    key = re.sub(r"^the ", "", key)
-    if kind is EntityType.ORGANIZATION:
-        while True:
-            stripped = _SUFFIXES.sub("", key).strip()
-            if stripped == key or not stripped:
-                break
-            key = stripped
-    return key
 
 
 @dataclass

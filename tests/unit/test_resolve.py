@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from backend.domain import EntityType
-from backend.ingest.resolve import Existing, canonical_key, resolve
+from backend.ingest.names import canonical_key
+from backend.ingest.resolve import Existing, resolve
 from backend.llm.port import ChunkExtraction
 from backend.llm.schema import ExtractedEntity, ExtractedRelation, Extraction
 
