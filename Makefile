@@ -6,16 +6,25 @@ BIN := $(VENV)/bin
 PY312 := $(shell for p in python3.12 $$HOME/.pyenv/versions/3.12*/bin/python3.12 /usr/local/bin/python3.12 /usr/bin/python3.12; do \
 	if $$p -c 'import sys; assert sys.version_info[:2] == (3, 12)' >/dev/null 2>&1; then echo $$p; break; fi; done)
 
-.PHONY: demo test lint format serve bench clean web screenshots
+.PHONY: demo test lint format serve bench clean web screenshots lock
 
 $(BIN)/python:
 	@test -n "$(PY312)" || { echo "python3.12 not found (PATH or ~/.pyenv/versions/3.12*)"; exit 1; }
 	$(PY312) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e '.[dev]'
+# Installs are reproducible: every package at the version and hashes in requirements.lock, then the
+# project itself without resolving anything. `make lock` refreshes the lock after pyproject changes;
+# tests/unit/test_lock.py fails when the two drift apart.
+$(VENV)/.installed: pyproject.toml requirements.lock | $(BIN)/python
+	$(BIN)/pip install -q --require-hashes -r requirements.lock
+	$(BIN)/pip install -q --no-deps -e .
 	@touch $@
+
+lock: | $(BIN)/python
+	$(BIN)/pip install -q pip-tools
+	$(BIN)/pip-compile -q --allow-unsafe --extra=dev --generate-hashes --no-emit-index-url \
+		--no-emit-find-links --strip-extras -o requirements.lock pyproject.toml
 
 # Neo4j's own Cypher linter (npm) checks our Neo4j dialect offline; skipped by the tests when node is absent.
 tests/neo4j_lint/node_modules/.package-lock.json: tests/neo4j_lint/package-lock.json
