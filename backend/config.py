@@ -38,6 +38,21 @@ class Settings(BaseSettings):
         None,
         description="An external FalkorDB (`falkor://host:6379`, `unix:///x.sock`) instead of embedded.",
     )
+    graph_connections: int = Field(
+        16, ge=1, le=512, description="FalkorDB connections per process; more callers wait their turn."
+    )
+    graph_query_memory_mb: int = Field(
+        1024, ge=16, le=65_536, description="Embedded FalkorDB: memory one query may use (set at start)."
+    )
+    graph_memory_mb: int = Field(
+        0,
+        ge=0,
+        le=1_048_576,
+        description="Embedded FalkorDB: memory cap of the whole server; 0: half the RAM.",
+    )
+    graph_query_timeout_max_ms: int = Field(
+        120_000, ge=1_000, le=3_600_000, description="Embedded FalkorDB: the longest any query may run."
+    )
     neo4j_uri: str | None = Field(None, description="e.g. `neo4j://10.0.2.15:7687`; required for neo4j.")
     neo4j_user: str = Field("neo4j", description="Neo4j user name.")
     neo4j_password: SecretStr | None = Field(None, description="Neo4j password (never logged).")
