@@ -220,7 +220,16 @@ async def resolve(
     for ex in extractions:
         for name in ex.candidates:
             candidate_chunks[canonical_key(name, EntityType.CONCEPT)].add(ex.chunk_id)
-    weak = {key for key, chunk_ids in candidate_chunks.items() if len(chunk_ids) < 2}
+    # a noun phrase said once is kept when it is what someone named does or asks for ("Aisha → MODEL →
+    # sap integration cost"): the extractor keeps only relations with a named end
+    related = {
+        canonical_key(name, EntityType.CONCEPT)
+        for ex in extractions
+        for r in (ex.extraction.relations if ex.extraction else [])
+        if r.type != "TALKED_ABOUT"
+        for name in (r.source, r.target)
+    }
+    weak = {key for key, chunk_ids in candidate_chunks.items() if len(chunk_ids) < 2 and key not in related}
 
     clusters: dict[tuple[EntityType, str], _Cluster] = {}
     surface: dict[tuple[str, str], tuple[EntityType, str]] = {}  # (chunk id, name lower) -> cluster key
