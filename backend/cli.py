@@ -273,6 +273,9 @@ COMMANDS = {
 }
 
 
+_FOR_PEOPLE = {"ingest", "ask", "eval"}
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -280,7 +283,12 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"weaver: {exc}", file=sys.stderr)
         return 2
-    configure_logging(settings.log_level)
+    if args.command in _FOR_PEOPLE:  # progress bars and answers on the terminal; JSON lines to a file
+        configure_logging(
+            settings.log_level, to=settings.data_dir.resolve() / "logs" / f"{args.command}.jsonl"
+        )
+    else:
+        configure_logging(settings.log_level)
     from backend.observability import metrics
 
     metrics.configure(settings.metrics == "emf")  # `serve` turns them on in create_app (auto)
