@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from backend.config import Settings
+from backend.graph import GraphStore
+from backend.llm.port import LLMProvider
 
+from .condense import CondensingResolver
+from .followup import OfflineResolver
 from .store import SessionPolicy, SessionStore
 
 
@@ -19,3 +23,11 @@ def build_session_store(settings: Settings, policy: SessionPolicy | None = None)
     from .sqlite_store import SqliteSessionStore
 
     return SqliteSessionStore(settings.data_dir / "sessions.sqlite3", policy)
+
+
+def build_resolver(settings: Settings, graph: GraphStore, llm: LLMProvider | None):
+    """Offline rules, or a condense-question call with the LLM provider (the rules as its fallback)."""
+    offline = OfflineResolver(graph)
+    if settings.llm_provider == "offline" or llm is None:
+        return offline
+    return CondensingResolver(llm, offline)

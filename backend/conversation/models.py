@@ -16,12 +16,14 @@ Resolution = Literal["none", "offline", "llm"]
 
 
 class TurnEntity(BaseModel):
-    """An entity a turn was about: named in its (standalone) question, or what its answer was about."""
+    """An entity a turn was about: named in its (standalone) question — by the user, or `carried` over
+    from an earlier turn for a pronoun — or named by its answer."""
 
     id: str
     name: str
     type: str
-    role: Literal["question", "answer"]
+    aliases: list[str] = Field(default_factory=list)
+    role: Literal["question", "carried", "answer"]
 
 
 class Turn(BaseModel):
