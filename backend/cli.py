@@ -157,6 +157,10 @@ async def _ask(settings: Settings, args: argparse.Namespace) -> int:
     try:
         question = Question(question=args.question, k=args.k, mode=args.mode)
         namespace = args.namespace or settings.default_namespace
+        if args.session:
+            from backend.conversation.chat import ask_command
+
+            return await ask_command(runtime.conversations, args, question, namespace)
         evidence = await runtime.retriever.retrieve(namespace, question)
         final: dict = {}
         async for event, data in runtime.answerer.stream(args.question, evidence):
@@ -173,6 +177,21 @@ async def _ask(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         await runtime.close()
     return 0
+
+
+def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
+    return asyncio.run(_chat(settings, args))
+
+
+async def _chat(settings: Settings, args: argparse.Namespace) -> int:
+    from backend.conversation.chat import chat_command
+    from backend.runtime import open_runtime
+
+    runtime = await open_runtime(settings, start_workers=False)
+    try:
+        return await chat_command(runtime.conversations, args, args.namespace or settings.default_namespace)
+    finally:
+        await runtime.close()
 
 
 def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
@@ -225,6 +244,14 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--namespace", help="default: KW_DEFAULT_NAMESPACE")
     ask.add_argument("--mode", default="hybrid", choices=MODES)
     ask.add_argument("--k", type=int, default=5, help="citations at most")
+    ask.add_argument(
+        "--session", help="ask within a conversation: its id, or `new` to start one (the id is printed)"
+    )
+    chat = sub.add_parser("chat", help="a conversation in the terminal: follow-up questions use the history")
+    chat.add_argument("--namespace", help="default: KW_DEFAULT_NAMESPACE (a resumed session keeps its own)")
+    chat.add_argument("--session", help="resume this conversation (default: start a new one)")
+    chat.add_argument("--mode", default="hybrid", choices=MODES)
+    chat.add_argument("--k", type=int, default=5, help="citations at most")
     evaluate = sub.add_parser("eval", help="retrieval recall@k and MRR per mode on QMSum-style meetings")
     evaluate.add_argument("kind", choices=["turns"], help="the input format: speaker-turn JSON with queries")
     evaluate.add_argument("paths", nargs="+", help="files or folders of .json meetings")
@@ -266,6 +293,7 @@ COMMANDS = {
     "demo": cmd_demo,
     "ingest": cmd_ingest,
     "ask": cmd_ask,
+    "chat": cmd_chat,
     "eval": cmd_eval,
     "settings": cmd_settings,
     "phoenix": cmd_phoenix,
