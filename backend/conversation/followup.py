@@ -42,8 +42,8 @@ _NOT_A_NOUN = frozenset(
     "to for about with on in at from by and or but then now today yesterday tomorrow again too also "
     "this that if when so as than yet soon already".split()
 )
-_EXPLETIVE_IT = re.compile(
-    r"\bit\s+(?:seems|appears|looks like|is (?:true|likely|possible|clear)|was (?:true|clear))\b", re.I
+_EXPLETIVE_IT = re.compile(  # "it seems", "is it true that": an "it" that refers to nothing
+    r"\bit\s+(?:(?:is|was|'s)\s+)?(?:seems?|appears?|looks like|true|likely|possible|clear|okay|ok)\b", re.I
 )
 _LEADING = re.compile(r"^\s*(?:and|so|also|ok|okay|well|but|then)\b[,]?\s+", re.I)
 _ELLIPSIS = re.compile(r"^\s*(?:and\s+)?(?:what|how)\s+about\s+(?P<x>.+?)\s*[?.!]*\s*$", re.I)
