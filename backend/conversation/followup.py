@@ -14,7 +14,9 @@ take Lena Fischer?". The rules, using the entity types the graph knows:
 - A pronoun whose type the question itself names ("What did Priya say about her deadline?") is left
   alone: it means that name.
 - "What about Voltra?" / "And Maritime Mutual?" repeat the last question with the new name in place
-  of the one of the same type.
+  of the one of the same type; "Where?" / "And when?" ask the last question with that question word
+  ("When does the pilot start?" → "Where does the pilot start?"; after "Who is building the export?",
+  "When?" → "When is Lena Fischer building the export?").
 
 Only the last few turns count (`HISTORY_TURNS`), the most recent first: a conversation moves on.
 """
@@ -51,6 +53,16 @@ _AND_X = re.compile(r"^\s*and\s+(?P<x>[^?]{1,60}?)\s*\?\s*$", re.I)
 _QUESTION_START = re.compile(
     r"^(?:who|whom|whose|what|when|where|which|why|how|is|are|was|were|do|does|did|can|could|will|would|"
     r"should|has|have|had)\b",
+    re.I,
+)
+_BARE_WH = re.compile(
+    r"^\s*(?:and\s+|so\s+|but\s+)?(?P<wh>when|where|why|how|how long|how much|how many|how often)"
+    r"(?:\s+(?:exactly|then|so))?\s*[?.!]*\s*$",
+    re.I,
+)
+_LEADING_WH = re.compile(r"^(?:when|where|why|how(?: long| much| many| often)?|what|which)\b", re.I)
+_WHO_AUX = re.compile(
+    r"^who\s+(?P<aux>is|are|was|were|will|would|can|could|should|has|have|had|did|does|do)\s+(?P<rest>.+)$",
     re.I,
 )
 _TYPE_ORDER = {"Product": 0, "Organization": 1, "Event": 2, "Concept": 3, "Place": 4, "Other": 5}
@@ -132,7 +144,9 @@ class OfflineResolver:
         if not history:
             return Resolved(question)
         named = await entities_named(self.store, namespace, question)
-        elliptic = await self._ellipsis(namespace, question, history, named)
+        elliptic = self._bare_question_word(question, history) or await self._ellipsis(
+            namespace, question, history, named
+        )
         if elliptic is not None:
             return elliptic
         named_types = {n.entity.type for n in named}
@@ -159,6 +173,23 @@ class OfflineResolver:
             return Resolved(_capitalise(_LEADING.sub("", question)))
         standalone = "".join([*pieces, question[cursor:]])
         return Resolved(_capitalise(_LEADING.sub("", standalone)), "offline", carried)
+
+    @staticmethod
+    def _bare_question_word(question: str, history: list[Turn]) -> Resolved | None:
+        """ "Where?" — the last question again, asking where."""
+        found = _BARE_WH.match(question)
+        if not found:
+            return None
+        wh, last = found.group("wh").lower(), history[-1]
+        previous = last.standalone_question.strip()
+        if _LEADING_WH.match(previous):
+            return Resolved(_capitalise(_LEADING_WH.sub(wh, previous, count=1)), "offline", [])
+        who = _WHO_AUX.match(previous)
+        person = next((e for e in _person_candidates(last) if e.role == "answer"), None)
+        if who and person:
+            standalone = f"{wh} {who.group('aux')} {person.name} {who.group('rest')}"
+            return Resolved(_capitalise(standalone), "offline", [person])
+        return None
 
     async def _ellipsis(self, namespace: str, question: str, history: list[Turn], named) -> Resolved | None:
         """ "What about X?" — the last question again, about X."""

@@ -138,3 +138,11 @@ def test_an_answer_is_about_the_person_named_next_to_what_was_asked():
     named = [Named(e, m[0].start(), m[0].end(), m[0].group(0)) for e in people if (m := find(e, answer))]
     ranked = rank_answer_entities(answer, named, "Who is building the export for Northwind?")
     assert ranked[0].entity.name == "Lena Fischer"
+
+
+async def test_a_bare_question_word_asks_the_last_question_that_way():
+    pilot = turn("When does the Northwind pilot start?", entity("org-nw", "question"))
+    assert await resolve("Where?", pilot) == ("Where does the Northwind pilot start?", "offline", [])
+    assert await resolve("When?", NORTHWIND, WHO_EXPORT) == (
+        "When is Lena Fischer building the export for Northwind?", "offline", ["Lena Fischer"],
+    )  # fmt: skip
