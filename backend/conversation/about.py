@@ -84,6 +84,7 @@ async def turn_entities(
             type=n.entity.type,
             aliases=n.entity.aliases[:5],
             role="carried" if n.entity.id in carried_ids else "question",
+            mention=n.surface,
         )
         for n in asked
     ]

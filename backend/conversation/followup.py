@@ -4,8 +4,9 @@
 the export for Northwind?"; "How long will it take her?" after that becomes "How long will the export
 take Lena Fischer?". The rules, using the entity types the graph knows:
 
-- **he/him/his, she/her/hers** → a Person. After a "who" question, the person its answer was about;
-  otherwise a person the last question named, then one its answer named.
+- **he/him/his, she/her/hers** → a Person. After a "who" question that names no one ("who is
+  building the export?"), the person its answer was about; otherwise a person the last question named
+  ("who is Sven Larsen?" → Sven Larsen), then one its answer named.
 - **they/them/their** → an Organization the last turns were about (else two or more people the last
   question named).
 - **it/its** → something that is not a person: what the last question named itself before what it
@@ -79,7 +80,8 @@ class Resolved:
 
 def _person_candidates(turn: Turn) -> list[TurnEntity]:
     people = [e for e in turn.entities if e.type == "Person"]
-    first = "answer" if asks_for_person(turn.standalone_question) else "question"
+    asked_about = any(e.role != "answer" for e in people)  # "who is Sven Larsen?" is about Sven
+    first = "answer" if asks_for_person(turn.standalone_question) and not asked_about else "question"
     return sorted(people, key=lambda e: (e.role != first, _ROLE_ORDER[e.role]))
 
 
@@ -124,8 +126,15 @@ def _is_possessive(word: str, rest: str) -> bool:
     return bool(following) and following.group(1).lower() not in _NOT_A_NOUN
 
 
+def _named(entity: TurnEntity) -> str:
+    """As the conversation named it: the user's words for what they asked about ("Northwind", not the
+    graph's "Northwind Logistics Inc"), the full name for whom an answer named ("Lena Fischer")."""
+    name = entity.mention if entity.mention and entity.role != "answer" else entity.name
+    return f"the {name}" if entity.type == CONCEPT else name
+
+
 def _render(entities: list[TurnEntity], possessive: bool) -> str:
-    names = [f"the {e.name}" if e.type == CONCEPT else e.name for e in entities]
+    names = [_named(e) for e in entities]
     text = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
     return text + "'s" if possessive else text
 

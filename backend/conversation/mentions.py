@@ -44,13 +44,17 @@ def find(entity: Nameable, text: str) -> list[re.Match[str]]:
 
 
 def best_typed(entities: list[EntitySummary]) -> list[EntitySummary]:
-    """One entity per name: the type with the most mentions."""
-    chosen: dict[str, EntitySummary] = {}
-    for entity in entities:
-        key = normalise_key(entity.name)
-        if key not in chosen or entity.mention_count > chosen[key].mention_count:
-            chosen[key] = entity
-    return list(chosen.values())
+    """One entity per name: where names or aliases coincide ("Northwind" the Person, "Northwind
+    Logistics Inc" the Organization with alias "Northwind"), the one with the most mentions."""
+    ranked = sorted(entities, key=lambda e: -e.mention_count)
+    chosen: list[EntitySummary] = []
+    taken: set[str] = set()
+    for entity in ranked:
+        keys = {normalise_key(n) for n in (entity.name, *entity.aliases)}
+        if not keys & taken:
+            chosen.append(entity)
+        taken |= keys
+    return chosen
 
 
 async def entities_named(

@@ -24,6 +24,9 @@ class TurnEntity(BaseModel):
     type: str
     aliases: list[str] = Field(default_factory=list)
     role: Literal["question", "carried", "answer"]
+    mention: str = Field(
+        "", description='How the question named it ("Northwind" for Northwind Logistics Inc).'
+    )
 
 
 class Turn(BaseModel):

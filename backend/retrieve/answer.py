@@ -25,6 +25,8 @@ EXTRACTIVE_SENTENCES = 3
 # Citations are passages of three chunks, so the top three hold more than five single chunks did;
 # every sentence in them is embedded per question, the answer's main cost offline.
 QUOTED_CITATIONS = 3
+# …and of the next ones, only sentences sharing a word with the question (few, so cheap to embed).
+SEARCHED_CITATIONS = 5
 
 # (event, data) pairs, the SSE stream's events: token … then citations, done
 Event = tuple[str, dict]
@@ -61,12 +63,15 @@ class ExtractiveAnswerer:
         yield "usage", {"usage": Usage().model_dump(), "uncited": False}
 
     async def _compose(self, question: str, evidence: Evidence) -> str:
-        quoted = evidence.citations[:QUOTED_CITATIONS]
-        found = statements.candidates(quoted)
+        quoted = evidence.citations[:SEARCHED_CITATIONS]
+        wanted = statements.stems(question)
+        found = statements.candidates(
+            quoted, QUOTED_CITATIONS, wanted, statements.kinds_of(evidence.entities)
+        )
         if not found:
             return "The closest passages are cited below; none has a full sentence to quote."
         prompts = [c.prompt for c in found if c.prompt]
-        vectors = np.array(await self.embedder.embed([question, *(c.sentence for c in found), *prompts]))
+        vectors = np.array(await self.embedder.embed([question, *(c.embedded for c in found), *prompts]))
         closeness = vectors[1:] @ vectors[0]
         asked = dict(zip(prompts, closeness[len(found) :], strict=True))
         similarity = [  # a reply: half its own closeness, half that of the question it answers
@@ -75,7 +80,7 @@ class ExtractiveAnswerer:
         ]
         people = statements.people_in(quoted, [e.name for e in evidence.entities if e.type == "Person"])
         named = statements.named_in(question, people)
-        weighted = statements.weights(found, statements.stems(question))
+        weighted = statements.weights(found, wanted)
         scores = [
             statements.score(c, similarity[i], question, weighted, people, named) for i, c in enumerate(found)
         ]

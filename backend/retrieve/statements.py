@@ -6,11 +6,14 @@ Each sentence of the best citations is a candidate, scored by
 - the question's words it shares (stemmed), each weighted by how few candidates have it, so "what
   does Northwind *want*" prefers "they *want* two hundred trackers" to the many sentences that merely
   name Northwind. A sentence that says "they", "he", "she" or "it" is read with the names of the two
-  sentences before it ("…the Northwind pilot…? The pilot starts in March. They want …");
+  sentences before it ("…the Northwind pilot…? The pilot starts in March. They want …"), and one that
+  opens with such a pronoun is embedded with the name put in its place ("Northwind want …"): the
+  nearest organisation for "they" (the graph's types), the nearest speaker or person for "he"/"she";
 - whether it holds the kind of thing the question asks for: a duration for "how long", a date or day
   for "when", a person for "who", an amount for "how much";
 - whether its speaker is the person the question names ("how long will it take Lena Fischer" →
-  what Lena Fischer said);
+  what Lena Fischer said), and whether it is about someone else: a statement that opens with another
+  person's name ("Maria wants a date …") does not say what Northwind wants;
 - minus a penalty when it is itself a question. A question in the evidence that is close to the one
   asked ("How long would that take, Lena?") lends its closeness to the reply that follows it from
   another speaker ("About a week for a first version.") — meetings answer questions that way. The
@@ -33,6 +36,7 @@ QUESTION_PENALTY = 0.2
 TYPE_BONUS = 0.1
 OVERLAP_WEIGHT = 0.3
 SPEAKER_BONUS = 0.1
+OTHER_SUBJECT_PENALTY = 0.15
 MIN_WORDS = 4
 MIN_REPLY_WORDS = 3
 
@@ -68,8 +72,23 @@ _AMOUNT = re.compile(
     re.I,
 )
 _PRONOUN = re.compile(r"\b(?:they|them|their|he|him|his|she|her|it|its)\b", re.I)
+_OPENING_PRONOUN = re.compile(r"^(?P<p>They|He|She|It)\b")
+_PRONOUN_KINDS = {
+    "They": ("Organization",),
+    "It": ("Organization", "Product"),
+    "He": ("Person",),
+    "She": ("Person",),
+}
+_NOT_NAMES = frozenset(
+    "I Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May June July "
+    "August September October November December OK Okay Yes No".split()
+)
 _NAME = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-ZÀ-Ý][\w'’-]+")
 CONTEXT_SENTENCES = 2
+_SUBJECT = re.compile(
+    r"^\s*(?i:what|when|where|why|which|how(?:\s+\w+)?)\s+(?:\w+\s+)?(?i:does|did|do|is|was|are|were|will|"
+    r"would|can|could|should|has|have|had)\s+(?P<subject>[A-ZÀ-Ý][\w'’-]*(?:\s+[A-ZÀ-Ý][\w'’-]*)*)"
+)
 _stemmer = Stemmer.Stemmer("english")
 
 
@@ -82,6 +101,11 @@ class Candidate:
     question: bool
     prompt: str | None = None  # for a reply: the evidence's question it answers
     context: str = ""  # names of the sentences before it, when it speaks of "they", "she", "it"
+    resolved: str = ""  # the sentence with an opening pronoun replaced by the name it stands for
+
+    @property
+    def embedded(self) -> str:
+        return self.resolved or self.sentence
 
 
 def split_sentences(text: str) -> list[str]:
@@ -99,10 +123,19 @@ def stems(text: str) -> set[str]:
     return set(_stemmer.stemWords([w for w in words if w not in _STOP and len(w) > 1]))
 
 
-def candidates(citations: list[Citation]) -> list[Candidate]:
-    """Every quotable sentence of these citations (numbered from 1), and each question's reply."""
+def candidates(
+    citations: list[Citation],
+    full: int | None = None,
+    wanted: set[str] = frozenset(),
+    kinds: dict[str, str] | None = None,
+) -> list[Candidate]:
+    """Every quotable sentence of the first `full` citations (numbered from 1), and each question's
+    reply; of the citations after those, the sentences that share a word with the question."""
+    full = len(citations) if full is None else full
     found: list[Candidate] = []
     seen: set[tuple[str, str]] = set()
+    speakers = {form for c in citations for s in c.speakers for form in (s, s.split()[0]) if s.split()}
+    kinds = {**(kinds or {}), **dict.fromkeys(speakers, "Person")}
     for number, citation in enumerate(citations, start=1):
         lines = [
             tuple(line.partition(": ")[::2]) if ": " in line else ("", line)
@@ -112,14 +145,22 @@ def candidates(citations: list[Citation]) -> list[Candidate]:
         for n, (speaker, said) in enumerate(lines):
             sentences = split_sentences(said)
             for i, sentence in enumerate(sentences):
-                context = " ".join(_names(recent[-CONTEXT_SENTENCES:])) if _PRONOUN.search(sentence) else ""
+                names = _names(recent[-CONTEXT_SENTENCES:]) if _PRONOUN.search(sentence) else []
+                context, resolved = " ".join(names), _resolve_opening(sentence, names, kinds)
                 recent.append(sentence)
                 if len(sentence.split()) < MIN_WORDS or (speaker, sentence) in seen:
                     continue
-                seen.add((speaker, sentence))
                 asks = sentence.endswith("?")
-                found.append(Candidate(number, speaker, sentence, len(found), asks, context=context))
+                candidate = Candidate(
+                    number, speaker, sentence, len(found), asks, context=context, resolved=resolved
+                )
+                if number > full and not _candidate_stems(candidate) & wanted:
+                    continue
+                seen.add((speaker, sentence))
+                found.append(candidate)
                 if asks and i == len(sentences) - 1 and n + 1 < len(lines) and lines[n + 1][0] != speaker:
+                    if number > full:
+                        continue
                     reply_speaker, reply = lines[n + 1]
                     first = next(iter(split_sentences(reply)), "")
                     if len(first.split()) >= MIN_REPLY_WORDS and (reply_speaker, first) not in seen:
@@ -129,7 +170,20 @@ def candidates(citations: list[Citation]) -> list[Candidate]:
 
 
 def _names(sentences: list[str]) -> list[str]:
-    return [m.group(0) for s in sentences for m in _NAME.finditer(s)]
+    return [m.group(0) for s in sentences for m in _NAME.finditer(s) if m.group(0) not in _NOT_NAMES]
+
+
+def _resolve_opening(sentence: str, names: list[str], kinds: dict[str, str]) -> str:
+    """ "They want …" → "Northwind want …": the nearest earlier name of the kind the pronoun takes (the
+    graph's entity types; speakers are people); "" when there is none."""
+    opening = _OPENING_PRONOUN.match(sentence)
+    if not opening or not names:
+        return ""
+    wanted = _PRONOUN_KINDS[opening.group("p")]
+    for name in reversed(names):
+        if kinds.get(name) in wanted:
+            return name + sentence[opening.end() :]
+    return ""
 
 
 def weights(found: list[Candidate], wanted: set[str]) -> dict[str, float]:
@@ -185,7 +239,22 @@ def score(
         total += TYPE_BONUS
     if candidate.speaker and candidate.speaker in named_people:
         total += SPEAKER_BONUS
+    if _about_someone_else(candidate.sentence, question, people):
+        total -= OTHER_SUBJECT_PENALTY
     return total
+
+
+def _about_someone_else(sentence: str, question: str, people: set[str]) -> bool:
+    """The question asks about a named subject ("what does Northwind want") and the sentence opens
+    with another person ("Maria wants …")."""
+    asked = _SUBJECT.match(question)
+    if not asked:
+        return False
+    subject = asked.group("subject")
+    opener = next(
+        (p for p in sorted(people, key=len, reverse=True) if re.match(rf"{re.escape(p)}\b", sentence)), None
+    )
+    return opener is not None and opener not in subject and subject.split()[0] not in opener
 
 
 def people_in(citations: list[Citation], person_names: list[str]) -> set[str]:
@@ -202,3 +271,14 @@ def named_in(question: str, people: set[str]) -> set[str]:
         for p in full
         if re.search(rf"(?<![\w-])(?:{re.escape(p)}|{re.escape(p.split()[0])})(?![\w-])", question)
     }
+
+
+def kinds_of(entities) -> dict[str, str]:
+    """Name (and alias) → entity type; a name the graph holds under two types takes the one with more
+    mentions."""
+    best: dict[str, tuple[int, str]] = {}
+    for e in entities:
+        for name in (e.name, *e.aliases):
+            if name not in best or e.mention_count > best[name][0]:
+                best[name] = (e.mention_count, e.type)
+    return {name: kind for name, (_, kind) in best.items()}

@@ -146,3 +146,17 @@ async def test_a_bare_question_word_asks_the_last_question_that_way():
     assert await resolve("When?", NORTHWIND, WHO_EXPORT) == (
         "When is Lena Fischer building the export for Northwind?", "offline", ["Lena Fischer"],
     )  # fmt: skip
+
+
+async def test_after_who_is_x_he_is_x():
+    who_is = turn("Who is Tomás Silva?", entity("per-ts", "question"), entity("per-pr", "answer"))
+    assert (await resolve("What is he working on?", who_is))[0] == "What is Tomás Silva working on?"
+
+
+def test_one_entity_per_name_where_names_and_aliases_meet():
+    from backend.conversation.mentions import best_typed
+
+    org = EntitySummary(id="o", name="Northwind Logistics Inc", type="Organization", aliases=["Northwind"],
+                        mention_count=9)  # fmt: skip
+    slip = EntitySummary(id="p", name="Northwind", type="Person", mention_count=1)
+    assert [e.id for e in best_typed([slip, org])] == ["o"]
