@@ -36,6 +36,7 @@ class AwsStandIn:
     endpoint_url: str
     region: str = REGION
     process: subprocess.Popen | None = field(default=None, repr=False)
+    log: object = field(default=None, repr=False)  # the server's output file, closed by stop()
 
     def client(self, service: str):
         """A real boto3 client pointed at the stand-in."""
@@ -68,6 +69,8 @@ class AwsStandIn:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=30)
+        if self.log is not None:
+            self.log.close()
 
 
 def start_aws_standin(log_dir: Path, *, timeout_s: float = 120.0) -> AwsStandIn:
@@ -83,7 +86,7 @@ def start_aws_standin(log_dir: Path, *, timeout_s: float = 120.0) -> AwsStandIn:
         stderr=subprocess.STDOUT,
         env=env,
     )
-    standin = AwsStandIn(endpoint_url=f"http://127.0.0.1:{port}", process=process)
+    standin = AwsStandIn(endpoint_url=f"http://127.0.0.1:{port}", process=process, log=log)
     deadline = time.monotonic() + timeout_s
     while not standin.ready():
         if process.poll() is not None:

@@ -161,16 +161,16 @@ async function newConversation() {
   $("question").focus();
 }
 
-// The stored conversation of this namespace, shown again (after a reload or a namespace switch).
+// The stored conversation of this namespace, shown again (after a reload or a namespace switch). Only a
+// 404 forgets it: before an API key is typed the page cannot read it, but the next question continues it.
 async function restoreConversation() {
   $("thread").replaceChildren();
   const id = localStorage.getItem(sessionKey());
-  setSession(null);
+  setSession(id);
   if (!id) return;
   try {
     const params = new URLSearchParams({ namespace: namespace() });
     const session = await (await api(`/v1/sessions/${id}?${params}`)).json();
-    setSession(session.id);
     for (const t of session.turns) {
       const turn = newTurn(t.question);
       turn.dataset.turn = String(t.index);
@@ -180,7 +180,9 @@ async function restoreConversation() {
       showBadges(turn, { mode: t.mode, usage: t.usage, uncited: t.uncited }, null);
       turn.dataset.state = "done";
     }
-  } catch { /* expired or ended: the next question starts a new one */ }
+  } catch (error) {
+    if (/no conversation/.test(error.message)) setSession(null); // ended or expired: the next question starts one
+  }
 }
 
 function showBadges(turn, done, elapsedMs) {
