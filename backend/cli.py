@@ -217,18 +217,8 @@ def _eval_answers(settings: Settings, args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"weaver eval answers: {exc}", file=sys.stderr)
         return 2
-
-    async def work(runtime) -> int:
-        await answers.ingest(
-            runtime.ingest, transcripts, answers.NAMESPACE, log=lambda m: print(m, file=sys.stderr)
-        )
-        scores = await answers.run_cases(runtime.conversations, cases, answers.NAMESPACE)
-        label = "extractive (offline)" if settings.llm_provider == "offline" else f"{settings.llm_provider}"
-        print(answers.report(scores, label))
-        if args.show:
-            print(answers.details(scores))
-        return 0
-
+    label = "extractive (offline)" if settings.llm_provider == "offline" else settings.llm_provider
+    work = answers.command(cases, transcripts, label, show=args.show)
     return _in_runtime(settings, work, start_workers=True)
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import re
 import statistics
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -178,3 +179,17 @@ def details(scores: list[TurnScore]) -> str:
         understood = f" → {s.standalone}" if s.follow_up else ""
         out.append(f"{mark} {s.case} #{s.turn}: {s.question}{understood}  {'; '.join(problems)}".rstrip())
     return "\n".join(out)
+
+
+def command(cases: CaseFile, transcripts: list[Path], label: str, *, show: bool = False):
+    """`weaver eval answers`: what to do with the opened runtime — ingest, ask, print the table."""
+
+    async def work(runtime) -> int:
+        await ingest(runtime.ingest, transcripts, NAMESPACE, log=lambda m: print(m, file=sys.stderr))
+        scores = await run_cases(runtime.conversations, cases, NAMESPACE)
+        print(report(scores, label))
+        if show:
+            print(details(scores))
+        return 0
+
+    return work
