@@ -143,6 +143,32 @@ class Settings(BaseSettings):
         "question on 2 CPU cores (README: Evaluation).",
     )
 
+    # --- conversations -----------------------------------------------------------------------
+    session_backend: Literal["sqlite", "dynamodb"] = Field(
+        "sqlite",
+        description="Where conversations are kept: `sqlite` (the data dir) or `dynamodb` "
+        "(KW_SESSIONS_TABLE).",
+    )
+    sessions_table: str | None = Field(
+        None,
+        pattern=r"^[A-Za-z0-9_.-]{3,255}$",
+        description="DynamoDB table of conversations (partition key `session_id`, TTL on `expires_at`); "
+        "required for `dynamodb`.",
+    )
+    session_idle_ttl_s: int = Field(
+        86_400,
+        ge=60,
+        le=30 * 86_400,
+        description="A conversation expires this many seconds after its last question.",
+    )
+    session_max_turns: int = Field(
+        20,
+        ge=1,
+        le=200,
+        description="Questions and answers a conversation keeps (the oldest are dropped), so a long "
+        "session stays cheap to read and to resolve.",
+    )
+
     # --- speech ------------------------------------------------------------------------------
     speech_provider: Literal["whisper", "transcribe"] = Field(
         "whisper",
@@ -249,6 +275,8 @@ class Settings(BaseSettings):
     def _check_backend(self) -> Settings:
         if self.graph_backend == "neo4j" and not self.neo4j_uri:
             raise ValueError("KW_NEO4J_URI is required when KW_GRAPH_BACKEND=neo4j")
+        if self.session_backend == "dynamodb" and not self.sessions_table:
+            raise ValueError("KW_SESSIONS_TABLE is required when KW_SESSION_BACKEND=dynamodb")
         if self.speech_provider == "transcribe" and not self.speech_bucket:
             raise ValueError("KW_SPEECH_BUCKET is required when KW_SPEECH_PROVIDER=transcribe")
         return self

@@ -79,3 +79,24 @@ def phoenix(tmp_path_factory):
     url = server.start()
     yield url
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def aws_standin(tmp_path_factory):
+    """The local AWS stand-in (moto in server mode, its own process): real boto3 over HTTP."""
+    pytest.importorskip("moto.server", reason="moto[server] is not installed")
+    from tests.support.aws_standin import start_aws_standin
+
+    standin = start_aws_standin(tmp_path_factory.mktemp("moto"))
+    yield standin
+    standin.stop()
+
+
+@pytest.fixture
+def aws(aws_standin, monkeypatch):
+    """The stand-in, with boto3's credentials and region in the environment for this test."""
+    from tests.support.aws_standin import CREDENTIALS
+
+    for key, value in CREDENTIALS.items():
+        monkeypatch.setenv(key, value)
+    return aws_standin

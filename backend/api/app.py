@@ -16,7 +16,7 @@ from backend.observability import metrics
 from backend.observability.tracing import setup_tracing
 from backend.runtime import open_runtime
 
-from . import cypher, entities, graph, health, jobs, query, recordings, transcripts, web
+from . import cypher, entities, graph, health, jobs, query, recordings, sessions, transcripts, web
 from .auth import ExposedWithoutAuth, check_exposure
 from .errors import install_error_handlers
 from .middleware import SecurityHeaders, TraceRequests
@@ -70,7 +70,7 @@ def create_app(settings: Settings | None = None, *, serving: bool = True) -> Fas
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     install_error_handlers(app)
-    for module in (health, query, transcripts, recordings, jobs, entities, graph, cypher):
+    for module in (health, query, sessions, transcripts, recordings, jobs, entities, graph, cypher):
         app.include_router(module.router)
     web.mount(app)
 
