@@ -332,7 +332,7 @@ COMMANDS = {
 }
 
 
-_FOR_PEOPLE = {"ingest", "ask", "eval"}
+_FOR_PEOPLE = {"ingest", "ask", "eval", "chat"}
 
 
 def main(argv: list[str] | None = None) -> int:
