@@ -75,6 +75,13 @@ async def submit_recording(
     if "namespace" in fields and not re.fullmatch(NAMESPACE_PATTERN, fields["namespace"]):
         raise InvalidInput(f"namespace: a namespace is {NAMESPACE_RULE}")
     namespace = caller.namespace_for(fields.get("namespace"), settings.default_namespace)
+    if len(fields.get("title", "")) > 300:
+        raise InvalidInput("title: at most 300 characters")
+    intake.check_fields(
+        speaker=fields.get("speaker"),
+        language=fields.get("language"),
+        transcriber=ingest.services.transcriber,
+    )
     with tempfile.TemporaryDirectory(prefix="kw-upload-") as tmp:
         path = Path(tmp) / "upload"
         await asyncio.to_thread(_save, upload.file, path)
@@ -90,7 +97,7 @@ async def submit_recording(
     try:
         ingest_request = IngestRequest(
             namespace=namespace,
-            title=fields.get("title") or (Path(upload.filename).stem if upload.filename else None),
+            title=fields.get("title") or (Path(upload.filename).stem[:300] if upload.filename else None),
             source=f"recording:{upload.filename or audio.sha256[:12] + audio.extension}",
             audio=audio,
             speaker=fields.get("speaker"),

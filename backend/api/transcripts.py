@@ -99,7 +99,7 @@ async def _upload_from_multipart(request: Request) -> TranscriptUpload:
     suffix = Path(upload.filename or "").suffix.lower()
     if fields.get("format", "auto") == "auto" and EXTENSIONS.get(suffix, "auto") != "auto":
         fields["format"] = EXTENSIONS[suffix]  # the file's extension says more than sniffing its content
-    fields.setdefault("title", Path(upload.filename).stem if upload.filename else None)
+    fields.setdefault("title", Path(upload.filename).stem[:300] if upload.filename else None)
     try:
         return TranscriptUpload.model_validate({**fields, "content": content})
     except ValidationError as exc:
