@@ -21,6 +21,7 @@ from backend.speech.audio import FORMATS
 
 from .auth import CallerDep
 from .deps import IngestDep, RuntimeDep, SettingsDep
+from .openapi import errors
 from .transcripts import Accepted
 
 router = APIRouter(prefix="/v1/recordings", tags=["recordings"])
@@ -31,7 +32,7 @@ _FIELDS = ("namespace", "title", "speaker", "language", "recorded_at")
     "",
     status_code=202,
     response_model=Accepted,
-    responses={413: {}, 415: {}, 422: {}},
+    responses=errors(415),
     openapi_extra={
         "requestBody": {
             "content": {

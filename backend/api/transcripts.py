@@ -20,6 +20,7 @@ from backend.observability.tracing import traceparent
 
 from .auth import CallerDep
 from .deps import IngestDep, NamespaceQuery, SettingsDep, StoreDep
+from .openapi import errors
 
 router = APIRouter(prefix="/v1/transcripts", tags=["transcripts"])
 
@@ -177,7 +178,7 @@ async def list_transcripts(
     )
 
 
-@router.get("/{transcript_id}", response_model=TranscriptInfo)
+@router.get("/{transcript_id}", response_model=TranscriptInfo, responses=errors(404))
 async def get_transcript(
     transcript_id: str,
     caller: CallerDep,
@@ -193,7 +194,7 @@ async def get_transcript(
     return found
 
 
-@router.delete("/{transcript_id}", status_code=204, responses={404: {}})
+@router.delete("/{transcript_id}", status_code=204, responses=errors(404))
 async def delete_transcript(
     transcript_id: str,
     caller: CallerDep,

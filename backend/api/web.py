@@ -65,7 +65,7 @@ async def ui_config(settings: SettingsDep) -> UiConfig:
     )
 
 
-@router.get("/v1/traces/{trace_id}/links", response_model=TraceLinks, responses={401: {}, 422: {}})
+@router.get("/v1/traces/{trace_id}/links", response_model=TraceLinks)
 async def trace_links(trace_id: str, caller: CallerDep, settings: SettingsDep) -> TraceLinks:
     """One trace id in every tool's form, and the Phoenix page that shows it. Needs a key when auth is
     on; Phoenix gets at most a couple of seconds to answer (else the link is its project list)."""
