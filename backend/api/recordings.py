@@ -45,6 +45,7 @@ _FIELDS = ("namespace", "title", "speaker", "language", "recorded_at")
                             **{f: {"type": "string"} for f in _FIELDS},
                         },
                         "required": ["file"],
+                        "additionalProperties": False,
                     }
                 }
             },

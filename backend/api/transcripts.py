@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from backend.domain import NAMESPACE_PATTERN, NAMESPACE_RULE
 from backend.errors import InvalidInput, NotFound, PayloadTooLarge
@@ -26,6 +26,12 @@ router = APIRouter(prefix="/v1/transcripts", tags=["transcripts"])
 
 
 class TranscriptUpload(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"title": "Standup", "content": "Ann: The Lisbon office opens in May.\nBob: Great."}]
+        }
+    )
+
     namespace: str | None = Field(None, pattern=NAMESPACE_PATTERN, description=f"{NAMESPACE_RULE}.")
     title: str | None = Field(None, max_length=300)
     format: str = Field("auto", description=f"One of {', '.join(FORMATS)}.")
@@ -123,6 +129,7 @@ async def _upload_from_multipart(request: Request) -> TranscriptUpload:
                             **{f: {"type": "string"} for f in _FORM_FIELDS},
                         },
                         "required": ["file"],
+                        "additionalProperties": False,
                     }
                 },
             },
