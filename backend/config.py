@@ -226,10 +226,11 @@ class Settings(BaseSettings):
         100, ge=1, description="Requests a caller may make at once, above KW_RATE_LIMIT_PER_S, before 429s."
     )
     max_questions_in_flight: int = Field(
-        16,
+        8,
         ge=0,
-        description="Questions (/v1/query, /v1/retrieve) this process answers at once; one more gets 503 "
-        "with Retry-After at once instead of waiting in a queue. 0: no limit.",
+        description="Questions (/v1/query, /v1/retrieve) this process answers at once (about 4 per CPU "
+        "core: more only wait longer for the same cores); one more gets 503 with Retry-After at once "
+        "instead of waiting in a queue. 0: no limit.",
     )
     max_queued_jobs: int = Field(
         1000, ge=1, description="Ingest jobs waiting to run; an upload beyond them gets 503 with Retry-After."
