@@ -164,7 +164,13 @@ _TRANSCRIBE = _object(
 )
 
 
-@settings(max_examples=400, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=400,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(
     content=_TURNS | _WHISPER | _TRANSCRIBE | _object(turns=_TURNS, title=_ANY), fmt=st.sampled_from(FORMATS)
 )
