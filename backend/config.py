@@ -250,6 +250,33 @@ class Settings(BaseSettings):
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="JSON log level.")
 
+    # --- limits (README: Using the API) -------------------------------------------------------
+    max_request_bytes: int = Field(
+        1_000_000,
+        ge=1_000,
+        description="Larger request bodies get 413 before they are read (transcript and recording uploads "
+        "have their own limits, KW_MAX_UPLOAD_BYTES and KW_MAX_AUDIO_BYTES).",
+    )
+    rate_limit_per_s: float = Field(
+        50.0,
+        ge=0,
+        description="Requests a second, on average, that each API key (with auth off: each client address) "
+        "may make to /v1; beyond it 429 with Retry-After. 0: no limit.",
+    )
+    rate_limit_burst: int = Field(
+        100, ge=1, description="Requests a caller may make at once, above KW_RATE_LIMIT_PER_S, before 429s."
+    )
+    max_questions_in_flight: int = Field(
+        8,
+        ge=0,
+        description="Questions (/v1/query, /v1/retrieve) this process answers at once (about 4 per CPU "
+        "core: more only wait longer for the same cores); one more gets 503 with Retry-After at once "
+        "instead of waiting in a queue. 0: no limit.",
+    )
+    max_queued_jobs: int = Field(
+        1000, ge=1, description="Ingest jobs waiting to run; an upload beyond them gets 503 with Retry-After."
+    )
+
     # --- build identity (set by the Docker build) ---------------------------------------------
     git_sha: str | None = Field(None, description="Commit the image was built from (`/version`).")
     built_at: str | None = Field(None, description="Build time of the image (`/version`).")

@@ -76,7 +76,7 @@ def phoenix(tmp_path_factory):
     from tests.support.live_server import free_port
 
     server = PhoenixServer(tmp_path_factory.mktemp("phoenix"), port=free_port())
-    url = server.start()
+    url = server.start(timeout_s=600)  # a loaded 2-core machine has taken more than 90 s
     yield url
     server.stop()
 

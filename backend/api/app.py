@@ -16,7 +16,20 @@ from backend.observability import metrics
 from backend.observability.tracing import setup_tracing
 from backend.runtime import open_runtime
 
-from . import cypher, entities, graph, health, jobs, query, recordings, sessions, transcripts, web
+from . import (
+    cypher,
+    entities,
+    graph,
+    health,
+    jobs,
+    limits,
+    openapi,
+    query,
+    recordings,
+    sessions,
+    transcripts,
+    web,
+)
 from .auth import ExposedWithoutAuth, check_exposure
 from .errors import install_error_handlers
 from .middleware import SecurityHeaders, TraceRequests
@@ -73,8 +86,10 @@ def create_app(settings: Settings | None = None, *, serving: bool = True) -> Fas
     for module in (health, query, sessions, transcripts, recordings, jobs, entities, graph, cypher):
         app.include_router(module.router)
     web.mount(app)
+    openapi.install(app)
 
-    app.add_middleware(TraceRequests)
+    limits.install(app, settings)  # body size, the caller's rate, questions in flight
+    app.add_middleware(TraceRequests)  # so refused requests are logged, traced and counted too
     app.add_middleware(SecurityHeaders)  # outermost of ours: every response it sees gets the headers
 
     return app

@@ -18,6 +18,7 @@ from backend.retrieve.models import AnswerBody, Evidence, Question
 
 from .auth import CallerDep
 from .deps import RuntimeDep, SettingsDep
+from .openapi import errors
 from .sessions import session_for
 
 router = APIRouter(prefix="/v1", tags=["query"])
@@ -72,7 +73,8 @@ def _evidence_event(evidence: Evidence) -> dict:
             "content": {
                 "text/event-stream": {"description": "question (in a conversation), token… citations, done"}
             }
-        }
+        },
+        **errors(404),  # a session_id that ended, expired or belongs to another namespace
     },
 )
 async def query(body: QueryRequest, caller: CallerDep, runtime: RuntimeDep, settings: SettingsDep):

@@ -16,6 +16,7 @@ from backend.observability.conversation import bind_session
 
 from .auth import Caller, CallerDep
 from .deps import NamespaceQuery, RuntimeDep, SettingsDep
+from .openapi import errors
 
 router = APIRouter(prefix="/v1/sessions", tags=["conversations"])
 
@@ -55,7 +56,7 @@ async def start_session(
     return session
 
 
-@router.get("/{session_id}", response_model=Session)
+@router.get("/{session_id}", response_model=Session, responses=errors(404))
 async def get_session(
     session_id: SessionId,
     caller: CallerDep,
@@ -68,7 +69,7 @@ async def get_session(
     return await session_for(runtime, caller, session_id, namespace, settings.default_namespace)
 
 
-@router.delete("/{session_id}", status_code=204)
+@router.delete("/{session_id}", status_code=204, responses=errors(404))
 async def end_session(
     session_id: SessionId,
     caller: CallerDep,
