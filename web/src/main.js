@@ -355,6 +355,7 @@ async function search(event) {
     if (!found.length) list.append(Object.assign(document.createElement("li"), { className: "muted", textContent: "no entity matches" }));
     for (const e of found) {
       const button = Object.assign(document.createElement("button"), { type: "button", textContent: `${e.name} · ${e.type}` });
+      button.dataset.id = e.id;
       button.addEventListener("click", () => { // added to what is shown, not instead of it
         drawGraph([e], [], false);
         state.graph.nodes().unselect();
