@@ -418,3 +418,46 @@ def test_the_page_opens_on_the_namespace_with_data_and_follows_a_switch(browser,
 
         severe = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
         assert severe == [], severe
+
+
+def test_with_auth_on_a_typed_key_opens_its_namespace(browser, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    key = "t" * 24
+    browser.get_log("browser")
+    with live_server(load_settings(data_dir=tmp_path, api_keys={key: "team"})) as api:
+        with open(EXAMPLES / "engineering-standup.txt", "rb") as f:
+            job = httpx.post(
+                f"{api}/v1/transcripts",
+                files={"file": ("engineering-standup.txt", f)},
+                headers={"Authorization": f"Bearer {key}"},
+                timeout=60,
+            ).json()
+        wait_for(
+            lambda: httpx.get(f"{api}/v1/jobs/{job['job_id']}", headers={"Authorization": f"Bearer {key}"})
+            .json()["status"] == "succeeded",
+            timeout=180, what="the transcript to be ingested",
+        )  # fmt: skip
+        browser.get(api + "/")
+        browser.execute_script("localStorage.clear()")
+        browser.get(api + "/")
+        wait_for(lambda: browser.find_element(By.TAG_NAME, "body").get_attribute("data-ready") == "true")
+        # no key yet: the public config names no data, and the page reads none (no 401s)
+        assert browser.find_element(By.ID, "namespace").get_attribute("value") == "default"
+        assert "API key" in browser.find_element(By.ID, "transcripts-head").text
+        assert browser.find_element(By.ID, "graph").get_attribute("data-nodes") == "0"
+
+        browser.find_element(By.ID, "api-key").send_keys(key, Keys.TAB)
+        wait_for(
+            lambda: browser.find_element(By.TAG_NAME, "body").get_attribute("data-namespace") == "team",
+            what="the key's namespace",
+        )
+        assert browser.find_element(By.ID, "namespace").get_attribute("value") == "team"
+        assert [li.text for li in browser.find_elements(By.CSS_SELECTOR, "#transcripts li")] == [
+            "engineering-standup"
+        ]
+        wait_for(lambda: graph_ids(browser), what="the team's graph")
+        check_legend(browser)
+        severe = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
+        assert severe == [], severe

@@ -446,6 +446,11 @@ async function showNamespace() {
   $("search").value = "";
   $("transcripts-head").textContent = "";
   $("transcripts").replaceChildren();
+  if (state.config.auth_enabled && !$("api-key").value.trim()) { // nothing to read before a key is typed
+    $("transcripts-head").textContent = "Type an API key to see this namespace.";
+    document.body.dataset.namespace = namespace();
+    return;
+  }
   const loads = [
     showOverview(view).catch(showGraphError),
     showTranscripts(view).catch((error) => { $("transcripts-head").textContent = error.message; }),
