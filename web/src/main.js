@@ -2,8 +2,8 @@
 // chips, badges and trace link, and the standalone question a follow-up was understood as; "New
 // conversation" starts over), the graph behind the answer (Cytoscape; click to expand; a legend of node
 // types), entity search that adds to the graph, and uploads with the job's real progress. The page opens
-// on the namespace the server says holds data, and a namespace switch makes every panel follow it. Everything goes through the public HTTP API; SSE is read with
-// fetch so the API key header travels. The conversation's id is kept per namespace in localStorage, so
+// on the namespace the server says holds data, and a namespace switch makes every panel follow it.
+// Everything goes through the public HTTP API; SSE is read with fetch so the API key header travels. The conversation's id is kept per namespace in localStorage, so
 // a reload shows the thread again (from GET /v1/sessions/{id}).
 import cytoscape from "cytoscape";
 
@@ -116,6 +116,7 @@ async function ask(event) {
   const answer = turn.querySelector(".answer");
   $("question").value = "";
   const started = performance.now();
+  const view = state.view;
   try {
     const response = await api("/v1/query", {
       method: "POST",
@@ -126,11 +127,11 @@ async function ask(event) {
     let done = null;
     for await (const [name, data] of sse(response)) {
       if (name === "question") {
-        setSession(data.session_id);
+        if (view === state.view) setSession(data.session_id); // not into the namespace switched to
         turn.dataset.turn = String(data.turn);
         showUnderstood(turn, question, data.standalone_question);
       } else if (name === "token") answer.append(data.text);
-      else if (name === "citations") showEvidence(turn, data);
+      else if (name === "citations") showEvidence(turn, data, view === state.view); // graph: same namespace only
       else if (name === "done") done = data;
     }
     showBadges(turn, done, performance.now() - started);
@@ -169,9 +170,11 @@ async function restoreConversation() {
   const id = localStorage.getItem(sessionKey());
   setSession(id);
   if (!id) return;
+  const view = state.view;
   try {
     const params = new URLSearchParams({ namespace: namespace() });
     const session = await (await api(`/v1/sessions/${id}?${params}`)).json();
+    if (view !== state.view) return; // the namespace changed meanwhile
     for (const t of session.turns) {
       const turn = newTurn(t.question);
       turn.dataset.turn = String(t.index);
