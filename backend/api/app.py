@@ -15,6 +15,7 @@ from backend.config import Settings, load_settings
 from backend.observability import metrics
 from backend.observability.tracing import setup_tracing
 from backend.runtime import open_runtime
+from backend.worker_process import WorkerProcesses
 
 from . import cypher, entities, graph, health, jobs, query, recordings, transcripts, web
 from .auth import ExposedWithoutAuth, check_exposure
@@ -39,7 +40,11 @@ def create_app(settings: Settings | None = None, *, serving: bool = True) -> Fas
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         app.state.settings = settings
-        app.state.runtime = runtime = await open_runtime(settings)
+        own_workers = settings.worker_processes == 0
+        app.state.runtime = runtime = await open_runtime(settings, start_workers=own_workers)
+        workers = None if own_workers else WorkerProcesses(settings, settings.worker_processes)
+        if workers is not None:
+            await workers.start()
         if settings.auth_enabled:
             log.info("auth on", extra={"api_keys": len(settings.api_keys)})
         else:
@@ -57,6 +62,8 @@ def create_app(settings: Settings | None = None, *, serving: bool = True) -> Fas
             beat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await beat
+            if workers is not None:
+                await workers.stop()
             await runtime.close()
 
     app = FastAPI(
