@@ -159,6 +159,32 @@ class Settings(BaseSettings):
         "question on 2 CPU cores (README: Evaluation).",
     )
 
+    # --- conversations -----------------------------------------------------------------------
+    session_backend: Literal["sqlite", "dynamodb"] = Field(
+        "sqlite",
+        description="Where conversations are kept: `sqlite` (the data dir) or `dynamodb` "
+        "(KW_SESSIONS_TABLE).",
+    )
+    sessions_table: str | None = Field(
+        None,
+        pattern=r"^[A-Za-z0-9_.-]{3,255}$",
+        description="DynamoDB table of conversations (partition key `session_id`, TTL on `expires_at`); "
+        "required for `dynamodb`.",
+    )
+    session_idle_ttl_s: int = Field(
+        86_400,
+        ge=60,
+        le=30 * 86_400,
+        description="A conversation expires this many seconds after its last question.",
+    )
+    session_max_turns: int = Field(
+        20,
+        ge=1,
+        le=200,
+        description="Questions and answers a conversation keeps (the oldest are dropped), so a long "
+        "session stays cheap to read and to resolve.",
+    )
+
     # --- speech ------------------------------------------------------------------------------
     speech_provider: Literal["whisper", "transcribe"] = Field(
         "whisper",
@@ -240,6 +266,33 @@ class Settings(BaseSettings):
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="JSON log level.")
 
+    # --- limits (README: Using the API) -------------------------------------------------------
+    max_request_bytes: int = Field(
+        1_000_000,
+        ge=1_000,
+        description="Larger request bodies get 413 before they are read (transcript and recording uploads "
+        "have their own limits, KW_MAX_UPLOAD_BYTES and KW_MAX_AUDIO_BYTES).",
+    )
+    rate_limit_per_s: float = Field(
+        50.0,
+        ge=0,
+        description="Requests a second, on average, that each API key (with auth off: each client address) "
+        "may make to /v1; beyond it 429 with Retry-After. 0: no limit.",
+    )
+    rate_limit_burst: int = Field(
+        100, ge=1, description="Requests a caller may make at once, above KW_RATE_LIMIT_PER_S, before 429s."
+    )
+    max_questions_in_flight: int = Field(
+        8,
+        ge=0,
+        description="Questions (/v1/query, /v1/retrieve) this process answers at once (about 4 per CPU "
+        "core: more only wait longer for the same cores); one more gets 503 with Retry-After at once "
+        "instead of waiting in a queue. 0: no limit.",
+    )
+    max_queued_jobs: int = Field(
+        1000, ge=1, description="Ingest jobs waiting to run; an upload beyond them gets 503 with Retry-After."
+    )
+
     # --- build identity (set by the Docker build) ---------------------------------------------
     git_sha: str | None = Field(None, description="Commit the image was built from (`/version`).")
     built_at: str | None = Field(None, description="Build time of the image (`/version`).")
@@ -265,6 +318,8 @@ class Settings(BaseSettings):
     def _check_backend(self) -> Settings:
         if self.graph_backend == "neo4j" and not self.neo4j_uri:
             raise ValueError("KW_NEO4J_URI is required when KW_GRAPH_BACKEND=neo4j")
+        if self.session_backend == "dynamodb" and not self.sessions_table:
+            raise ValueError("KW_SESSIONS_TABLE is required when KW_SESSION_BACKEND=dynamodb")
         if self.speech_provider == "transcribe" and not self.speech_bucket:
             raise ValueError("KW_SPEECH_BUCKET is required when KW_SPEECH_PROVIDER=transcribe")
         return self

@@ -17,7 +17,20 @@ from backend.observability.tracing import setup_tracing
 from backend.runtime import open_runtime
 from backend.worker_process import WorkerProcesses
 
-from . import cypher, entities, graph, health, jobs, query, recordings, transcripts, web
+from . import (
+    cypher,
+    entities,
+    graph,
+    health,
+    jobs,
+    limits,
+    openapi,
+    query,
+    recordings,
+    sessions,
+    transcripts,
+    web,
+)
 from .auth import ExposedWithoutAuth, check_exposure
 from .errors import install_error_handlers
 from .middleware import SecurityHeaders, TraceRequests
@@ -77,11 +90,13 @@ def create_app(settings: Settings | None = None, *, serving: bool = True) -> Fas
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     install_error_handlers(app)
-    for module in (health, query, transcripts, recordings, jobs, entities, graph, cypher):
+    for module in (health, query, sessions, transcripts, recordings, jobs, entities, graph, cypher):
         app.include_router(module.router)
     web.mount(app)
+    openapi.install(app)
 
-    app.add_middleware(TraceRequests)
+    limits.install(app, settings)  # body size, the caller's rate, questions in flight
+    app.add_middleware(TraceRequests)  # so refused requests are logged, traced and counted too
     app.add_middleware(SecurityHeaders)  # outermost of ours: every response it sees gets the headers
 
     return app

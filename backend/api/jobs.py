@@ -12,17 +12,18 @@ from backend.domain import Job
 
 from .auth import CallerDep
 from .deps import IngestDep, RuntimeDep
+from .openapi import errors
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 _KEEPALIVE_S = 15.0
 
 
-@router.get("/{job_id}", response_model=Job)
+@router.get("/{job_id}", response_model=Job, responses=errors(404))
 async def get_job(job_id: str, caller: CallerDep, ingest: IngestDep) -> Job:
     return await ingest.get(job_id, caller.namespace)
 
 
-@router.post("/{job_id}/retry", status_code=202, response_model=Job)
+@router.post("/{job_id}/retry", status_code=202, response_model=Job, responses=errors(404, 409))
 async def retry_job(job_id: str, caller: CallerDep, ingest: IngestDep) -> Job:
     """Run a failed job again from its stored request (409 unless it failed)."""
     return await ingest.retry(job_id, caller.namespace)
@@ -32,7 +33,7 @@ def _sse(event: str, data: dict) -> str:
     return f"event: {event}\ndata: {json.dumps(data, default=str)}\n\n"
 
 
-@router.get("/{job_id}/events", responses={200: {"content": {"text/event-stream": {}}}})
+@router.get("/{job_id}/events", responses={200: {"content": {"text/event-stream": {}}}, **errors(404)})
 async def job_events(job_id: str, caller: CallerDep, runtime: RuntimeDep) -> StreamingResponse:
     """Server-sent events: `stage` and `progress` with real counts (`done` of `total` in the current
     stage, overall `progress` 0..1), then `done` with the result or `error` with the reason."""

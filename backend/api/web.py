@@ -3,9 +3,10 @@ what this server is configured with, and where to open a trace."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from pathlib import Path as FilePath
+from typing import Annotated
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Path
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
@@ -17,7 +18,7 @@ from backend.observability.xray import xray_trace_id
 from .auth import CallerDep
 from .deps import SettingsDep
 
-STATIC = Path(__file__).resolve().parent.parent / "web" / "static"
+STATIC = FilePath(__file__).resolve().parent.parent / "web" / "static"
 router = APIRouter(tags=["ui"])
 
 
@@ -65,8 +66,14 @@ async def ui_config(settings: SettingsDep) -> UiConfig:
     )
 
 
-@router.get("/v1/traces/{trace_id}/links", response_model=TraceLinks, responses={401: {}, 422: {}})
-async def trace_links(trace_id: str, caller: CallerDep, settings: SettingsDep) -> TraceLinks:
+# Documented as a pattern; checked below, so the 422 says what a trace id looks like.
+TraceId = Annotated[
+    str, Path(description="The `X-Trace-Id` of a response.", json_schema_extra={"pattern": "^[0-9a-f]{32}$"})
+]
+
+
+@router.get("/v1/traces/{trace_id}/links", response_model=TraceLinks)
+async def trace_links(trace_id: TraceId, caller: CallerDep, settings: SettingsDep) -> TraceLinks:
     """One trace id in every tool's form, and the Phoenix page that shows it. Needs a key when auth is
     on; Phoenix gets at most a couple of seconds to answer (else the link is its project list)."""
     if len(trace_id) != 32 or any(c not in "0123456789abcdef" for c in trace_id):

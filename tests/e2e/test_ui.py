@@ -193,3 +193,77 @@ def test_ask_see_evidence_and_graph_upload_and_trace(browser, shots, phoenix, tm
         )
         time.sleep(1.5)
         browser.save_screenshot(str(shots / "phoenix-trace.png"))
+
+
+def test_a_conversation_as_a_thread_with_citations_and_a_new_conversation_button(browser, shots, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    from tests.support.conversation import THREE_TURNS, citation_for
+
+    settings = load_settings(data_dir=tmp_path)
+    browser.get_log("browser")  # what earlier pages (Phoenix's UI) logged is not this page's
+    with live_server(settings) as api:
+        ingest_examples(api)
+        browser.get(api + "/")
+        wait_for(lambda: browser.find_element(By.TAG_NAME, "body").get_attribute("data-ready") == "true")
+        browser.find_element(By.ID, "new-conversation").click()
+        session_id = wait_for(
+            lambda: browser.find_element(By.ID, "session").get_attribute("title"), what="a session"
+        )
+        assert session_id.startswith("ses_")
+
+        for number, (question, standalone, facts) in enumerate(THREE_TURNS, start=1):
+            browser.find_element(By.ID, "question").send_keys(question)
+            browser.find_element(By.ID, "ask").click()
+            turn = wait_for(
+                lambda n=number: browser.find_elements(
+                    By.CSS_SELECTOR, f"#thread li.turn:nth-child({n})[data-state='done']"
+                ),
+                timeout=120,
+                what=f"turn {number}'s answer",
+            )[0]
+            assert turn.find_element(By.CSS_SELECTOR, ".asked").text == question
+            understood = turn.find_element(By.CSS_SELECTOR, ".understood")
+            if standalone:
+                assert understood.is_displayed() and understood.text == f"understood as: {standalone}"
+            else:
+                assert not understood.is_displayed()
+            answer = turn.find_element(By.CSS_SELECTOR, ".answer").text
+            chips = turn.find_elements(By.CSS_SELECTOR, ".chips button.chip")
+            for fact, source, title in facts:
+                n = citation_for(answer, fact)
+                chips[n - 1].click()  # the chip the answer's [n] names opens the passage that says it
+                excerpt = turn.find_element(By.CSS_SELECTOR, ".excerpt")
+                assert excerpt.is_displayed() and title in excerpt.text and source in excerpt.text
+        assert len(browser.find_elements(By.CSS_SELECTOR, "#thread li.turn")) == 3
+        assert browser.find_element(By.ID, "session").get_attribute("title") == session_id
+        browser.save_screenshot(str(shots / "ui-conversation.png"))
+
+        # a reload shows the same conversation, kept by the server
+        browser.get(api + "/")
+        wait_for(lambda: browser.find_element(By.TAG_NAME, "body").get_attribute("data-ready") == "true")
+        turns = browser.find_elements(By.CSS_SELECTOR, "#thread li.turn")
+        assert [t.find_element(By.CSS_SELECTOR, ".asked").text for t in turns] == [
+            q for q, _, _ in THREE_TURNS
+        ]
+        assert turns[2].find_elements(By.CSS_SELECTOR, ".chips button.chip")
+        assert "About a week" in turns[2].find_element(By.CSS_SELECTOR, ".answer").text
+
+        # "New conversation": an empty thread, another session, and a follow-up no longer resolves
+        browser.find_element(By.ID, "new-conversation").click()
+        wait_for(
+            lambda: browser.find_element(By.ID, "session").get_attribute("title") not in ("", session_id),
+            what="a new session",
+        )
+        assert browser.find_elements(By.CSS_SELECTOR, "#thread li.turn") == []
+        browser.find_element(By.ID, "question").send_keys("How long will it take her?")
+        browser.find_element(By.ID, "ask").click()
+        turn = wait_for(
+            lambda: browser.find_elements(By.CSS_SELECTOR, "#thread li.turn[data-state='done']"), timeout=120,
+            what="the answer in the new conversation",
+        )[0]  # fmt: skip
+        assert not turn.find_element(By.CSS_SELECTOR, ".understood").is_displayed()
+        assert httpx.get(f"{api}/v1/sessions/{session_id}").json()["turn_count"] == 3  # the old one is kept
+
+        severe = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
+        assert severe == [], severe

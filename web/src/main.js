@@ -1,10 +1,13 @@
-// KnowledgeWeaver web UI: ask (streamed answer, citation chips, badges, trace links), the graph behind
-// the answer (Cytoscape; click to expand), entity search, and uploads with the job's real progress.
-// Everything goes through the public HTTP API; SSE is read with fetch so the API key header travels.
+// KnowledgeWeaver web UI: a conversation (a thread of questions, each streamed answer with its citation
+// chips, badges and trace link, and the standalone question a follow-up was understood as; "New
+// conversation" starts over), the graph behind the answer (Cytoscape; click to expand), entity search,
+// and uploads with the job's real progress. Everything goes through the public HTTP API; SSE is read with
+// fetch so the API key header travels. The conversation's id is kept per namespace in localStorage, so
+// a reload shows the thread again (from GET /v1/sessions/{id}).
 import cytoscape from "cytoscape";
 
 const $ = (id) => document.getElementById(id);
-const state = { config: null, graph: null, citations: [] };
+const state = { config: null, graph: null, session: null };
 const AUDIO = /\.(wav|mp3|m4a|ogg|opus|webm)$/i;
 const TYPE_COLORS = {
   Person: "#2557a7", Organization: "#8a3ffc", Place: "#0f7d5c", Product: "#b35c00",
@@ -65,64 +68,148 @@ function badge(text, cls = "") {
   return span;
 }
 
-// --- ask ----------------------------------------------------------------------------------------
+// --- conversation -------------------------------------------------------------------------------
+const sessionKey = () => `kw.session.${namespace()}`;
+
+function setSession(id) {
+  state.session = id;
+  if (id) localStorage.setItem(sessionKey(), id);
+  else localStorage.removeItem(sessionKey());
+  $("session").textContent = id ? `${id.slice(0, 12)}…` : "";
+  $("session").title = id || "";
+}
+
+// A turn of the thread. The newest turn's parts carry the ids (#answer, #chips, …); older turns keep
+// only their classes.
+function newTurn(question) {
+  for (const id of ["answer", "badges", "trace", "chips", "excerpt", "understood"]) $(id)?.removeAttribute("id");
+  const turn = document.createElement("li");
+  turn.className = "turn";
+  const part = (tag, cls, id) => Object.assign(document.createElement(tag), { className: cls, id });
+  const asked = part("p", "asked");
+  asked.textContent = question;
+  const understood = part("p", "understood muted", "understood");
+  understood.hidden = true;
+  const excerpt = part("article", "excerpt", "excerpt");
+  excerpt.hidden = true;
+  turn.append(asked, understood, part("div", "answer", "answer"), part("div", "badges", "badges"),
+    part("div", "trace", "trace"), part("div", "chips", "chips"), excerpt);
+  $("thread").append(turn);
+  turn.scrollIntoView({ block: "nearest" });
+  return turn;
+}
+
+function showUnderstood(turn, question, standalone) {
+  const line = turn.querySelector(".understood");
+  line.hidden = !standalone || standalone === question;
+  line.textContent = `understood as: ${standalone}`;
+}
+
 async function ask(event) {
   event.preventDefault();
   const question = $("question").value.trim();
   if (!question) return;
   const button = $("ask");
   button.disabled = true;
-  for (const id of ["answer", "badges", "trace", "chips"]) $(id).replaceChildren();
-  $("answer").classList.remove("uncited", "error");
-  $("excerpt").hidden = true;
+  const turn = newTurn(question);
+  const answer = turn.querySelector(".answer");
+  $("question").value = "";
   const started = performance.now();
   try {
     const response = await api("/v1/query", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ question, namespace: namespace(), stream: true }),
+      body: JSON.stringify({ question, namespace: namespace(), stream: true, session_id: state.session || "new" }),
     });
     const traceId = response.headers.get("X-Trace-Id");
     let done = null;
     for await (const [name, data] of sse(response)) {
-      if (name === "token") $("answer").append(data.text);
-      else if (name === "citations") showEvidence(data);
+      if (name === "question") {
+        setSession(data.session_id);
+        turn.dataset.turn = String(data.turn);
+        showUnderstood(turn, question, data.standalone_question);
+      } else if (name === "token") answer.append(data.text);
+      else if (name === "citations") showEvidence(turn, data);
       else if (name === "done") done = data;
     }
-    showBadges(done, performance.now() - started);
-    if (traceId) showTrace(traceId);
+    showBadges(turn, done, performance.now() - started);
+    if (traceId) showTrace(turn, traceId);
   } catch (error) {
-    $("answer").textContent = error.message;
-    $("answer").classList.add("error");
+    answer.textContent = error.message;
+    answer.classList.add("error");
+    if (/no conversation/.test(error.message)) setSession(null); // it expired: the next question starts one
   } finally {
+    turn.dataset.state = "done";
     button.disabled = false;
   }
 }
 
-function showBadges(done, elapsedMs) {
+async function newConversation() {
+  $("thread").replaceChildren();
+  setSession(null);
+  try {
+    const session = await (await api("/v1/sessions", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ namespace: namespace() }),
+    })).json();
+    setSession(session.id);
+  } catch (error) {
+    const turn = newTurn("(new conversation)");
+    turn.querySelector(".answer").textContent = error.message;
+  }
+  $("question").focus();
+}
+
+// The stored conversation of this namespace, shown again (after a reload or a namespace switch). Only a
+// 404 forgets it: before an API key is typed the page cannot read it, but the next question continues it.
+async function restoreConversation() {
+  $("thread").replaceChildren();
+  const id = localStorage.getItem(sessionKey());
+  setSession(id);
+  if (!id) return;
+  try {
+    const params = new URLSearchParams({ namespace: namespace() });
+    const session = await (await api(`/v1/sessions/${id}?${params}`)).json();
+    for (const t of session.turns) {
+      const turn = newTurn(t.question);
+      turn.dataset.turn = String(t.index);
+      showUnderstood(turn, t.question, t.standalone_question);
+      turn.querySelector(".answer").textContent = t.answer;
+      showEvidence(turn, { citations: t.citations, entities: [], relations: [] }, false);
+      showBadges(turn, { mode: t.mode, usage: t.usage, uncited: t.uncited }, null);
+      turn.dataset.state = "done";
+    }
+  } catch (error) {
+    if (/no conversation/.test(error.message)) setSession(null); // ended or expired: the next question starts one
+  }
+}
+
+function showBadges(turn, done, elapsedMs) {
   if (!done) return;
   const usage = done.usage || {};
-  const box = $("badges");
+  const box = turn.querySelector(".badges");
   box.append(badge(done.mode === "generated" ? "generated answer" : "extractive answer (no LLM)"));
-  box.append(badge(`${Math.round(elapsedMs)} ms`));
+  if (elapsedMs != null) box.append(badge(`${Math.round(elapsedMs)} ms`));
   box.append(badge(`${usage.llm_calls || 0} LLM calls`));
   box.append(badge(`${(usage.input_tokens || 0) + (usage.output_tokens || 0)} tokens`));
   box.append(badge(`$${(usage.cost_usd || 0).toFixed(4)}`));
   if (usage.cache_hits) box.append(badge(`${usage.cache_hits} cache hits`));
   if (done.uncited) {
     box.append(badge("uncited: no source supports this answer", "warn"));
-    $("answer").classList.add("uncited");
+    turn.querySelector(".answer").classList.add("uncited");
   }
 }
 
-async function showTrace(traceId) {
-  const box = $("trace");
+async function showTrace(turn, traceId) {
+  const box = turn.querySelector(".trace");
   box.textContent = `trace ${traceId}`;
   try {
     const links = await (await api(`/v1/traces/${traceId}/links`)).json();
     box.replaceChildren(`trace ${links.trace_id} · X-Ray ${links.xray_trace_id}`);
     if (links.langfuse_host) box.append(" · Langfuse: same id");
     if (links.phoenix_url) {
+      for (const old of document.querySelectorAll("#trace-link")) old.removeAttribute("id");
       const a = document.createElement("a");
       a.href = links.phoenix_url;
       a.target = "_blank";
@@ -133,26 +220,25 @@ async function showTrace(traceId) {
   } catch { /* the id alone is still useful */ }
 }
 
-function showEvidence(data) {
-  state.citations = data.citations;
-  const chips = $("chips");
+function showEvidence(turn, data, draw = true) {
+  const chips = turn.querySelector(".chips");
   data.citations.forEach((c, i) => {
     const chip = document.createElement("button");
     chip.type = "button";
     chip.className = "chip";
     chip.textContent = `[${i + 1}] ${c.title} · ${c.speakers.slice(0, 2).join(", ")} · ${fmtTime(c.start_s)}`;
-    chip.addEventListener("click", () => openExcerpt(i, chip));
+    chip.addEventListener("click", () => openExcerpt(turn, data.citations, i, chip));
     chips.append(chip);
   });
   if (!data.citations.length) chips.append(badge("no supporting evidence found", "warn"));
-  drawGraph(data.entities, data.relations, true);
+  if (draw) drawGraph(data.entities, data.relations, true);
 }
 
-function openExcerpt(index, chip) {
-  const c = state.citations[index];
-  for (const other of document.querySelectorAll("#chips button")) other.setAttribute("aria-pressed", "false");
+function openExcerpt(turn, citations, index, chip) {
+  const c = citations[index];
+  for (const other of turn.querySelectorAll(".chips button")) other.setAttribute("aria-pressed", "false");
   chip.setAttribute("aria-pressed", "true");
-  const box = $("excerpt");
+  const box = turn.querySelector(".excerpt");
   const meta = document.createElement("div");
   meta.className = "meta";
   const when = c.start_s != null ? `${fmtTime(c.start_s)}–${fmtTime(c.end_s)}` : "no timestamps";
@@ -287,7 +373,10 @@ async function start() {
   state.config = await (await fetch("/v1/ui/config")).json();
   $("version").textContent = `v${state.config.version}${state.config.git_sha ? ` (${state.config.git_sha.slice(0, 12)})` : ""}`;
   $("namespace").value = localStorage.getItem("kw.namespace") || state.config.default_namespace;
-  $("namespace").addEventListener("change", () => localStorage.setItem("kw.namespace", $("namespace").value.trim()));
+  $("namespace").addEventListener("change", () => {
+    localStorage.setItem("kw.namespace", $("namespace").value.trim());
+    restoreConversation(); // each namespace has its own conversation
+  });
   for (const ns of new Set([state.config.default_namespace, "demo"])) {
     $("namespaces").append(Object.assign(document.createElement("option"), { value: ns }));
   }
@@ -298,6 +387,8 @@ async function start() {
   }
   setupGraph();
   $("ask-form").addEventListener("submit", ask);
+  $("new-conversation").addEventListener("click", newConversation);
+  await restoreConversation();
   $("search-form").addEventListener("submit", search);
   $("upload-form").addEventListener("submit", upload);
   document.body.dataset.ready = "true";
@@ -305,5 +396,5 @@ async function start() {
 
 start().catch((error) => {
   document.body.dataset.ready = "error";
-  $("answer").textContent = `The UI could not start: ${error.message}`;
+  $("thread").textContent = `The UI could not start: ${error.message}`;
 });
