@@ -103,6 +103,9 @@ class Settings(BaseSettings):
         description="Ingest worker processes the API starts beside itself (`weaver worker`); 0 runs jobs "
         "in the API process.",
     )
+    worker_nice: int = Field(
+        10, ge=0, le=19, description="How much lower a worker process's CPU priority is than the API's."
+    )
     job_lease_s: float = Field(
         60.0,
         ge=2,
