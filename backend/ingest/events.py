@@ -3,7 +3,8 @@ client of it (SSE, the CLI's progress bar) in whichever process serves that clie
 
 A follower reads the store's events after the last one it saw; it wakes at once for events published
 in its own process and polls for those of other processes. Progress is sampled for the store (a stage
-change, `done` and `error` always go through), so a fast pipeline does not write a row per chunk.
+change, a stage's last count, `done` and `error` always go through), so a fast pipeline does not
+write a row per chunk. A finished job's events are pruned an hour after it ended; its row says how.
 """
 
 from __future__ import annotations
@@ -29,8 +30,9 @@ class JobEvents:
         self._wake: dict[str, set[asyncio.Event]] = defaultdict(set)
         self._progress_at: dict[str, float] = {}
 
-    async def publish(self, job_id: str, event: str, data: dict) -> None:
-        if event == "progress":
+    async def publish(self, job_id: str, event: str, data: dict, *, keep: bool = False) -> None:
+        """`keep`: a progress event that must reach followers (a stage's last count), never sampled out."""
+        if event == "progress" and not keep:
             now = time.monotonic()
             if now - self._progress_at.get(job_id, 0.0) < _PROGRESS_EVERY_S:
                 return
@@ -38,7 +40,6 @@ class JobEvents:
         await self._jobs.add_event(job_id, event, data)
         if event in _ENDS:
             self._progress_at.pop(job_id, None)
-            await self._jobs.forget_progress(job_id)
         for wake in list(self._wake.get(job_id, ())):
             wake.set()
 

@@ -270,10 +270,13 @@ class JobStore:
         )
         return rows[0]["seq"]
 
-    async def forget_progress(self, job_id: str) -> None:
-        """A finished job's progress events are history; its stored state says how it ended."""
+    async def prune_events(self, older_than_s: float = 3600.0) -> None:
+        """Events of jobs that ended more than `older_than_s` ago: history (the job row says how)."""
+        cutoff = datetime.fromtimestamp(time.time() - older_than_s, UTC).isoformat()
         await self._run(
-            "DELETE FROM job_events WHERE job_id = ? AND event IN ('progress', 'stage')", (job_id,)
+            "DELETE FROM job_events WHERE job_id IN "
+            "(SELECT id FROM jobs WHERE status IN (?, ?) AND updated_at < ?)",
+            (JobStatus.SUCCEEDED.value, JobStatus.FAILED.value, cutoff),
         )
 
     async def for_transcript(self, namespace: str, transcript_id: str) -> Job | None:
