@@ -34,6 +34,13 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
+    from backend.worker_process import run_worker
+
+    asyncio.run(run_worker(settings, parent=args.parent))
+    return 0
+
+
 def _wait_ready(base_url: str, server, timeout_s: float = 120.0) -> dict:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -241,7 +248,10 @@ MODES = ("hybrid", "vector", "fulltext", "graph")  # backend.retrieve.models.Mod
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="weaver", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    serve = sub.add_parser("serve", help="run the HTTP API")
+    serve = sub.add_parser("serve", help="run the HTTP API (and KW_WORKER_PROCESSES ingest workers)")
+    worker = sub.add_parser("worker", help="run ingest jobs from the data dir's job store until stopped")
+    worker.add_argument("--parent", type=int, help=argparse.SUPPRESS)  # the API process that started it
+    worker.add_argument("--log-file", type=Path, help="JSON log lines to this file instead of stderr")
     demo = sub.add_parser(
         "demo", help="start the API on the embedded defaults, ingest the examples, show the graph"
     )
@@ -321,6 +331,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 COMMANDS = {
     "serve": cmd_serve,
+    "worker": cmd_worker,
     "demo": cmd_demo,
     "ingest": cmd_ingest,
     "ask": cmd_ask,
@@ -342,7 +353,9 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"weaver: {exc}", file=sys.stderr)
         return 2
-    if args.command in _FOR_PEOPLE:  # progress bars and answers on the terminal; JSON lines to a file
+    if getattr(args, "log_file", None):
+        configure_logging(settings.log_level, to=args.log_file)
+    elif args.command in _FOR_PEOPLE:  # progress bars and answers on the terminal; JSON lines to a file
         configure_logging(
             settings.log_level, to=settings.data_dir.resolve() / "logs" / f"{args.command}.jsonl"
         )

@@ -96,6 +96,28 @@ class Settings(BaseSettings):
         description="Ingest jobs run at once in this process (they mostly wait on the LLM, whose calls "
         "KW_LLM_CONCURRENCY caps across all jobs).",
     )
+    worker_processes: int = Field(
+        1,
+        ge=0,
+        le=32,
+        description="Ingest worker processes the API starts beside itself (`weaver worker`); 0: none "
+        "(workers run elsewhere, or KW_API_RUNS_JOBS).",
+    )
+    api_runs_jobs: bool = Field(
+        False, description="Run ingest jobs inside the API process too (a one-process setup; the tests)."
+    )
+    worker_nice: int = Field(
+        10, ge=0, le=19, description="How much lower a worker process's CPU priority is than the API's."
+    )
+    job_lease_s: float = Field(
+        60.0,
+        ge=2,
+        le=3600,
+        description="A worker's lease on a job; renewed every third of it while it works.",
+    )
+    job_max_attempts: int = Field(
+        3, ge=1, le=20, description="Claims of a job before it is failed (dead-lettered) with its reason."
+    )
     max_upload_bytes: int = Field(20_000_000, ge=1_000, description="Larger transcript uploads get 413.")
     max_transcript_chars: int = Field(2_000_000, ge=100, description="Longer transcripts get 422.")
 

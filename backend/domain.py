@@ -198,5 +198,8 @@ class Job(Model):
     usage: Usage = Field(default_factory=Usage)
     trace_id: str | None = None
     attempts: int = Field(0, ge=0, description="Runs started: more than 1 after a retry or a resume.")
+    worker: str | None = Field(
+        None, description="The worker (host:pid:id) holding the job's lease while it runs."
+    )
     created_at: datetime = Field(default_factory=utc_now)
     updated_at: datetime = Field(default_factory=utc_now)

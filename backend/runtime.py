@@ -69,7 +69,7 @@ async def open_runtime(settings: Settings, *, start_workers: bool = True) -> Run
     try:
         await _check_vector_models(settings, store, embedders)
         jobs = JobStore(settings.data_dir / "jobs.sqlite3")
-        events = JobEvents()
+        events = JobEvents(jobs)
         audio_store = AudioStore(settings)
         services = Services(
             settings=settings,
@@ -79,7 +79,14 @@ async def open_runtime(settings: Settings, *, start_workers: bool = True) -> Run
             extractor=extractor,
             transcriber=build_transcriber(settings, audio_store),
         )
-        worker = IngestWorker(services, jobs, events, workers=settings.ingest_workers)
+        worker = IngestWorker(
+            services,
+            jobs,
+            events,
+            workers=settings.ingest_workers,
+            lease_s=settings.job_lease_s,
+            max_attempts=settings.job_max_attempts,
+        )
         sessions = build_session_store(settings)
         if start_workers:
             await worker.start()

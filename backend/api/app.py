@@ -15,6 +15,7 @@ from backend.config import Settings, load_settings
 from backend.observability import metrics
 from backend.observability.tracing import setup_tracing
 from backend.runtime import open_runtime
+from backend.worker_process import WorkerProcesses
 
 from . import (
     cypher,
@@ -52,7 +53,10 @@ def create_app(settings: Settings | None = None, *, serving: bool = True) -> Fas
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         app.state.settings = settings
-        app.state.runtime = runtime = await open_runtime(settings)
+        app.state.runtime = runtime = await open_runtime(settings, start_workers=settings.api_runs_jobs)
+        workers = WorkerProcesses(settings, settings.worker_processes) if settings.worker_processes else None
+        if workers is not None:
+            await workers.start()
         if settings.auth_enabled:
             log.info("auth on", extra={"api_keys": len(settings.api_keys)})
         else:
@@ -70,6 +74,8 @@ def create_app(settings: Settings | None = None, *, serving: bool = True) -> Fas
             beat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await beat
+            if workers is not None:
+                await workers.stop()
             await runtime.close()
 
     app = FastAPI(

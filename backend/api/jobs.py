@@ -8,7 +8,7 @@ import json
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
-from backend.domain import Job, JobStatus
+from backend.domain import Job
 
 from .auth import CallerDep
 from .deps import IngestDep, RuntimeDep
@@ -40,23 +40,23 @@ async def job_events(job_id: str, caller: CallerDep, runtime: RuntimeDep) -> Str
     job = await runtime.ingest.get(job_id, caller.namespace)
 
     async def stream():
-        with runtime.events.listen(job_id) as queue:
-            current = await runtime.jobs.get(job_id) or job
-            yield _sse("progress", {"job_id": job_id, "stage": current.stage, "progress": current.progress})
-            if current.status is JobStatus.SUCCEEDED:
-                yield _sse("done", {"job_id": job_id, "result": current.result})
-                return
-            if current.status is JobStatus.FAILED:
-                yield _sse("error", {"job_id": job_id, "error": current.error, "retryable": True})
-                return
+        current = await runtime.jobs.get(job_id) or job
+        yield _sse("progress", {"job_id": job_id, "stage": current.stage, "progress": current.progress})
+        events = runtime.events.follow(job_id)
+        next_event = asyncio.ensure_future(anext(events, None))
+        try:
             while True:
-                try:
-                    event, data = await asyncio.wait_for(queue.get(), timeout=_KEEPALIVE_S)
-                except TimeoutError:
+                done, _ = await asyncio.wait({next_event}, timeout=_KEEPALIVE_S)
+                if not done:
                     yield ": keep-alive\n\n"
                     continue
-                yield _sse(event, data)
-                if event in ("done", "error"):
+                item = next_event.result()
+                if item is None:
                     return
+                yield _sse(*item)
+                next_event = asyncio.ensure_future(anext(events, None))
+        finally:
+            next_event.cancel()
+            await events.aclose()
 
     return StreamingResponse(stream(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
