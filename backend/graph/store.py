@@ -29,7 +29,16 @@ from .models import (
     Subgraph,
     TranscriptInfo,
 )
-from .rows import batches, chunk_rows, entity_rows, next_links, relation_rows, transcript_rows, unique
+from .rows import (
+    batches,
+    check_dimensions,
+    chunk_rows,
+    entity_rows,
+    next_links,
+    relation_rows,
+    transcript_rows,
+    unique,
+)
 from .runner import CypherRunner, Rows
 from .search import IndexSearches
 
@@ -128,6 +137,13 @@ class GraphStore(IndexSearches):
         if chunks:
             await self._bump_chunk_version([c.namespace for c in chunks])
         return written
+
+    async def set_chunk_embeddings(self, chunks: Sequence[Chunk]) -> int:
+        """The chunks' vectors alone, for chunks already written (their other properties untouched)."""
+        rows = [{"id": c.id, "embedding": c.embedding} for c in chunks if c.embedding is not None]
+        for row in rows:
+            check_dimensions("chunk", row["id"], row["embedding"], self.embedding_dim)
+        return await self._write_batches("set_chunk_embeddings", self.cypher.SET_CHUNK_EMBEDDINGS, rows)
 
     async def upsert_entities(self, entities: Sequence[Entity]) -> int:
         batch = entity_rows(entities, self.embedding_dim)
