@@ -8,6 +8,7 @@ exactly as the client does, so values stay values: parameters, never Cypher.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 from typing import Any
@@ -46,8 +47,12 @@ def literal(value: Any) -> str:
     if isinstance(value, float):
         return _number(value)
     if isinstance(value, list | tuple):
-        if value and all(type(v) is float for v in value):
-            return _vector(value)
+        if value and type(value[0]) is float:
+            # A list that starts with a float is taken for a vector; one formatting call checks the
+            # rest (a string or a map in it raises, and it goes item by item) — checking each item's
+            # type first cost a quarter of the encoding.
+            with contextlib.suppress(TypeError):
+                return _vector(value)
         return "[" + ",".join(map(literal, value)) + "]"
     if isinstance(value, dict):
         return "{" + ",".join(f"{_key(k)}:{literal(v)}" for k, v in value.items()) + "}"

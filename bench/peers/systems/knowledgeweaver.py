@@ -1,9 +1,9 @@
 """KnowledgeWeaver through its OpenAI-compatible provider: the whole ingest pipeline (chunk, extract in
 ~1,000-token windows, resolve, embed, write to the embedded FalkorDB), one job per transcript, all
 jobs submitted at once as the API would receive them, `--parallel-docs` of them running at once
-(`KW_INGEST_WORKERS`, default 4). Embeddings are local MiniLM (the product's
-default, CPU-bound on this machine) or, with BENCH_EMBEDDINGS=api, through the stand-in like the
-peers' (`knowledgeweaver+api-embeddings` in run.py)."""
+(`KW_INGEST_WORKERS`, default 4). Embeddings are local (the product's default: bge-small for chunks,
+MiniLM for names, int8 ONNX on this machine's CPU) or, with BENCH_EMBEDDINGS=api, through the stand-in
+like the peers' (`knowledgeweaver+api-embeddings` in run.py)."""
 
 from __future__ import annotations
 
@@ -15,17 +15,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
 
-from timed_run import Clock, arguments, report, texts
+from timed_run import Clock, arguments, report, server_pids, texts
 
 from backend.config import load_settings
 from backend.ingest.pipeline import IngestRequest
 from backend.runtime import open_runtime
 
 DEFAULT_CONCURRENCY = 16  # KW_LLM_CONCURRENCY's default
-
-
-def server_pids(workdir: Path) -> tuple[int, ...]:
-    return tuple(int(p.read_text()) for p in workdir.rglob("falkordb.pid"))
 
 
 async def main() -> None:
@@ -44,7 +40,7 @@ async def main() -> None:
     )  # fmt: skip
     runtime = await open_runtime(settings)
     # the embedded FalkorDB server is a process of its own: its CPU is part of our work
-    servers = server_pids(Path(args.workdir))
+    servers = server_pids(args.workdir)
     try:
         with Clock(servers) as clock:
             jobs = []

@@ -51,6 +51,13 @@ def cpu_seconds(pids: tuple[int, ...] = ()) -> float:
     return total
 
 
+def server_pids(workdir: str) -> tuple[int, ...]:
+    """Servers a system started under its work dir, by their pid files (our FalkorDB's)."""
+    from pathlib import Path
+
+    return tuple(int(p.read_text()) for p in Path(workdir).rglob("falkordb.pid"))
+
+
 class Clock:
     """Wall and CPU seconds of the timed work; `servers` are pids outside this process tree whose CPU
     is part of the work (read at the start and the end)."""
