@@ -23,7 +23,7 @@ from .onnx_model import OnnxModel, by_length
 
 # 512 word pieces is the model's window; our chunks are ~110 (QMSum median), passages never longer.
 MAX_TOKENS = 512
-BATCH = 32
+BATCH = 8  # little padding, and a job's texts spread over every session (docs/architecture.md)
 
 
 def model_dir() -> Path:

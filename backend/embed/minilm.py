@@ -22,7 +22,7 @@ ASSETS = Path(__file__).parent / "assets"
 # 3× slower here and no better. Chunks are sized to fit (KW_CHUNK_MAX_TOKENS).
 MAX_TOKENS = 128
 STRIDE = 16
-BATCH = 32
+BATCH = 8  # little padding, and a job's texts spread over every session (docs/architecture.md)
 
 
 class MiniLMEmbedder:

@@ -127,19 +127,3 @@ def chunk_segments(
     if current and fresh:
         chunks.append(_make_chunk(namespace, transcript_id, len(chunks), current))
     return chunks
-
-
-def fresh_texts(chunks: list[Chunk]) -> list[str]:
-    """What each chunk adds: its text without the leading turns it repeats from the chunk before (the
-    overlap), so every turn is embedded once. Retrieval cites a chunk with its neighbours, so the
-    repeated turns are still read around it."""
-    out: list[str] = []
-    previous: set[str] = set()
-    for chunk in chunks:
-        lines = chunk.text.split("\n")
-        skip = 0
-        while skip < len(lines) - 1 and lines[skip] in previous:
-            skip += 1
-        out.append("\n".join(lines[skip:]))
-        previous = set(lines)
-    return out

@@ -29,7 +29,7 @@ from backend.observability.tracing import span
 from backend.speech.models import StoredAudio, Transcriber
 
 from . import formats
-from .chunking import chunk_segments, fresh_texts
+from .chunking import chunk_segments
 from .lookahead import EmbedMemo, EmbedProgress, ExistingLookups
 from .resolve import Resolved, resolve
 
@@ -173,9 +173,10 @@ async def run(transcript: Transcript, services: Services, report: Report) -> Ing
     lookups = ExistingLookups(store, embed)
     lookups.warm(transcript.namespace, sorted({s for c in chunks for s in c.speakers}))
     # Chunk embeddings do not depend on extraction, so they are computed alongside it (both are CPU
-    # work here; on 2 cores the overlap saves ~5 %, more where extraction waits on a remote LLM). Each
-    # turn is embedded once: a chunk's vector embeds what it adds to the chunk before.
-    chunk_vectors = asyncio.create_task(embed_chunks.all(fresh_texts(chunks), progress))
+    # work here; on 2 cores the overlap saves ~5 %, more where extraction waits on a remote LLM). A
+    # chunk embeds its whole text, the turns it repeats from the chunk before included: embedding
+    # only what it adds cost recall (docs/architecture.md, Ingest).
+    chunk_vectors = asyncio.create_task(embed_chunks.all([c.text for c in chunks], progress))
 
     try:
         extractions = await _extract(transcript, chunks, services.extractor, lookups, report)

@@ -70,18 +70,3 @@ def test_a_line_without_spaces_is_cut_so_no_chunk_outgrows_the_extractor():
     assert len(chunks) > 1 and max(len(c.text) for c in chunks) <= 100 * 101 + len("Ann: ")
     assert "".join(c.text.removeprefix("Ann: ").replace(" ", "") for c in chunks) == text  # nothing lost
     assert all(c.turn_start == c.turn_end == 0 for c in chunks)
-
-
-def test_fresh_texts_leave_out_the_turns_a_chunk_repeats_from_the_one_before():
-    from backend.ingest.chunking import fresh_texts
-
-    segments = [Segment(index=i, speaker=f"S{i % 2}", text=f"turn {i} " + "word " * 8) for i in range(12)]
-    chunks = chunk_segments("ns", "t", segments, max_tokens=40, overlap_tokens=12)
-    fresh = fresh_texts(chunks)
-    assert fresh[0] == chunks[0].text
-    for before, chunk, text in zip(chunks, chunks[1:], fresh[1:], strict=False):
-        assert chunk.turn_start <= before.turn_end  # they overlap
-        assert text and chunk.text.endswith(text)
-        assert not set(text.split("\n")) & set(before.text.split("\n"))  # each turn embedded once
-    every_turn = "\n".join(fresh)
-    assert all(f"turn {i} " in every_turn for i in range(12))
