@@ -267,6 +267,9 @@ def main() -> None:
         "`peak RSS MB (sum)` = the largest sum over the runner's processes and our FalkorDB server, "
         "sampled every 100 ms.", "",
     ]  # fmt: skip
+    left_out = [s for s in RUNNERS if s not in systems]
+    if left_out:
+        header += [f"Not in this run: {', '.join(left_out)}.", ""]
     text = "\n".join(header + sections) + NOTES
     Path(args.output).write_text(text)
     print(text)
