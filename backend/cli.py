@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -155,7 +156,7 @@ def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _ask(settings: Settings, args: argparse.Namespace) -> int:
-    from backend.retrieve.answer import not_found
+    from backend.retrieve.answer import cited, not_found
     from backend.retrieve.models import Question
     from backend.runtime import open_runtime
     from backend.terminal import citations_table
@@ -170,14 +171,17 @@ async def _ask(settings: Settings, args: argparse.Namespace) -> int:
             return await ask_command(runtime.conversations, args, question, namespace)
         evidence = await runtime.retriever.retrieve(namespace, question)
         final: dict = {}
+        answer = ""
         async for event, data in runtime.answerer.stream(args.question, evidence):
             if event == "token":
+                answer += data["text"]
                 print(data["text"], end="", flush=True)
             else:
                 final = data
         print()
         if not not_found(evidence):
-            print(citations_table([c.model_dump() for c in evidence.citations]))
+            shown = cited(answer, evidence.citations)  # the ones the answer uses
+            print(citations_table([c.model_dump() for c in evidence.citations], shown))
         usage = final.get("usage", {})
         calls, cost = usage.get("llm_calls", 0), usage.get("cost_usd", 0)
         print(f"({runtime.answerer.mode}, {calls} LLM calls, ${cost:.4f})")
@@ -364,7 +368,12 @@ def main(argv: list[str] | None = None) -> int:
     from backend.observability import metrics
 
     metrics.configure(settings.metrics == "emf")  # `serve` turns them on in create_app (auto)
-    return COMMANDS[args.command](settings, args)
+    try:
+        return COMMANDS[args.command](settings, args)
+    except BrokenPipeError:  # `weaver settings | head`: the reader has what it wanted
+        # Python's advice: point stdout at devnull so the interpreter's final flush does not fail too
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

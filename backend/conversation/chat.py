@@ -10,6 +10,7 @@ from collections.abc import Callable
 from backend.errors import NotFound
 from backend.observability.conversation import in_session
 from backend.observability.tracing import span
+from backend.retrieve.answer import cited
 from backend.retrieve.models import Question
 from backend.terminal import citations_table
 
@@ -44,7 +45,8 @@ async def ask_in(conversations: Conversations, session: Session, question: Quest
     print(file=out)
     turn = answered.turn
     if turn.citations:
-        print(citations_table([c.model_dump() for c in turn.citations]), file=out)
+        shown = cited(turn.answer, turn.citations)  # the ones the answer uses
+        print(citations_table([c.model_dump() for c in turn.citations], shown), file=out)
     usage = turn.usage
     print(f"({turn.mode}, {usage.llm_calls} LLM calls, ${usage.cost_usd:.4f})", file=out, flush=True)
     return answered

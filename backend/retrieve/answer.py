@@ -36,6 +36,11 @@ _HEADER = "Extractive answer (no language model): what was said that is closest 
 Event = tuple[str, dict]
 
 
+def cited(answer: str, citations: list) -> list[int]:
+    """The citations (numbered from 1) the answer refers to with [n], in order."""
+    return sorted({int(n) for n in _CITED.findall(answer) if 1 <= int(n) <= len(citations)})
+
+
 def not_found(evidence: Evidence) -> str | None:
     if evidence.unknown_terms:
         names = ", ".join(evidence.unknown_terms)
@@ -158,8 +163,7 @@ class GeneratedAnswerer:
                     usage.input_tokens += piece.input_tokens
                     usage.output_tokens += piece.output_tokens
                     usage.cost_usd += price(piece.model, piece.input_tokens, piece.output_tokens)[0]
-        cited = {int(n) for n in _CITED.findall("".join(parts)) if 1 <= int(n) <= len(evidence.citations)}
-        yield "usage", {"usage": usage.model_dump(), "uncited": not cited}
+        yield "usage", {"usage": usage.model_dump(), "uncited": not cited("".join(parts), evidence.citations)}
 
 
 async def collect(answerer, question: str, evidence: Evidence) -> tuple[str, Usage, bool]:

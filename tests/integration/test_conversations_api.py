@@ -110,7 +110,10 @@ def test_the_stream_says_the_standalone_question_first(api):
 
 
 def test_a_question_in_two_parts_is_answered_part_by_part_with_the_first_answer_in_the_second(api):
-    question = "Who is building the export that Northwind's planners in Singapore asked for, and how long will it take?"
+    question = (
+        "Who is building the export that Northwind's planners in Singapore asked for, "
+        "and how long will it take?"
+    )
     body = ask(api, KEY_A, question).json()
     first, second = body["parts"]
     assert (

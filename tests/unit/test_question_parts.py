@@ -32,8 +32,10 @@ def test_and_between_names_or_a_short_question_does_not_split():
 
 
 def cite(transcript: str, start: int) -> Citation:
-    return Citation(transcript_id=transcript, title=transcript, chunk_id=f"{transcript}{start}", text="x",
-                    speakers=[], start_s=None, end_s=None, turn_start=start, turn_end=start + 3, score=0.0)  # fmt: skip
+    return Citation(
+        transcript_id=transcript, title=transcript, chunk_id=f"{transcript}{start}", text="x", speakers=[],
+        start_s=None, end_s=None, turn_start=start, turn_end=start + 3, score=0.0,
+    )  # fmt: skip
 
 
 def test_parts_citations_are_taken_in_turn_each_numbered_once():
