@@ -31,9 +31,9 @@ from backend.observability.tracing import capture_content, span
 from backend.retrieve.answer import ExtractiveAnswerer
 from backend.retrieve.models import Evidence, Part, Question
 from backend.retrieve.service import Retriever
-from backend.retrieve.statements import relative_clause_start
+from backend.retrieve.statements import relations_asked, relative_clause_start
 
-from .about import turn_entities
+from .about import asks_for_person, turn_entities
 from .followup import OfflineResolver
 from .mentions import find
 from .models import Turn, TurnEntity
@@ -67,6 +67,52 @@ def _in_relative_clause(entity: TurnEntity, question: str) -> bool:
         return False
     found = find(entity, question)
     return bool(found) and all(m.start() > clause for m in found)
+
+
+def _main_thing_first(entities: list[TurnEntity], question: str) -> list[TurnEntity]:
+    """What "it" in the next part means is the thing the part asked about: the first it names ("who
+    is building *the export* Northwind asked for"). Things named after it, or only in a relative
+    clause, count as carried over (less of the topic), as do people named in a relative clause. After
+    a "who" part that was answered, the people it named are left out: "she" is whoever answered it."""
+    first_thing = next((e for e in entities if e.role == "question" and e.type != "Person"), None)
+    if asks_for_person(question) and any(e.role == "answer" and e.type == "Person" for e in entities):
+        # "Who will raise the export with Lena, and where does *she* …": the one who answers the
+        # "who" is the subject the next part goes on about, not a person the part named
+        entities = [e for e in entities if not (e.role == "question" and e.type == "Person")]
+
+    def background(e: TurnEntity) -> bool:
+        if e.role != "question":
+            return False
+        return _in_relative_clause(e, question) or (e.type != "Person" and e is not first_thing)
+
+    return [e.model_copy(update={"role": "carried"}) if background(e) else e for e in entities]
+
+
+def _who_does_it(question: str, evidence: Evidence) -> str | None:
+    """For "who is building the export …": the person the graph says does it — the source of a
+    relation whose verb the question uses and whose other end the question names (Lena Fischer
+    —BUILD→ sap export). None when the graph holds no such relation, or more than one person."""
+    if not asks_for_person(question):
+        return None
+    names = {e.id: e.name for e in evidence.entities}
+    types = {e.name: e.type for e in evidence.entities}
+    lowered = question.lower()
+    words = set(re.findall(r"[\w-]+", lowered))
+    people = {
+        source
+        for source, target in relations_asked(question, evidence.relations, names)
+        if types.get(source) == "Person"
+        and (target.lower() in lowered or target.split()[-1].lower() in words)
+    }
+    return people.pop() if len(people) == 1 else None
+
+
+def _addressed(standalone: str, person: str | None) -> str:
+    """The next part asked of the person who does what the "who" part asked about ("How long will
+    the SAP export take, Lena Fischer?"): what they said counts most, as when a meeting asks them."""
+    if person is None or person in standalone or person.split()[0] in standalone:
+        return standalone
+    return f"{standalone.rstrip(' ?')}, {person}?"
 
 
 def _merge(parts: list[Evidence], k: int) -> tuple[list, list[list[int]]]:
@@ -105,10 +151,11 @@ class HopRetriever:
             evidences: list[Evidence] = []
             parts: list[Part] = []
             history: list[Turn] = []
+            bridge: str | None = None
             for number, part in enumerate(asked, start=1):
                 started = time.perf_counter()
                 resolved = await self.resolver.resolve(namespace, part, history)
-                standalone = resolved.standalone
+                standalone = _addressed(resolved.standalone, bridge)
                 evidence = await self.inner.retrieve(
                     namespace, question.model_copy(update={"question": standalone})
                 )
@@ -116,6 +163,7 @@ class HopRetriever:
                 parts.append(Part(question=part, standalone=standalone, citations=[]))
                 if number < len(asked):
                     history.append(await self._turn(namespace, number, part, standalone, evidence))
+                    bridge = _who_does_it(standalone, evidence)
                 evidence.timings_ms[f"hop{number}"] = round((time.perf_counter() - started) * 1000, 2)
             citations, numbers = _merge(evidences, question.k)
             for part, cited in zip(parts, numbers, strict=True):
@@ -135,13 +183,9 @@ class HopRetriever:
                 if event == "token"
             ]
         )
-        entities = await turn_entities(self.store, namespace, standalone, answer, [])
-        entities = [
-            e.model_copy(update={"role": "carried"})
-            if e.role == "question" and _in_relative_clause(e, standalone)
-            else e
-            for e in entities
-        ]
+        entities = _main_thing_first(
+            await turn_entities(self.store, namespace, standalone, answer, []), standalone
+        )
         return Turn(
             index=number,
             question=asked,

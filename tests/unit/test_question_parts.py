@@ -4,7 +4,8 @@ clauses, relations the graph holds and broad "what does X want" questions."""
 
 from __future__ import annotations
 
-from backend.conversation.hops import _merge, split
+from backend.conversation.hops import _addressed, _main_thing_first, _merge, _who_does_it, split
+from backend.conversation.models import TurnEntity
 from backend.domain import Citation
 from backend.retrieve import statements
 from backend.retrieve.models import Evidence
@@ -107,3 +108,50 @@ def test_a_broad_answer_leaves_out_sentences_that_repeat_a_better_one():
         candidate("Northwind asked for an export to SAP."),
     ]
     assert statements.diverse(ranked, [0, 1, 2]) == [0, 2]
+
+
+def entity(name: str, kind: str, role: str) -> TurnEntity:
+    return TurnEntity(id=name, name=name, type=kind, role=role, mention=name)
+
+
+def test_it_in_the_next_part_is_the_thing_the_first_part_asked_about():
+    question = "Who is building the export that Northwind's planners asked for?"
+    turn = _main_thing_first(
+        [entity("export", "Concept", "question"), entity("Northwind", "Organization", "question"),
+         entity("Lena Fischer", "Person", "answer")],
+        question,
+    )  # fmt: skip
+    roles = {e.name: e.role for e in turn}
+    assert roles == {"export": "question", "Northwind": "carried", "Lena Fischer": "answer"}
+
+
+def test_she_after_an_answered_who_is_whoever_answered_it():
+    question = "Who will raise the SAP export with Lena Fischer?"
+    turn = _main_thing_first(
+        [entity("sap export", "Concept", "question"), entity("Lena Fischer", "Person", "question"),
+         entity("Maria Chen", "Person", "answer")],
+        question,
+    )  # fmt: skip
+    assert [e.name for e in turn if e.type == "Person"] == ["Maria Chen"]
+
+
+def test_the_next_part_is_asked_of_the_person_the_graph_says_does_it():
+    from backend.graph.models import EntitySummary
+
+    def summary(id_: str, name: str, kind: str) -> EntitySummary:
+        return EntitySummary(id=id_, name=name, type=kind)
+
+    evidence = Evidence(
+        citations=[],
+        entities=[summary("p1", "Lena Fischer", "Person"), summary("c1", "sap export", "Concept"),
+                  summary("p2", "Maria Chen", "Person")],
+        relations=[_edge("p1", "BUILD", "c1"), _edge("p2", "RAISE", "c1")],
+    )  # fmt: skip
+    assert _who_does_it("Who is building the export Northwind asked for?", evidence) == "Lena Fischer"
+    assert _who_does_it("Who asked for a proposal?", evidence) is None  # no relation says so
+    assert _who_does_it("When is the export built?", evidence) is None  # not a "who" part
+    assert _addressed("How long will the SAP export take?", "Lena Fischer") == (
+        "How long will the SAP export take, Lena Fischer?"
+    )
+    assert _addressed("How long will it take Lena?", "Lena Fischer") == "How long will it take Lena?"
+    assert _addressed("How long will it take?", None) == "How long will it take?"
