@@ -3,7 +3,7 @@ client of it (SSE, the CLI's progress bar) in whichever process serves that clie
 
 A follower reads the store's events after the last one it saw; it wakes at once for events published
 in its own process and polls for those of other processes. Progress is sampled for the store (a stage
-change, `done` and `error` always go through), so a fast pipeline does not write a row per chunk.
+change, a stage's last count, `done` and `error` always go through), so a fast pipeline does not write a row per chunk.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator
 
 from backend.domain import JobStatus
 
-from .jobs import JobStore
+from .job_store import JobStore
 
 _POLL_S = 0.25  # how often a follower looks for events written by another process
 _PROGRESS_EVERY_S = 0.2  # progress events reach the store at most this often per job
@@ -28,16 +28,21 @@ class JobEvents:
         self._jobs = jobs
         self._wake: dict[str, set[asyncio.Event]] = defaultdict(set)
         self._progress_at: dict[str, float] = {}
+        self._finished: dict[str, set[str]] = {}  # stages whose last count the store has seen
 
     async def publish(self, job_id: str, event: str, data: dict) -> None:
         if event == "progress":
             now = time.monotonic()
-            if now - self._progress_at.get(job_id, 0.0) < _PROGRESS_EVERY_S:
+            # A stage's last count (done of total) always goes through: followers see it end.
+            finished = {s for s, c in data.get("counts", {}).items() if c["done"] >= c["total"]}
+            new_end = bool(finished - self._finished.get(job_id, set()))
+            if not new_end and now - self._progress_at.get(job_id, 0.0) < _PROGRESS_EVERY_S:
                 return
-            self._progress_at[job_id] = now
+            self._progress_at[job_id], self._finished[job_id] = now, finished
         await self._jobs.add_event(job_id, event, data)
         if event in _ENDS:
             self._progress_at.pop(job_id, None)
+            self._finished.pop(job_id, None)
             await self._jobs.forget_progress(job_id)
         for wake in list(self._wake.get(job_id, ())):
             wake.set()

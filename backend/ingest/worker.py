@@ -21,7 +21,7 @@ from backend.speech import stage as speech
 
 from . import pipeline
 from .events import JobEvents
-from .jobs import JobStore
+from .job_store import JobStore
 from .pipeline import IngestRequest, Services
 
 log = logging.getLogger(__name__)
