@@ -3,7 +3,8 @@ client of it (SSE, the CLI's progress bar) in whichever process serves that clie
 
 A follower reads the store's events after the last one it saw; it wakes at once for events published
 in its own process and polls for those of other processes. Progress is sampled for the store (a stage
-change, a stage's last count, `done` and `error` always go through), so a fast pipeline does not write a row per chunk.
+change, a stage's last count, `done` and `error` always go through), so a fast pipeline does not
+write a row per chunk.
 """
 
 from __future__ import annotations
