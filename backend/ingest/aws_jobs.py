@@ -14,8 +14,7 @@ S3 the large requests. Any API task answers and streams any job; any worker task
 - **Requests** above `INLINE_REQUEST_BYTES` go to S3 (`uploads/<namespace>/<job id>.json`, the item
   holds the key); recordings are in S3 already (their request holds the object's URI). A message never
   carries a body.
-- **Events** are rows after the job's row, numbered by a conditional put of the next number, so they
-  are gap-free and ordered across writers; a follower queries those after the last it saw.
+- **Events** are rows after the job's row (aws_job_events.py), gap-free and ordered across writers.
 - Finished jobs, their requests and events are deleted by DynamoDB's TTL after KW_JOB_RETENTION_S.
 
 boto3 blocks: calls run on this store's own threads, so a worker's long polls never take the threads
@@ -39,17 +38,17 @@ from backend.config import Settings
 from backend.domain import Job, JobStatus
 from backend.errors import ProviderUnavailable
 
+from .aws_job_events import EventRows
 from .job_queue import Delivery, JobQueue
-from .job_store import PROGRESS_EVENTS, check_fields, dead_letter_reason, new_job_id
+from .job_store import check_fields, dead_letter_reason, new_job_id
 from .job_table import (
     INLINE_REQUEST_BYTES,
-    JOB_SEQ,
     PARTITION_KEY,
     REQUEST_SEQ,
-    SORT_KEY,
     TRANSCRIPT_INDEX,
     TRANSCRIPT_KEY,
     TTL_ATTRIBUTE,
+    JobTable,
     Update,
     job_from_item,
     key,
@@ -64,19 +63,7 @@ ENDED = (JobStatus.SUCCEEDED, JobStatus.FAILED)
 # and the slack absorbs the difference between workers' clocks.
 LEASE_SLACK_S = 1.0
 DEAD_LETTER_HIDE_S = 3_600  # a dead letter already handled is looked at again only after this
-_EVENT_WRITE_ATTEMPTS = 20  # concurrent writers of one job's events each retry with the next number
 _THREADS = 32
-
-
-def _conflict(exc: ClientError) -> bool:
-    """A condition expression said no (directly, or inside a transaction)."""
-    code = exc.response["Error"]["Code"]
-    if code == "ConditionalCheckFailedException":
-        return True
-    reasons = exc.response.get("CancellationReasons") or []
-    return code == "TransactionCanceledException" and any(
-        r.get("Code") == "ConditionalCheckFailed" for r in reasons
-    )
 
 
 def _held_by(change: Update, owner: str) -> str:
@@ -93,18 +80,16 @@ class AwsJobStore:
     def __init__(
         self,
         *,
-        table: str,
+        table: JobTable,
         queue: JobQueue,
-        dynamodb,
         s3,
         bucket: str,
-        retention_s: int,
         receive_wait_s: int = 5,
         dead_letters_every_s: float = 10.0,
     ) -> None:
-        self.table, self.bucket = table, bucket
-        self._queue, self._db, self._s3 = queue, dynamodb, s3
-        self._retention_s = retention_s
+        self.bucket = bucket
+        self._table, self._queue, self._s3 = table, queue, s3
+        self._events = EventRows(table)
         self._wait_s = receive_wait_s
         self._dead_letters_every_s = dead_letters_every_s
         self._swept_at = float("-inf")
@@ -132,38 +117,15 @@ class AwsJobStore:
         )
         assert settings.jobs_queue_url and settings.jobs_dlq_url and settings.jobs_table  # Settings checks
         return cls(
-            table=settings.jobs_table,
+            table=JobTable(client("dynamodb"), settings.jobs_table, settings.job_retention_s),
             queue=JobQueue(client("sqs"), settings.jobs_queue_url, settings.jobs_dlq_url),
-            dynamodb=client("dynamodb"),
             s3=s3_client(settings),
             bucket=settings.uploads_bucket,
-            retention_s=settings.job_retention_s,
         )
 
     # --- plumbing -------------------------------------------------------------------------------
     async def _run(self, fn, *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self._threads, fn, *args)
-
-    def _call(self, operation: str, **kwargs) -> dict:
-        """A DynamoDB call; a refused condition raises `ClientError`, any other failure
-        `ProviderUnavailable`."""
-        try:
-            return getattr(self._db, operation)(**kwargs)
-        except ClientError as exc:
-            if _conflict(exc):
-                raise
-            code = exc.response["Error"]["Code"]
-            raise ProviderUnavailable(f"the job table {self.table!r} could not be used: {code}") from exc
-        except BotoCoreError as exc:
-            raise ProviderUnavailable(f"DynamoDB did not answer: {type(exc).__name__}") from exc
-
-    def _item(self, job_id: str, seq: int = JOB_SEQ) -> dict | None:
-        return self._call("get_item", TableName=self.table, Key=key(job_id, seq), ConsistentRead=True).get(
-            "Item"
-        )
-
-    def _expiry(self) -> int:
-        return int(time.time()) + self._retention_s
 
     # --- jobs -----------------------------------------------------------------------------------
     async def create(
@@ -188,11 +150,11 @@ class AwsJobStore:
         else:
             stored["request"] = {"S": body}
         item = new_job_item(job_id, namespace, kind, transcript_id, trace_id, time.time())
-        self._call(
+        self._table.call(
             "transact_write_items",  # one transaction: a job never exists without its request
             TransactItems=[
-                {"Put": {"TableName": self.table, "Item": item}},
-                {"Put": {"TableName": self.table, "Item": stored}},
+                {"Put": {"TableName": self._table.name, "Item": item}},
+                {"Put": {"TableName": self._table.name, "Item": stored}},
             ],
         )
         self._enqueue(job_id, 1)
@@ -217,14 +179,14 @@ class AwsJobStore:
             ) from None
 
     async def get(self, job_id: str) -> Job | None:
-        item = await self._run(self._item, job_id)
+        item = await self._run(self._table.item, job_id)
         return job_from_item(item) if item else None
 
     async def request(self, job_id: str) -> dict:
         return await self._run(self._request, job_id)
 
     def _request(self, job_id: str) -> dict:
-        item = self._item(job_id, REQUEST_SEQ)
+        item = self._table.item(job_id, REQUEST_SEQ)
         if item is None:
             raise ProviderUnavailable(f"job {job_id} has no stored request")
         if "request" in item:
@@ -253,7 +215,7 @@ class AwsJobStore:
             conditions.append(_held_by(change, owner))
         request_ttl = Update()
         if status in ENDED:
-            expires = self._expiry()
+            expires = self._table.expiry()
             change.remove("lease_owner").remove("lease_until").set(TTL_ATTRIBUTE, expires)
             request_ttl.set(TTL_ATTRIBUTE, expires)
         elif status is QUEUED:  # a retry: a new run of the job, with a message of its own
@@ -264,24 +226,24 @@ class AwsJobStore:
                     f"{change.name('status')} IN ({change.value(JobStatus.FAILED)}, "
                     f"{change.value(JobStatus.SUCCEEDED)})"
                 )
-        job_update = change.arguments(self.table, key(job_id), " AND ".join(conditions))
+        job_update = change.arguments(self._table.name, key(job_id), " AND ".join(conditions))
         try:
             if status in (*ENDED, QUEUED):
-                self._call(
+                self._table.call(
                     "transact_write_items",
                     TransactItems=[
                         {"Update": job_update},
-                        {"Update": request_ttl.arguments(self.table, key(job_id, REQUEST_SEQ))},
+                        {"Update": request_ttl.arguments(self._table.name, key(job_id, REQUEST_SEQ))},
                     ],
                 )
             else:
-                self._call("update_item", **job_update)
+                self._table.call("update_item", **job_update)
         except ClientError:
             return False  # the condition: not this worker's lease any more, or already queued
         if status in ENDED and owner is not None and (receipt := self._receipts.pop(job_id, None)):
             self._queue.delete(receipt)  # done with: SQS will not hand it out again
         if status is QUEUED:
-            run = int(self._item(job_id)["run"]["N"])
+            run = int(self._table.item(job_id)["run"]["N"])
             self._enqueue(job_id, run)
         return True
 
@@ -332,15 +294,15 @@ class AwsJobStore:
             f"{change.name('lease_until')} < {change.value(time.time() + LEASE_SLACK_S)}))"
         )
         try:
-            found = self._call(
+            found = self._table.call(
                 "update_item",
-                **change.arguments(self.table, key(delivery.job_id), condition),
+                **change.arguments(self._table.name, key(delivery.job_id), condition),
                 ReturnValues="ALL_NEW",
             )
             return job_from_item(found["Attributes"])
         except ClientError:
             pass
-        item = self._item(delivery.job_id)
+        item = self._table.item(delivery.job_id)
         if item is None or int(item["run"]["N"]) != delivery.run or JobStatus(item["status"]["S"]) in ENDED:
             self._queue.delete(delivery.receipt)  # a message about a job that is gone, done or re-run
         # else another worker's lease is live (a duplicate delivery): the message comes back later
@@ -353,7 +315,7 @@ class AwsJobStore:
         change = Update().set("lease_until", time.time() + lease_s)
         condition = _held_by(change, owner)
         try:
-            self._call("update_item", **change.arguments(self.table, key(job_id), condition))
+            self._table.call("update_item", **change.arguments(self._table.name, key(job_id), condition))
         except ClientError:
             self._receipts.pop(job_id, None)
             return False
@@ -380,13 +342,13 @@ class AwsJobStore:
     def _fail_dead_letter(self, delivery: Delivery) -> bool:
         """Fail the job of a dead letter with its reason, unless it has moved on (finished, re-run, or
         running under a live lease)."""
-        item = self._item(delivery.job_id)
+        item = self._table.item(delivery.job_id)
         if item is None:
             return False
         job = job_from_item(item)
         change = Update()
         change.set("status", JobStatus.FAILED).set("error", dead_letter_reason(job.attempts, job.error))
-        expires = self._expiry()
+        expires = self._table.expiry()
         change.set("updated_at", time.time()).remove("lease_owner").remove("lease_until").set(
             TTL_ATTRIBUTE, expires
         )
@@ -397,104 +359,44 @@ class AwsJobStore:
             f"{lease} < {change.value(time.time() + LEASE_SLACK_S)})))"
         )
         try:
-            self._call(
+            self._table.call(
                 "transact_write_items",
                 TransactItems=[
-                    {"Update": change.arguments(self.table, key(delivery.job_id), condition)},
+                    {"Update": change.arguments(self._table.name, key(delivery.job_id), condition)},
                     {
                         "Update": Update()
                         .set(TTL_ATTRIBUTE, expires)
-                        .arguments(self.table, key(delivery.job_id, REQUEST_SEQ))
+                        .arguments(self._table.name, key(delivery.job_id, REQUEST_SEQ))
                     },
                 ],
             )
         except ClientError:
             return False
-        self._add_event(delivery.job_id, "error", {"job_id": delivery.job_id, "retryable": True})
-        self._forget_progress(delivery.job_id)
+        self._events.add(delivery.job_id, "error", {"job_id": delivery.job_id, "retryable": True})
+        self._events.forget_progress(delivery.job_id)
         return True
 
-    # --- events ---------------------------------------------------------------------------------
-    def _events(self, job_id: str, after: int, **query: Any) -> list[dict]:
-        """The job's rows after `after` in order (events: the job's own rows are 0 and -1); `query`
-        adds Query arguments, its names and values beside the key condition's."""
-        names = {"#j": PARTITION_KEY, "#s": SORT_KEY, **query.pop("ExpressionAttributeNames", {})}
-        values = {":j": {"S": job_id}, ":s": {"N": str(after)}, **query.pop("ExpressionAttributeValues", {})}
-        arguments = {
-            "TableName": self.table,
-            "KeyConditionExpression": "#j = :j AND #s > :s",
-            "ExpressionAttributeNames": names,
-            "ExpressionAttributeValues": values,
-            "ConsistentRead": True,
-            **query,
-        }
-        items: list[dict] = []
-        while True:
-            page = self._call("query", **arguments)
-            items += page.get("Items", [])
-            if "LastEvaluatedKey" not in page or "Limit" in query:
-                return items
-            arguments["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-
-    def _last_seq(self, job_id: str) -> int:
-        newest = self._events(job_id, 0, ScanIndexForward=False, Limit=1, ProjectionExpression="#s")
-        return int(newest[0][SORT_KEY]["N"]) if newest else 0
-
+    # --- events (aws_job_events.py) ------------------------------------------------------------
     async def add_event(self, job_id: str, event: str, data: dict) -> None:
-        await self._run(self._add_event, job_id, event, data)
-
-    def _add_event(self, job_id: str, event: str, data: dict) -> None:
-        body = json.dumps(data, default=str)
-        for _ in range(_EVENT_WRITE_ATTEMPTS):
-            item = {
-                **key(job_id, self._last_seq(job_id) + 1),
-                "event": {"S": event},
-                "data": {"S": body},
-                TTL_ATTRIBUTE: {"N": str(self._expiry())},
-            }
-            try:
-                self._call(
-                    "put_item", TableName=self.table, Item=item,
-                    ConditionExpression="attribute_not_exists(#s)", ExpressionAttributeNames={"#s": SORT_KEY},
-                )  # fmt: skip
-                return
-            except ClientError:
-                continue  # another writer took that number: the next one
-        raise ProviderUnavailable(f"job {job_id}'s events are being written by too many workers at once")
+        await self._run(self._events.add, job_id, event, data)
 
     async def events_after(self, job_id: str, seq: int) -> list[tuple[int, str, dict]]:
-        items = await self._run(self._events, job_id, seq)
-        return [(int(i[SORT_KEY]["N"]), i["event"]["S"], json.loads(i["data"]["S"])) for i in items]
+        return await self._run(self._events.after, job_id, seq)
 
     async def last_event(self, job_id: str) -> int:
-        return await self._run(self._last_seq, job_id)
+        return await self._run(self._events.last, job_id)
 
     async def forget_progress(self, job_id: str) -> None:
-        await self._run(self._forget_progress, job_id)
-
-    def _forget_progress(self, job_id: str) -> None:
-        progress = self._events(
-            job_id, 0, ProjectionExpression="#s", FilterExpression="#e IN (:p, :g)",
-            ExpressionAttributeNames={"#e": "event"},
-            ExpressionAttributeValues={":p": {"S": PROGRESS_EVENTS[0]}, ":g": {"S": PROGRESS_EVENTS[1]}},
-        )  # fmt: skip
-        deletes = [{"DeleteRequest": {"Key": key(job_id, int(i[SORT_KEY]["N"]))}} for i in progress]
-        for start in range(0, len(deletes), 25):  # BatchWriteItem's limit
-            batch = {self.table: deletes[start : start + 25]}
-            for _ in range(5):
-                batch = self._call("batch_write_item", RequestItems=batch).get("UnprocessedItems") or {}
-                if not batch:
-                    break
-                time.sleep(0.1)  # throttled: what is left expires with its TTL anyway
+        await self._run(self._events.forget_progress, job_id)
 
     # --- look-ups -------------------------------------------------------------------------------
     async def for_transcript(self, namespace: str, transcript_id: str) -> Job | None:
         return await self._run(self._for_transcript, namespace, transcript_id)
 
     def _for_transcript(self, namespace: str, transcript_id: str) -> Job | None:
-        newest = self._call(
+        newest = self._table.call(
             "query",
-            TableName=self.table,
+            TableName=self._table.name,
             IndexName=TRANSCRIPT_INDEX,
             KeyConditionExpression="#t = :t",
             ExpressionAttributeNames={"#t": TRANSCRIPT_KEY},
@@ -504,7 +406,7 @@ class AwsJobStore:
         ).get("Items", [])
         if not newest:
             return None
-        item = self._item(newest[0][PARTITION_KEY]["S"])
+        item = self._table.item(newest[0][PARTITION_KEY]["S"])
         return job_from_item(item) if item else None
 
     async def queued(self) -> int:
@@ -514,7 +416,7 @@ class AwsJobStore:
         return await self._run(self._ping)
 
     def _ping(self) -> bool:
-        table = self._call("describe_table", TableName=self.table)["Table"]
+        table = self._table.call("describe_table", TableName=self._table.name)["Table"]
         self._queue.depth()
         return table.get("TableStatus") in ("ACTIVE", "UPDATING")
 
@@ -523,5 +425,5 @@ class AwsJobStore:
         self._closing.set()
         self._threads.shutdown(wait=True, cancel_futures=True)
         self._queue.close()
-        self._db.close()
+        self._table.close()
         self._s3.close()

@@ -16,10 +16,14 @@ local stand-ins, and a test compares the two.
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from backend.domain import Job, JobStatus, Usage
+from backend.errors import ProviderUnavailable
 
 PARTITION_KEY = "job_id"
 SORT_KEY = "seq"
@@ -199,3 +203,46 @@ class Update:
         if condition:
             arguments["ConditionExpression"] = condition
         return arguments
+
+
+def refused(exc: ClientError) -> bool:
+    """A condition expression said no (directly, or inside a transaction)."""
+    code = exc.response["Error"]["Code"]
+    if code == "ConditionalCheckFailedException":
+        return True
+    reasons = exc.response.get("CancellationReasons") or []
+    return code == "TransactionCanceledException" and any(
+        r.get("Code") == "ConditionalCheckFailed" for r in reasons
+    )
+
+
+class JobTable:
+    """The table's client: calls that say "refused" apart from "unavailable". Calls block."""
+
+    def __init__(self, client, name: str, retention_s: int) -> None:
+        self._client, self.name, self.retention_s = client, name, retention_s
+
+    def call(self, operation: str, **kwargs) -> dict:
+        """A DynamoDB call; a refused condition raises `ClientError`, any other failure
+        `ProviderUnavailable`."""
+        try:
+            return getattr(self._client, operation)(**kwargs)
+        except ClientError as exc:
+            if refused(exc):
+                raise
+            code = exc.response["Error"]["Code"]
+            raise ProviderUnavailable(f"the job table {self.name!r} could not be used: {code}") from exc
+        except BotoCoreError as exc:
+            raise ProviderUnavailable(f"DynamoDB did not answer: {type(exc).__name__}") from exc
+
+    def item(self, job_id: str, seq: int = JOB_SEQ) -> dict | None:
+        return self.call("get_item", TableName=self.name, Key=key(job_id, seq), ConsistentRead=True).get(
+            "Item"
+        )
+
+    def expiry(self) -> int:
+        """The TTL of a row that is history from now on (epoch seconds)."""
+        return int(time.time()) + self.retention_s
+
+    def close(self) -> None:
+        self._client.close()
