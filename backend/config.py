@@ -100,8 +100,11 @@ class Settings(BaseSettings):
         1,
         ge=0,
         le=32,
-        description="Ingest worker processes the API starts beside itself (`weaver worker`); 0 runs jobs "
-        "in the API process.",
+        description="Ingest worker processes the API starts beside itself (`weaver worker`); 0: none "
+        "(workers run elsewhere, or KW_API_RUNS_JOBS).",
+    )
+    api_runs_jobs: bool = Field(
+        False, description="Run ingest jobs inside the API process too (a one-process setup; the tests)."
     )
     worker_nice: int = Field(
         10, ge=0, le=19, description="How much lower a worker process's CPU priority is than the API's."

@@ -100,7 +100,7 @@ async def run_worker(settings: Settings, parent: int | None = None) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    runtime = await open_runtime(settings.model_copy(update={"worker_processes": 0}))
+    runtime = await open_runtime(settings)
     log.info("worker ready", extra={"worker": runtime.ingest.name, "jobs_at_once": settings.ingest_workers})
     try:
         while not stop.is_set():

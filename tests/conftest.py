@@ -21,6 +21,7 @@ def pytest_configure(config):
     # Jobs run inside the app under test, so each test's app does not start (and load models in) a
     # worker process of its own; the tests of the process topology and the demo ask for workers.
     os.environ["KW_WORKER_PROCESSES"] = "0"
+    os.environ["KW_API_RUNS_JOBS"] = "true"
 
 
 def neo4j_settings_or_skip(**overrides):

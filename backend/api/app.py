@@ -53,9 +53,8 @@ def create_app(settings: Settings | None = None, *, serving: bool = True) -> Fas
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         app.state.settings = settings
-        own_workers = settings.worker_processes == 0
-        app.state.runtime = runtime = await open_runtime(settings, start_workers=own_workers)
-        workers = None if own_workers else WorkerProcesses(settings, settings.worker_processes)
+        app.state.runtime = runtime = await open_runtime(settings, start_workers=settings.api_runs_jobs)
+        workers = WorkerProcesses(settings, settings.worker_processes) if settings.worker_processes else None
         if workers is not None:
             await workers.start()
         if settings.auth_enabled:

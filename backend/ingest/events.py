@@ -29,21 +29,17 @@ class JobEvents:
         self._jobs = jobs
         self._wake: dict[str, set[asyncio.Event]] = defaultdict(set)
         self._progress_at: dict[str, float] = {}
-        self._finished: dict[str, set[str]] = {}  # stages whose last count the store has seen
 
-    async def publish(self, job_id: str, event: str, data: dict) -> None:
-        if event == "progress":
+    async def publish(self, job_id: str, event: str, data: dict, *, keep: bool = False) -> None:
+        """`keep`: a progress event that must reach followers (a stage's last count), never sampled out."""
+        if event == "progress" and not keep:
             now = time.monotonic()
-            # A stage's last count (done of total) always goes through: followers see it end.
-            finished = {s for s, c in data.get("counts", {}).items() if c["done"] >= c["total"]}
-            new_end = bool(finished - self._finished.get(job_id, set()))
-            if not new_end and now - self._progress_at.get(job_id, 0.0) < _PROGRESS_EVERY_S:
+            if now - self._progress_at.get(job_id, 0.0) < _PROGRESS_EVERY_S:
                 return
-            self._progress_at[job_id], self._finished[job_id] = now, finished
+            self._progress_at[job_id] = now
         await self._jobs.add_event(job_id, event, data)
         if event in _ENDS:
             self._progress_at.pop(job_id, None)
-            self._finished.pop(job_id, None)
             await self._jobs.forget_progress(job_id)
         for wake in list(self._wake.get(job_id, ())):
             wake.set()
