@@ -1,11 +1,16 @@
 """The AWS job backend's resources in the local stand-in, made as Terraform makes them
 (terraform/modules/jobs): a queue whose redrive policy moves a message to its dead-letter queue after
 `max_attempts` receives, the jobs table with its TTL, and an uploads bucket. Each call makes new names,
-so tests sharing the stand-in never see each other's jobs."""
+so tests sharing the stand-in never see each other's jobs.
+
+`python -m tests.support.aws_jobs http://127.0.0.1:5000` makes them in a running moto server and
+prints the variables that point `weaver serve` and `weaver worker` at them (README: Jobs on AWS)."""
 
 from __future__ import annotations
 
 import json
+import shlex
+import sys
 import uuid
 from dataclasses import dataclass
 
@@ -69,3 +74,8 @@ def make_job_resources(aws: AwsStandIn, max_attempts: int = 3) -> JobResources:
     bucket = f"uploads-{suffix}"
     aws.client("s3").create_bucket(Bucket=bucket)
     return JobResources(queue_url, dlq_url, table, bucket, aws.endpoint_url)
+
+
+if __name__ == "__main__":
+    made = make_job_resources(AwsStandIn(endpoint_url=sys.argv[1]))
+    print("\n".join(f"export {name}={shlex.quote(value)}" for name, value in made.env().items()))
