@@ -202,7 +202,7 @@ run "api_and_worker_roles_are_least_privilege" {
     condition = length([
       for s in module.iam.worker_policy.statement : s if s.sid == "JobsDeadLetters" &&
       toset(s.resources) == toset([module.jobs.dlq_arn]) &&
-      toset(s.actions) == toset(["sqs:ReceiveMessage", "sqs:ChangeMessageVisibility", "sqs:SendMessage"])
+      toset(s.actions) == toset(["sqs:ReceiveMessage", "sqs:SendMessage"])
     ]) == 1
     error_message = "the worker role may handle dead letters on the dead-letter queue only"
   }

@@ -188,10 +188,10 @@ locals {
       resources = [var.jobs_queue_arn]
     },
     {
-      # Fail dead letters' jobs and leave the messages for people (hidden while handled); a message
-      # received more often than KW_JOB_MAX_ATTEMPTS is moved there by the worker itself.
+      # Fail dead letters' jobs and leave the messages for people (a receive hides each for an hour);
+      # a message received more often than KW_JOB_MAX_ATTEMPTS is moved there by the worker itself.
       sid       = "JobsDeadLetters"
-      actions   = ["sqs:ReceiveMessage", "sqs:ChangeMessageVisibility", "sqs:SendMessage"]
+      actions   = ["sqs:ReceiveMessage", "sqs:SendMessage"]
       resources = [var.jobs_dlq_arn]
     },
   ]
