@@ -5,8 +5,10 @@ Numbers are gap-free and in the order written, across every writer: a writer rea
 number (a consistent read) and puts the next one on condition that nobody has; a writer that loses
 the race reads again. So a follower that has seen number n and then sees n + 2 can be sure n + 1 will
 never appear — it cannot skip a `done` that another worker was still writing. Each row carries the
-table's TTL from the start; a finished job's progress rows are deleted at once, as in SQLite.
-Calls block: the store runs them on its threads.
+table's TTL from the start, `EVENT_TTL_S` after it was written: longer than any job can run on SQS
+(a message's visibility is capped at 12 hours), so a running job never loses its newest number, and
+a finished job's events go without a delete per row (the job row says how it ended). Calls block:
+the store runs them on its threads.
 """
 
 from __future__ import annotations
@@ -19,11 +21,10 @@ from botocore.exceptions import ClientError
 
 from backend.errors import ProviderUnavailable
 
-from .job_store import PROGRESS_EVENTS
 from .job_table import PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE, JobTable, key
 
+EVENT_TTL_S = 86_400
 _WRITE_ATTEMPTS = 20  # concurrent writers of one job's events each retry with the next number
-_BATCH = 25  # BatchWriteItem's limit
 
 
 class EventRows:
@@ -63,7 +64,7 @@ class EventRows:
                 **key(job_id, self.last(job_id) + 1),
                 "event": {"S": event},
                 "data": {"S": body},
-                TTL_ATTRIBUTE: {"N": str(self._table.expiry())},
+                TTL_ATTRIBUTE: {"N": str(int(time.time()) + EVENT_TTL_S)},
             }
             try:
                 self._table.call(
@@ -80,18 +81,3 @@ class EventRows:
             (int(i[SORT_KEY]["N"]), i["event"]["S"], json.loads(i["data"]["S"]))
             for i in self._rows(job_id, seq)
         ]
-
-    def forget_progress(self, job_id: str) -> None:
-        progress = self._rows(
-            job_id, 0, ProjectionExpression="#s", FilterExpression="#e IN (:p, :g)",
-            ExpressionAttributeNames={"#e": "event"},
-            ExpressionAttributeValues={":p": {"S": PROGRESS_EVENTS[0]}, ":g": {"S": PROGRESS_EVENTS[1]}},
-        )  # fmt: skip
-        deletes = [{"DeleteRequest": {"Key": key(job_id, int(i[SORT_KEY]["N"]))}} for i in progress]
-        for start in range(0, len(deletes), _BATCH):
-            batch = {self._table.name: deletes[start : start + _BATCH]}
-            for _ in range(5):
-                batch = self._table.call("batch_write_item", RequestItems=batch).get("UnprocessedItems") or {}
-                if not batch:
-                    break
-                time.sleep(0.1)  # throttled: what is left expires with its TTL anyway

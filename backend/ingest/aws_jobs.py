@@ -15,7 +15,8 @@ S3 the large requests. Any API task answers and streams any job; any worker task
   holds the key); recordings are in S3 already (their request holds the object's URI). A message never
   carries a body.
 - **Events** are rows after the job's row (aws_job_events.py), gap-free and ordered across writers.
-- Finished jobs, their requests and events are deleted by DynamoDB's TTL after KW_JOB_RETENTION_S.
+- Finished jobs and their requests are deleted by DynamoDB's TTL KW_JOB_RETENTION_S after they end,
+  events a day after they were written.
 
 boto3 blocks: calls run on this store's own threads, so a worker's long polls never take the threads
 the pipeline's `asyncio.to_thread` work needs.
@@ -373,7 +374,6 @@ class AwsJobStore:
         except ClientError:
             return False
         self._events.add(delivery.job_id, "error", {"job_id": delivery.job_id, "retryable": True})
-        self._events.forget_progress(delivery.job_id)
         return True
 
     # --- events (aws_job_events.py) ------------------------------------------------------------
@@ -386,8 +386,9 @@ class AwsJobStore:
     async def last_event(self, job_id: str) -> int:
         return await self._run(self._events.last, job_id)
 
-    async def forget_progress(self, job_id: str) -> None:
-        await self._run(self._events.forget_progress, job_id)
+    async def prune_events(self, older_than_s: float = 3600.0) -> None:
+        """Nothing to do: event rows expire by themselves (TTL, aws_job_events.py), with no scan to find
+        the jobs that ended and no delete per row."""
 
     # --- look-ups -------------------------------------------------------------------------------
     async def for_transcript(self, namespace: str, transcript_id: str) -> Job | None:

@@ -4,7 +4,7 @@ client of it (SSE, the CLI's progress bar) in whichever process serves that clie
 A follower reads the store's events after the last one it saw; it wakes at once for events published
 in its own process and polls for those of other processes. Progress is sampled for the store (a stage
 change, a stage's last count, `done` and `error` always go through), so a fast pipeline does not
-write a row per chunk.
+write a row per chunk. A finished job's events are pruned an hour after it ended; its row says how.
 """
 
 from __future__ import annotations
@@ -40,7 +40,6 @@ class JobEvents:
         await self._jobs.add_event(job_id, event, data)
         if event in _ENDS:
             self._progress_at.pop(job_id, None)
-            await self._jobs.forget_progress(job_id)
         for wake in list(self._wake.get(job_id, ())):
             wake.set()
 

@@ -12,7 +12,8 @@ The contract both keep:
 - **Dead letters.** A job claimed `max_attempts` times without finishing is failed with the reason
   (`dead_letter_reason`), and an `error` event is written for its followers.
 - **Events.** `add_event` appends to the job's ordered events; `events_after(seq)` returns those after
-  `seq` in order, across processes; `forget_progress` drops a finished job's progress events.
+  `seq` in order, across processes. A finished job's events are history once a slow follower has had
+  time to read them (`prune_events`; the AWS store's rows expire by themselves).
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ from backend.domain import Job
 JOB_FIELDS = frozenset(
     {"stage", "progress", "error", "result", "usage", "trace_id", "attempts", "status", "transcript_id"}
 )
-PROGRESS_EVENTS = ("progress", "stage")  # what `forget_progress` drops once a job has ended
 STOPPED = "its worker stopped before finishing"
 
 
@@ -84,7 +84,9 @@ class JobStore(Protocol):
         """The sequence number of the job's newest event (0: none yet)."""
         ...
 
-    async def forget_progress(self, job_id: str) -> None: ...
+    async def prune_events(self, older_than_s: float = 3600.0) -> None:
+        """Drop the events of jobs that ended more than `older_than_s` ago (the job row says how)."""
+        ...
 
     async def for_transcript(self, namespace: str, transcript_id: str) -> Job | None:
         """The newest job for this transcript, so a re-post can answer with it."""

@@ -7,7 +7,8 @@ One table, partition key `job_id`, sort key `seq`, so everything about a job is 
 - `seq ≥ 1`: its events in order, the rows an SSE follower reads after the last one it saw.
 A keys-only index on `transcript_key` (namespace + transcript id) finds a transcript's newest job; it
 holds job rows only (the other rows lack the attribute). Every row gets `expires_at` (the TTL
-attribute, epoch seconds) once it is history: a job row when the job ends, its events when written.
+attribute, epoch seconds) once it is history: a job row and its request when the job ends, its events
+when written (aws_job_events.py).
 
 The table is Terraform's (`terraform/modules/jobs`); `table_definition` is the same table for tests and
 local stand-ins, and a test compares the two.

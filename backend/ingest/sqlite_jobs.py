@@ -23,7 +23,7 @@ from typing import Any
 
 from backend.domain import Job, JobStatus, Usage
 
-from .job_store import PROGRESS_EVENTS, check_fields, dead_letter_reason, new_job_id
+from .job_store import check_fields, dead_letter_reason, new_job_id
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -213,10 +213,6 @@ class SqliteJobStore:
                                 ),
                             )
                             self._db.execute(
-                                "DELETE FROM job_events WHERE job_id = ? AND event IN (?, ?)",
-                                (row["id"], *PROGRESS_EVENTS),
-                            )
-                            self._db.execute(
                                 "INSERT INTO job_events (job_id, event, data) VALUES (?, ?, ?)",
                                 (row["id"], "error", json.dumps({"job_id": row["id"], "retryable": True})),
                             )
@@ -263,10 +259,13 @@ class SqliteJobStore:
         )
         return rows[0]["seq"]
 
-    async def forget_progress(self, job_id: str) -> None:
-        """A finished job's progress events are history; its stored state says how it ended."""
+    async def prune_events(self, older_than_s: float = 3600.0) -> None:
+        """Events of jobs that ended more than `older_than_s` ago: history (the job row says how)."""
+        cutoff = datetime.fromtimestamp(time.time() - older_than_s, UTC).isoformat()
         await self._run(
-            "DELETE FROM job_events WHERE job_id = ? AND event IN (?, ?)", (job_id, *PROGRESS_EVENTS)
+            "DELETE FROM job_events WHERE job_id IN "
+            "(SELECT id FROM jobs WHERE status IN (?, ?) AND updated_at < ?)",
+            (JobStatus.SUCCEEDED.value, JobStatus.FAILED.value, cutoff),
         )
 
     async def for_transcript(self, namespace: str, transcript_id: str) -> Job | None:

@@ -27,6 +27,7 @@ from .pipeline import IngestRequest, Services
 log = logging.getLogger(__name__)
 _SAVE_EVERY_S = 0.25  # progress is written to the job store at most this often (and on every stage change)
 _POLL_S = 1.0  # an idle worker looks for jobs submitted by other processes this often
+_PRUNE_EVERY_S = 300.0  # an idle worker prunes old jobs' events this often
 
 
 class IngestWorker:
@@ -47,6 +48,7 @@ class IngestWorker:
         self._lease_s = lease_s
         self._max_attempts = max_attempts
         self.name = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self._pruned_at = 0.0
         self._work = asyncio.Event()  # set by a submit in this process: no need to wait for a poll
         self._tasks: list[asyncio.Task] = []
         self._prepared: dict[str, Transcript] = {}  # job id -> its transcript, parsed at submit
@@ -132,6 +134,9 @@ class IngestWorker:
         while True:
             job = await self.jobs.claim(self.name, self._lease_s, self._max_attempts)
             if job is None:
+                if time.monotonic() - self._pruned_at > _PRUNE_EVERY_S:
+                    self._pruned_at = time.monotonic()
+                    await self.jobs.prune_events()
                 self._work.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._work.wait(), timeout=_POLL_S)

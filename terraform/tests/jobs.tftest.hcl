@@ -209,7 +209,7 @@ run "api_and_worker_roles_are_least_privilege" {
   assert {
     condition = length([
       for s in module.iam.worker_policy.statement : s if s.sid == "JobsRun" && toset(s.resources) == toset([module.jobs.table_arn]) &&
-      toset(s.actions) == toset(["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query", "dynamodb:BatchWriteItem"])
+      toset(s.actions) == toset(["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"])
     ]) == 1
     error_message = "the worker role's job table rights must be exactly those it uses"
   }

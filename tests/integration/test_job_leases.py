@@ -12,6 +12,7 @@ import time
 
 import pytest
 
+from backend.config import load_settings
 from backend.domain import JobStatus
 
 pytestmark = pytest.mark.integration
@@ -47,6 +48,19 @@ def open_store(request, tmp_path):
     yield open_
     for store in opened:
         store.close()
+
+
+@pytest.fixture
+def aws_rows():
+    """Every row the AWS store keeps for a job, read straight from the table."""
+
+    def rows(store, job_id: str) -> list[dict]:
+        return store._table.call(
+            "query", TableName=store._table.name, KeyConditionExpression="job_id = :j",
+            ExpressionAttributeValues={":j": {"S": job_id}}, ConsistentRead=True,
+        )["Items"]  # fmt: skip
+
+    return rows
 
 
 async def until(check, what: str):
@@ -107,7 +121,7 @@ async def test_a_job_that_keeps_losing_its_worker_is_dead_lettered_with_the_reas
     assert dead.error == "gave up after 2 attempts: its worker stopped before finishing"
     assert dead.worker is None
     events = await b.events_after(job.id, 0)
-    assert [e for _, e, _ in events] == ["error"]  # its progress forgotten, its end written
+    assert [e for _, e, _ in events] == ["progress", "progress", "error"]  # its followers learn the end
     # a retry is a new run: queued again, claimable again, with a fresh count of attempts
     assert await b.update(
         job.id, status=JobStatus.QUEUED, stage="queued", progress=0.0, error=None, attempts=0
@@ -128,8 +142,28 @@ async def test_events_are_read_in_order_by_every_store(open_store):
     assert sorted(d["n"] for _, e, d in events if e == "progress") == list(range(10))
     assert await a.last_event(job.id) == 12
     assert [e for _, e, _ in await a.events_after(job.id, 10)] == ["stage", "done"]
-    await a.forget_progress(job.id)
-    assert [(s, e) for s, e, _ in await b.events_after(job.id, 0)] == [(12, "done")]
+    await a.prune_events(older_than_s=0)  # the job has not ended: its events stay
+    assert len(await b.events_after(job.id, 0)) == 12
+
+
+async def test_a_finished_jobs_events_go_once_followers_are_done_with_them(open_store, aws_rows):
+    a = open_store()
+    job = await a.create("ns", "transcript", "tr", {})
+    assert (await a.claim("w", 60, 3)).id == job.id
+    await a.add_event(job.id, "progress", {"progress": 0.5})
+    assert await a.update(job.id, owner="w", status=JobStatus.SUCCEEDED, stage="done", progress=1.0)
+    await a.add_event(job.id, "done", {"job_id": job.id})
+    await a.prune_events()  # ended just now: a slow follower may still be reading
+    assert [e for _, e, _ in await a.events_after(job.id, 0)] == ["progress", "done"]
+    if open_store.backend == "sqlite":
+        await a.prune_events(older_than_s=0)
+        assert await a.events_after(job.id, 0) == []
+    else:  # rows expire by themselves: events a day after written, the job with the retention
+        rows = aws_rows(a, job.id)
+        day, retention = 86_400, load_settings().job_retention_s
+        assert all(int(r["expires_at"]["N"]) <= time.time() + day + 5 for r in rows if int(r["seq"]["N"]) > 0)
+        job_row = next(r for r in rows if r["seq"]["N"] == "0")
+        assert int(job_row["expires_at"]["N"]) >= time.time() + retention - 60
 
 
 async def test_a_transcript_finds_its_newest_job(open_store):

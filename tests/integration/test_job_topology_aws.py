@@ -38,7 +38,9 @@ def start(data_dir: Path, jobs_env: dict, *args: str, port: int | None = None) -
         "KW_DATA_DIR": str(data_dir),  # the graph: one embedded FalkorDB for every process
         "KW_WORKER_PROCESSES": "0",  # this test starts the workers itself,
         "KW_API_RUNS_JOBS": "false",  # and the APIs only serve
-        "KW_JOB_LEASE_S": "6",  # the message's visibility: a killed worker's job comes back after it
+        # the message's visibility: a killed worker's job comes back after it (on a busy machine a
+        # shorter lease can run out under a live worker: the job is then taken over, an extra attempt)
+        "KW_JOB_LEASE_S": "10",
         "KW_JOB_MAX_ATTEMPTS": str(MAX_ATTEMPTS),
         "PYTHONPATH": str(ROOT),
         **({"KW_PORT": str(port)} if port else {}),
@@ -125,7 +127,7 @@ def test_two_apis_two_workers_on_aws_a_killed_worker_a_poison_job_and_nothing_lo
         finished = [wait_until(lambda j=j: _ended(first, j), f"job {j}") for j in jobs]
         assert all(j["status"] == "succeeded" for j in finished), [j["error"] for j in finished]
         taken_over = next(j for j in finished if j["id"] == victim_job["id"])
-        assert taken_over["attempts"] == 2
+        assert taken_over["attempts"] >= 2
         assert all(j["worker"] is None for j in finished)
         assert [done_events(resources, j) for j in jobs] == [1, 1, 1]
 

@@ -176,9 +176,9 @@ locals {
       resources = ["arn:aws:transcribe:${var.region}:${var.account_id}:transcription-job/${var.transcribe_job_prefix}-*"]
     },
     {
-      # Claim (conditional update), keep state and events, forget a finished job's progress (batch delete).
+      # Claim (a conditional update), keep state, number and write events. Nothing deletes: rows expire.
       sid       = "JobsRun"
-      actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query", "dynamodb:BatchWriteItem"]
+      actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"]
       resources = [var.jobs_table_arn]
     },
     {

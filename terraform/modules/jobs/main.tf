@@ -69,8 +69,8 @@ resource "aws_dynamodb_table" "jobs" {
     projection_type = "KEYS_ONLY"
   }
 
-  # A finished job's row and request, and every event, carry expires_at (epoch seconds):
-  # KW_JOB_RETENTION_S after the job ended.
+  # expires_at (epoch seconds): a finished job's row and request KW_JOB_RETENTION_S after it ended,
+  # every event a day after it was written.
   ttl {
     attribute_name = "expires_at"
     enabled        = true
