@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -138,8 +139,12 @@ def test_two_apis_two_workers_on_aws_a_killed_worker_a_poison_job_and_nothing_lo
 
         # the poison job: tried MAX_ATTEMPTS times, dead-lettered, failed with its reason
         dead = wait_until(lambda: _ended(second, poison), "the poison job's dead letter")
-        assert dead["status"] == "failed" and dead["attempts"] == MAX_ATTEMPTS
-        assert dead["error"].startswith(f"gave up after {MAX_ATTEMPTS} attempts: cannot read the upload")
+        # SQS counts receives, the job its claims: a receive that died with the killed worker counts
+        # only in SQS, so the job may show one claim fewer than the queue allowed
+        assert dead["status"] == "failed" and dead["attempts"] in (MAX_ATTEMPTS - 1, MAX_ATTEMPTS)
+        assert re.fullmatch(
+            rf"gave up after {dead['attempts']} attempts: cannot read the upload s3://\S+", dead["error"]
+        )
         assert events(first, poison)[-1] == (
             "error",
             {"job_id": poison, "error": dead["error"], "retryable": True},
