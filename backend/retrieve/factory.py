@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from backend.embed.port import Embedder
+from backend.embed.remembered import RememberingEmbedder
 from backend.llm.port import LLMProvider
 
 from .answer import ExtractiveAnswerer, GeneratedAnswerer
@@ -10,4 +11,4 @@ from .answer import ExtractiveAnswerer, GeneratedAnswerer
 
 def build_answerer(embedder: Embedder, llm: LLMProvider | None):
     """`llm`: the provider chain (`llm.factory.build_llm`), or None offline."""
-    return ExtractiveAnswerer(embedder) if llm is None else GeneratedAnswerer(llm)
+    return ExtractiveAnswerer(RememberingEmbedder(embedder)) if llm is None else GeneratedAnswerer(llm)
