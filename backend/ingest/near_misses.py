@@ -2,7 +2,7 @@
 energy" for Nordlys Energy. A run of heard words is a near miss of a known name (`known_names.py`)
 when it sounds the same (Metaphone keys of the letters, edit similarity) and is spelled nearly the
 same (Indel similarity of the letters), both above conservative floors and together above a higher
-bar; when two names tie, nothing is chosen. Exact names are never touched, and neither is a run
+bar; when two names come about as close, nothing is chosen. Exact names are never touched, and neither is a run
 with no capital letter, one that starts or ends with a small word ("in", "the"), or one that crosses
 punctuation. Thresholds were set on the tuning memos of bench/voice_names.py (Whisper's mishearings of
 espeak-ng) and checked against the 35 QMSum meetings' 326k words with the bench's names held: at
@@ -34,6 +34,7 @@ SPELLING_MIN = 0.6  # letters: Indel similarity
 ONE_WORD_SPELLING_MIN = 0.8  # one word for one word ("Silent" is not "Soylent")
 SCORE_MIN = 0.82  # the mean of the two
 PREFILTER = 0.6  # sound similarity of the whole run and name worth scoring
+RIVAL_MARGIN = 0.05  # another name scoring this close to the best makes a run ambiguous
 MIN_LETTERS = 5  # shorter names are too easy to hear in ordinary words
 MAX_EXTRA_WORDS = 1  # a name of k words may be heard as k-1 .. k+1 words
 
@@ -150,7 +151,9 @@ class NameMatcher:
         for span, scored in best.items():
             scored.sort(reverse=True)
             top, n = scored[0]
-            rivals = {self.names[m].entity_id or self.names[m].name for sc, m in scored if sc == top}
+            rivals = {
+                self.names[m].entity_id or self.names[m].name for sc, m in scored if sc >= top - RIVAL_MARGIN
+            }
             if len(rivals) == 1:  # two different names this close: leave it as heard
                 found.append(NearMiss(span, self.names[n], round(top, 3)))
         return found

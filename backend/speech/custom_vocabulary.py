@@ -1,12 +1,13 @@
 """Amazon Transcribe custom vocabularies for a namespace's names.
 
-One vocabulary per namespace and content: `<service>-vocab-<namespace hash>-<content hash>`. The
-same names again find the vocabulary already made (GetVocabulary: cached by content, across tasks
-and restarts); new names make a new one, and the namespace's older ones are deleted once they are
-old enough that no job started with them can still be running. A vocabulary is created PENDING and
-used only once READY; one that fails, or takes too long, or any error of the vocabulary calls, means
-this recording is transcribed without it (the names are still checked after transcription). At the
-account's limit of vocabularies (100), the least recently made of ours that is old enough goes.
+One vocabulary per namespace and content: `<service>-vocab-<namespace hash>-<content hash>`, the
+content being the language and the set of names. The same names again find the vocabulary already
+made (GetVocabulary: cached by content, across tasks and restarts); new names make a new one, and
+the namespace's older ones are deleted once they are old enough that no job started with them can
+still be running. A vocabulary is created PENDING and used only once READY; one that fails, or takes
+too long, or any error of the vocabulary calls, means this recording is transcribed without it (the
+names are still checked after transcription). At the account's limit of vocabularies (100), the
+least recently made of ours that is old enough goes.
 
 Phrases use the list format (`Phrases`): a name's words joined by hyphens ("Nordlys-Energy"), letters,
 apostrophes and periods only. Names that cannot be written so (digits, letters outside a-z after
@@ -89,7 +90,8 @@ class CustomVocabularies:
         """The name of a READY vocabulary holding these names (made if need be), or None."""
         from botocore.exceptions import BotoCoreError, ClientError
 
-        phrases = list_phrases(vocabulary.phrases)
+        # A vocabulary is a set: sorted, the same names in another order are the same vocabulary.
+        phrases = sorted(list_phrases(vocabulary.phrases))
         if not phrases:
             return None
         name = self.name_for(vocabulary, language_code, phrases)
