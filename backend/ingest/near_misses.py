@@ -4,9 +4,11 @@ when it sounds the same (Metaphone keys of the letters, edit similarity) and is 
 same (Indel similarity of the letters), both above conservative floors and together above a higher
 bar; when two names come about as close, nothing is chosen. Exact names are never touched, and
 neither is a run with no capital letter, one that starts or ends with a small word ("in", "the"), or
-one that crosses punctuation. Thresholds were set on the tuning memos of bench/voice_names.py (Whisper's mishearings of
-espeak-ng) and checked against the 35 QMSum meetings' 326k words with the bench's names held: at
-SCORE_MIN 0.78 two ordinary phrases were taken for names ("Stay longer" for Stavanger), from 0.80 none
+one that crosses punctuation.
+
+Thresholds were set on the tuning memos of bench/voice_names.py (Whisper's mishearings of espeak-ng)
+and checked against the 35 QMSum meetings' 326k words with the bench's names held: at SCORE_MIN 0.78
+two ordinary phrases were taken for names ("Stay longer" for Stavanger), from 0.80 none
 (tests/unit/test_near_misses.py); 0.82 keeps a margin.
 
 Correcting is linking, not rewriting: the extractor reads the corrected words (so the known entity is
