@@ -1,5 +1,9 @@
 """A recording's chunks checked against the names its namespace knows (`known_names.py`).
 
+A known name said exactly links the chunk to its entity whether or not the extractor takes it for a
+name (spaCy's small model misses some in a long sentence), so what the namespace holds is always
+found where it is said.
+
 Names heard nearly right (`near_misses.py`) are corrected only where the extractor reads them, so it
 finds the known entity; the chunk stored in the graph keeps the words as heard, and the mention that
 links the entity to the chunk keeps the heard form (`Mention.heard`). A citation therefore shows what
@@ -25,6 +29,7 @@ from .resolve import Resolved
 @dataclass
 class HeardNames:
     book: NameBook
+    matcher: NameMatcher | None = None
     misses: list[NearMiss] = field(default_factory=list)
     # chunk id -> (heard, known name) -> times
     found: dict[str, Counter[tuple[str, KnownName]]] = field(default_factory=lambda: defaultdict(Counter))
@@ -33,19 +38,20 @@ class HeardNames:
     def check(cls, book: NameBook, chunks: Sequence[ChunkText]) -> HeardNames:
         """Near misses of the book's names in what the chunks' speakers said (CPU work: a thread)."""
         said = [text for chunk in chunks for _, text in chunk.lines]
-        return cls(book, NameMatcher(book.names).find(said))
+        matcher = NameMatcher(book.names)
+        return cls(book, matcher, matcher.find(said))
 
     def for_extraction(self, chunk: ChunkText) -> ChunkText:
         """The chunk as the extractor should read it: near misses replaced by the names they miss."""
-        if not self.misses:
-            return chunk
         lines = []
         for speaker, said in chunk.lines:
-            fixes = corrections_in(said, self.misses)
+            for known in self.matcher.said(said) if self.matcher else []:
+                self.found[chunk.id][(known.name, known)] += 1
+            fixes = corrections_in(said, self.misses) if self.misses else []
             for fix in fixes:
                 self.found[chunk.id][(fix.miss.heard, fix.miss.name)] += 1
             lines.append((speaker, corrected(said, fixes)))
-        if chunk.id not in self.found:
+        if not any(form != known.name for form, known in self.found.get(chunk.id, {})):
             return chunk
         text = "\n".join(f"{speaker}: {said}" if speaker else said for speaker, said in lines)
         return chunk.model_copy(update={"lines": lines, "text": text})
@@ -73,6 +79,8 @@ class HeardNames:
                 mention = mentions.get((target, chunk_id))
                 if mention is None:
                     mention = mentions[(target, chunk_id)] = resolved.add_mention(target, chunk_id, times)
+                if form == known.name:  # said as the namespace spells it: a plain mention
+                    continue
                 if form not in mention.heard:
                     mention.heard.append(form)
                 links[(form, known.name, target)] = None

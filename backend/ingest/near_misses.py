@@ -41,6 +41,7 @@ MIN_LETTERS = 5  # shorter names are too easy to hear in ordinary words
 MAX_EXTRA_WORDS = 1  # a name of k words may be heard as k-1 .. k+1 words
 
 _POSSESSIVE = re.compile(r"['’]s\b")
+_OPENS_SENTENCE = re.compile(r"(?:^|[.!?…]\s*)\W*$")
 _WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
 _BREAK = re.compile(r"[.,;:!?()\"“”]")
 _SMALL = frozenset(
@@ -120,6 +121,24 @@ class NameMatcher:
         self._sounds = [sound(x) for x in self._letters]
         self._words = np.array([len(_WORD.findall(n.name)) for n in self.names])
         self.max_words = int(self._words.max(initial=1)) + MAX_EXTRA_WORDS
+        self._said: re.Pattern | None = None
+        self._by_spelling: dict[str, KnownName] = {}
+
+    def said(self, text: str) -> list[KnownName]:
+        """Known names said exactly (whole words, any case but with a capital, as names are written),
+        longest first and never overlapping: "Nordlys Energy" is not also "Nordlys". A one-word name
+        opening a sentence is left out: there every word has a capital ("Reading the report")."""
+        if self._said is None:
+            spelled = sorted({n.name for n in self.names}, key=len, reverse=True)
+            pattern = "|".join(re.escape(name) for name in spelled) or r"(?!)"
+            self._said = re.compile(rf"(?<![\w'’-])(?:{pattern})(?![\w'’-])", re.IGNORECASE)
+            self._by_spelling = {n.name.lower(): n for n in reversed(self.names)}  # first entry wins
+        return [
+            self._by_spelling[m.group().lower()]
+            for m in self._said.finditer(text)
+            if any(ch.isupper() for ch in m.group())
+            and (" " in m.group() or not _OPENS_SENTENCE.search(text, 0, m.start()))
+        ]
 
     def find(self, texts: Sequence[str]) -> list[NearMiss]:
         """Every distinct run of heard words that is a near miss of exactly one known name."""

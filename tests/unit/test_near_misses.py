@@ -71,3 +71,10 @@ def test_thirty_five_real_meetings_change_nowhere():
         said += [t["content"] for t in turns]
     assert len(said) > 10_000
     assert matcher().find(said) == []
+
+
+def test_names_said_exactly_are_found_longest_first_and_not_where_every_word_has_a_capital():
+    found = matcher(["Reading", "Nordlys Energy", "Nordlys", "Trondheim"])
+    said = "Reading the report, NORDLYS ENERGY and Nordlys said Trondheim. Trondheim agreed; in reading too."
+    assert [n.name for n in found.said(said)] == ["Nordlys Energy", "Nordlys", "Trondheim"]
+    assert [n.name for n in found.said("We moved to Reading.")] == ["Reading"]
