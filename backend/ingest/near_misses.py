@@ -133,12 +133,13 @@ class NameMatcher:
             pattern = "|".join(re.escape(name) for name in spelled) or r"(?!)"
             self._said = re.compile(rf"(?<![\w'’-])(?:{pattern})(?![\w'’-])", re.IGNORECASE)
             self._by_spelling = {n.name.lower(): n for n in reversed(self.names)}  # first entry wins
-        return [
-            self._by_spelling[m.group().lower()]
+        found = [
+            self._by_spelling.get(m.group().lower())
             for m in self._said.finditer(text)
             if any(ch.isupper() for ch in m.group())
             and (" " in m.group() or not _OPENS_SENTENCE.search(text, 0, m.start()))
         ]
+        return [known for known in found if known is not None]
 
     def find(self, texts: Sequence[str]) -> list[NearMiss]:
         """Every distinct run of heard words that is a near miss of exactly one known name."""
