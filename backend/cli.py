@@ -34,6 +34,13 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
+    from backend.worker_process import run_worker
+
+    asyncio.run(run_worker(settings, parent=args.parent))
+    return 0
+
+
 def _wait_ready(base_url: str, server, timeout_s: float = 120.0) -> dict:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -160,6 +167,10 @@ async def _ask(settings: Settings, args: argparse.Namespace) -> int:
     try:
         question = Question(question=args.question, k=args.k, mode=args.mode)
         namespace = args.namespace or settings.default_namespace
+        if args.session:
+            from backend.conversation.chat import ask_command
+
+            return await ask_command(runtime.conversations, args, question, namespace)
         evidence = await runtime.retriever.retrieve(namespace, question)
         final: dict = {}
         async for event, data in runtime.answerer.stream(args.question, evidence):
@@ -178,10 +189,47 @@ async def _ask(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _in_runtime(settings: Settings, work, *, start_workers: bool = False) -> int:
+    """Open the runtime, `await work(runtime)`, close it: commands that need the whole service."""
+
+    async def run() -> int:
+        from backend.runtime import open_runtime
+
+        runtime = await open_runtime(settings, start_workers=start_workers)
+        try:
+            return await work(runtime)
+        finally:
+            await runtime.close()
+
+    return asyncio.run(run())
+
+
+def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
+    from backend.conversation.chat import chat_command
+
+    namespace = args.namespace or settings.default_namespace
+    return _in_runtime(settings, lambda runtime: chat_command(runtime.conversations, args, namespace))
+
+
 def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
+    if args.kind == "answers":
+        return _eval_answers(settings, args)
     from backend.evaluate import run
 
     return run(settings, args)
+
+
+def _eval_answers(settings: Settings, args: argparse.Namespace) -> int:
+    from backend import evaluate_answers as answers
+
+    try:
+        cases, transcripts = answers.load_cases(Path(args.paths[0]))
+    except ValueError as exc:
+        print(f"weaver eval answers: {exc}", file=sys.stderr)
+        return 2
+    label = "extractive (offline)" if settings.llm_provider == "offline" else settings.llm_provider
+    work = answers.command(cases, transcripts, label, show=args.show)
+    return _in_runtime(settings, work, start_workers=True)
 
 
 def cmd_settings(settings: Settings, args: argparse.Namespace) -> int:
@@ -203,7 +251,10 @@ MODES = ("hybrid", "vector", "fulltext", "graph")  # backend.retrieve.models.Mod
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="weaver", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    serve = sub.add_parser("serve", help="run the HTTP API")
+    serve = sub.add_parser("serve", help="run the HTTP API (and KW_WORKER_PROCESSES ingest workers)")
+    worker = sub.add_parser("worker", help="run ingest jobs from the data dir's job store until stopped")
+    worker.add_argument("--parent", type=int, help=argparse.SUPPRESS)  # the API process that started it
+    worker.add_argument("--log-file", type=Path, help="JSON log lines to this file instead of stderr")
     demo = sub.add_parser(
         "demo", help="start the API on the embedded defaults, ingest the examples, show the graph"
     )
@@ -232,9 +283,26 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--namespace", help="default: KW_DEFAULT_NAMESPACE")
     ask.add_argument("--mode", default="hybrid", choices=MODES)
     ask.add_argument("--k", type=int, default=5, help="citations at most")
-    evaluate = sub.add_parser("eval", help="retrieval recall@k and MRR per mode on QMSum-style meetings")
-    evaluate.add_argument("kind", choices=["turns"], help="the input format: speaker-turn JSON with queries")
-    evaluate.add_argument("paths", nargs="+", help="files or folders of .json meetings")
+    ask.add_argument(
+        "--session", help="ask within a conversation: its id, or `new` to start one (the id is printed)"
+    )
+    chat = sub.add_parser("chat", help="a conversation in the terminal: follow-up questions use the history")
+    chat.add_argument("--namespace", help="default: KW_DEFAULT_NAMESPACE (a resumed session keeps its own)")
+    chat.add_argument("--session", help="resume this conversation (default: start a new one)")
+    chat.add_argument("--mode", default="hybrid", choices=MODES)
+    chat.add_argument("--k", type=int, default=5, help="citations at most")
+    evaluate = sub.add_parser(
+        "eval",
+        help="`turns`: retrieval recall@k and MRR per mode on QMSum-style meetings; `answers`: facts stated "
+        "and cited, follow-ups understood, on a case file of conversations (examples/eval/answers.json)",
+    )
+    evaluate.add_argument("kind", choices=["turns", "answers"], help="what to evaluate")
+    evaluate.add_argument(
+        "paths", nargs="+", help="turns: files or folders of .json meetings; answers: a case file"
+    )
+    evaluate.add_argument(
+        "--show", action="store_true", help="answers: one line per turn, with what went wrong"
+    )
     evaluate.add_argument("--k", type=int, nargs="+", default=[5, 10], help="recall@k for each k")
     evaluate.add_argument(
         "--half", choices=["report", "tune", "all"], default="report",
@@ -270,14 +338,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 COMMANDS = {
     "serve": cmd_serve,
+    "worker": cmd_worker,
     "demo": cmd_demo,
     "ingest": cmd_ingest,
     "ask": cmd_ask,
+    "chat": cmd_chat,
     "eval": cmd_eval,
     "settings": cmd_settings,
     "phoenix": cmd_phoenix,
     "verify-deploy": cmd_verify_deploy,
 }
+
+
+_FOR_PEOPLE = {"ingest", "ask", "eval", "chat"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -287,7 +360,14 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"weaver: {exc}", file=sys.stderr)
         return 2
-    configure_logging(settings.log_level)
+    if getattr(args, "log_file", None):
+        configure_logging(settings.log_level, to=args.log_file)
+    elif args.command in _FOR_PEOPLE:  # progress bars and answers on the terminal; JSON lines to a file
+        configure_logging(
+            settings.log_level, to=settings.data_dir.resolve() / "logs" / f"{args.command}.jsonl"
+        )
+    else:
+        configure_logging(settings.log_level)
     from backend.observability import metrics
 
     metrics.configure(settings.metrics == "emf")  # `serve` turns them on in create_app (auto)

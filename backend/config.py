@@ -38,6 +38,21 @@ class Settings(BaseSettings):
         None,
         description="An external FalkorDB (`falkor://host:6379`, `unix:///x.sock`) instead of embedded.",
     )
+    graph_connections: int = Field(
+        16, ge=1, le=512, description="FalkorDB connections per process; more callers wait their turn."
+    )
+    graph_query_memory_mb: int = Field(
+        1024, ge=16, le=65_536, description="Embedded FalkorDB: memory one query may use (set at start)."
+    )
+    graph_memory_mb: int = Field(
+        0,
+        ge=0,
+        le=1_048_576,
+        description="Embedded FalkorDB: memory cap of the whole server; 0: half the RAM.",
+    )
+    graph_query_timeout_max_ms: int = Field(
+        120_000, ge=1_000, le=3_600_000, description="Embedded FalkorDB: the longest any query may run."
+    )
     neo4j_uri: str | None = Field(None, description="e.g. `neo4j://10.0.2.15:7687`; required for neo4j.")
     neo4j_user: str = Field("neo4j", description="Neo4j user name.")
     neo4j_password: SecretStr | None = Field(None, description="Neo4j password (never logged).")
@@ -80,6 +95,28 @@ class Settings(BaseSettings):
         le=32,
         description="Ingest jobs run at once in this process (they mostly wait on the LLM, whose calls "
         "KW_LLM_CONCURRENCY caps across all jobs).",
+    )
+    worker_processes: int = Field(
+        1,
+        ge=0,
+        le=32,
+        description="Ingest worker processes the API starts beside itself (`weaver worker`); 0: none "
+        "(workers run elsewhere, or KW_API_RUNS_JOBS).",
+    )
+    api_runs_jobs: bool = Field(
+        False, description="Run ingest jobs inside the API process too (a one-process setup; the tests)."
+    )
+    worker_nice: int = Field(
+        10, ge=0, le=19, description="How much lower a worker process's CPU priority is than the API's."
+    )
+    job_lease_s: float = Field(
+        60.0,
+        ge=2,
+        le=3600,
+        description="A worker's lease on a job; renewed every third of it while it works.",
+    )
+    job_max_attempts: int = Field(
+        3, ge=1, le=20, description="Claims of a job before it is failed (dead-lettered) with its reason."
     )
     max_upload_bytes: int = Field(20_000_000, ge=1_000, description="Larger transcript uploads get 413.")
     max_transcript_chars: int = Field(2_000_000, ge=100, description="Longer transcripts get 422.")
@@ -126,6 +163,32 @@ class Settings(BaseSettings):
         description="Rerank this many of the best fused passages with an offline cross-encoder "
         "(ms-marco-MiniLM-L-12 int8) before citing them; 0: off. More recall for about a second per "
         "question on 2 CPU cores (README: Evaluation).",
+    )
+
+    # --- conversations -----------------------------------------------------------------------
+    session_backend: Literal["sqlite", "dynamodb"] = Field(
+        "sqlite",
+        description="Where conversations are kept: `sqlite` (the data dir) or `dynamodb` "
+        "(KW_SESSIONS_TABLE).",
+    )
+    sessions_table: str | None = Field(
+        None,
+        pattern=r"^[A-Za-z0-9_.-]{3,255}$",
+        description="DynamoDB table of conversations (partition key `session_id`, TTL on `expires_at`); "
+        "required for `dynamodb`.",
+    )
+    session_idle_ttl_s: int = Field(
+        86_400,
+        ge=60,
+        le=30 * 86_400,
+        description="A conversation expires this many seconds after its last question.",
+    )
+    session_max_turns: int = Field(
+        20,
+        ge=1,
+        le=200,
+        description="Questions and answers a conversation keeps (the oldest are dropped), so a long "
+        "session stays cheap to read and to resolve.",
     )
 
     # --- speech ------------------------------------------------------------------------------
@@ -222,6 +285,33 @@ class Settings(BaseSettings):
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="JSON log level.")
 
+    # --- limits (README: Using the API) -------------------------------------------------------
+    max_request_bytes: int = Field(
+        1_000_000,
+        ge=1_000,
+        description="Larger request bodies get 413 before they are read (transcript and recording uploads "
+        "have their own limits, KW_MAX_UPLOAD_BYTES and KW_MAX_AUDIO_BYTES).",
+    )
+    rate_limit_per_s: float = Field(
+        50.0,
+        ge=0,
+        description="Requests a second, on average, that each API key (with auth off: each client address) "
+        "may make to /v1; beyond it 429 with Retry-After. 0: no limit.",
+    )
+    rate_limit_burst: int = Field(
+        100, ge=1, description="Requests a caller may make at once, above KW_RATE_LIMIT_PER_S, before 429s."
+    )
+    max_questions_in_flight: int = Field(
+        8,
+        ge=0,
+        description="Questions (/v1/query, /v1/retrieve) this process answers at once (about 4 per CPU "
+        "core: more only wait longer for the same cores); one more gets 503 with Retry-After at once "
+        "instead of waiting in a queue. 0: no limit.",
+    )
+    max_queued_jobs: int = Field(
+        1000, ge=1, description="Ingest jobs waiting to run; an upload beyond them gets 503 with Retry-After."
+    )
+
     # --- build identity (set by the Docker build) ---------------------------------------------
     git_sha: str | None = Field(None, description="Commit the image was built from (`/version`).")
     built_at: str | None = Field(None, description="Build time of the image (`/version`).")
@@ -247,6 +337,8 @@ class Settings(BaseSettings):
     def _check_backend(self) -> Settings:
         if self.graph_backend == "neo4j" and not self.neo4j_uri:
             raise ValueError("KW_NEO4J_URI is required when KW_GRAPH_BACKEND=neo4j")
+        if self.session_backend == "dynamodb" and not self.sessions_table:
+            raise ValueError("KW_SESSIONS_TABLE is required when KW_SESSION_BACKEND=dynamodb")
         if self.speech_provider == "transcribe" and not self.speech_bucket:
             raise ValueError("KW_SPEECH_BUCKET is required when KW_SPEECH_PROVIDER=transcribe")
         return self

@@ -18,6 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 NAMESPACE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 NAMESPACE_RULE = "1-64 letters, digits, '_', '.' or '-', starting with a letter or digit"
 Namespace = Annotated[str, StringConstraints(pattern=NAMESPACE_PATTERN)]
+# The longest name an entity may have; every speaker becomes a Person entity, so it bounds speakers too.
+MAX_NAME_CHARS = 200
 
 _SPACE = re.compile(r"\s+")
 _PUNCT = re.compile(r"[^\w\s]")
@@ -199,5 +201,8 @@ class Job(Model):
     usage: Usage = Field(default_factory=Usage)
     trace_id: str | None = None
     attempts: int = Field(0, ge=0, description="Runs started: more than 1 after a retry or a resume.")
+    worker: str | None = Field(
+        None, description="The worker (host:pid:id) holding the job's lease while it runs."
+    )
     created_at: datetime = Field(default_factory=utc_now)
     updated_at: datetime = Field(default_factory=utc_now)

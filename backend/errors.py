@@ -70,3 +70,21 @@ class PayloadTooLarge(WeaverError):
 
 class UnsupportedMedia(WeaverError):
     code = "unsupported_media_type"
+
+
+class TryLater(WeaverError):
+    """Not now: the caller should ask again after `retry_after_s` (sent as `Retry-After`)."""
+
+    def __init__(self, message: str, *, retry_after_s: int, details: dict | None = None) -> None:
+        super().__init__(message, details={**(details or {}), "retry_after_s": retry_after_s})
+        self.retry_after_s = retry_after_s
+
+
+class RateLimited(TryLater):
+    code = "rate_limited"
+
+
+class Overloaded(TryLater):
+    """The server is saturated; it sheds this request rather than queue it."""
+
+    code = "overloaded"

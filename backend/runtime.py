@@ -6,13 +6,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from backend.config import Settings, SettingsError
+from backend.conversation.factory import build_resolver, build_session_store
+from backend.conversation.service import Conversations
+from backend.conversation.store import SessionStore
 from backend.embed.factory import Embedders, build_embedders
 from backend.graph import GraphStore, open_graph_store
 from backend.ingest.events import JobEvents
 from backend.ingest.jobs import JobStore
 from backend.ingest.pipeline import Services
 from backend.ingest.worker import IngestWorker
-from backend.llm.factory import build_cache, build_extractor
+from backend.llm.factory import build_cache, build_extractor, build_llm
 from backend.retrieve.factory import build_answerer
 from backend.retrieve.rerank import CrossEncoderReranker
 from backend.retrieve.service import Retriever
@@ -30,10 +33,13 @@ class Runtime:
     retriever: Retriever
     answerer: object  # ExtractiveAnswerer | GeneratedAnswerer: `stream(question, evidence)`
     audio_store: AudioStore
+    sessions: SessionStore
+    conversations: Conversations
 
     async def close(self) -> None:
         await self.ingest.stop()
         self.jobs.close()
+        self.sessions.close()
         await self.store.close()
 
 
@@ -56,12 +62,14 @@ async def open_runtime(settings: Settings, *, start_workers: bool = True) -> Run
     embedders = build_embedders(settings)
     cache = build_cache(settings)
     extractor = build_extractor(settings, cache)
-    answerer = build_answerer(settings, embedders.names, cache)
+    # one chain for answers and follow-up resolution: they share its concurrency and rate limits
+    llm = None if settings.llm_provider == "offline" else build_llm(settings, cache)
+    answerer = build_answerer(embedders.names, llm)
     store = await open_graph_store(settings)
     try:
         await _check_vector_models(settings, store, embedders)
         jobs = JobStore(settings.data_dir / "jobs.sqlite3")
-        events = JobEvents()
+        events = JobEvents(jobs)
         audio_store = AudioStore(settings)
         services = Services(
             settings=settings,
@@ -71,25 +79,38 @@ async def open_runtime(settings: Settings, *, start_workers: bool = True) -> Run
             extractor=extractor,
             transcriber=build_transcriber(settings, audio_store),
         )
-        worker = IngestWorker(services, jobs, events, workers=settings.ingest_workers)
+        worker = IngestWorker(
+            services,
+            jobs,
+            events,
+            workers=settings.ingest_workers,
+            lease_s=settings.job_lease_s,
+            max_attempts=settings.job_max_attempts,
+        )
+        sessions = build_session_store(settings)
         if start_workers:
             await worker.start()
     except Exception:
         await store.close()
         raise
+    retriever = Retriever(
+        store,
+        embedders.passages,
+        embedders.names,
+        reranker=CrossEncoderReranker() if settings.rerank_top else None,
+        rerank_top=settings.rerank_top,
+    )
     return Runtime(
         settings=settings,
         store=store,
         jobs=jobs,
         events=events,
         ingest=worker,
-        retriever=Retriever(
-            store,
-            embedders.passages,
-            embedders.names,
-            reranker=CrossEncoderReranker() if settings.rerank_top else None,
-            rerank_top=settings.rerank_top,
-        ),
+        retriever=retriever,
         answerer=answerer,
         audio_store=audio_store,
+        sessions=sessions,
+        conversations=Conversations(
+            sessions, build_resolver(settings, store, llm), retriever, answerer, store
+        ),
     )

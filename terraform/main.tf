@@ -45,15 +45,24 @@ module "storage" {
   backup_retain_days     = var.backup_retain_days
 }
 
+module "sessions" {
+  source = "./modules/sessions"
+
+  name                = local.name
+  kms_key_arn         = module.secrets.kms_key_arn
+  deletion_protection = var.sessions_deletion_protection
+}
+
 module "iam" {
   source = "./modules/iam"
 
-  name              = local.name
-  region            = var.region
-  account_id        = data.aws_caller_identity.current.account_id
-  bedrock_model_ids = var.bedrock_model_ids
-  bucket_arn        = module.storage.bucket_arn
-  kms_key_arn       = module.secrets.kms_key_arn
+  name               = local.name
+  region             = var.region
+  account_id         = data.aws_caller_identity.current.account_id
+  bedrock_model_ids  = var.bedrock_model_ids
+  bucket_arn         = module.storage.bucket_arn
+  kms_key_arn        = module.secrets.kms_key_arn
+  sessions_table_arn = module.sessions.table_arn
   secret_arns = [
     module.secrets.neo4j_secret_arn,
     module.secrets.langfuse_secret_arn,
@@ -141,6 +150,8 @@ module "service" {
   embedding_model_id     = var.bedrock_model_ids[1]
   phoenix_endpoint       = var.phoenix_on_ecs ? module.phoenix[0].endpoint : var.phoenix_endpoint
   langfuse_host          = var.langfuse_host
+  sessions_table         = module.sessions.table_name
+  session_idle_ttl_s     = var.session_idle_ttl_s
 }
 
 module "observability" {

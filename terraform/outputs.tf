@@ -62,3 +62,8 @@ output "alarm_topic_arn" {
   description = "SNS topic every alarm notifies."
   value       = module.observability.alarm_topic_arn
 }
+
+output "sessions_table" {
+  description = "DynamoDB table of conversations (KW_SESSIONS_TABLE in the task)."
+  value       = module.sessions.table_name
+}

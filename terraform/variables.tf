@@ -302,3 +302,19 @@ variable "runbook_base_url" {
   description = "Where docs/runbooks/ is browsable; alarm descriptions link the runbook there."
   default     = "https://github.com/knowledgeweaver/knowledgeweaver/blob/main"
 }
+
+variable "session_idle_ttl_s" {
+  type        = number
+  description = "A conversation expires this many seconds after its last question (KW_SESSION_IDLE_TTL_S; DynamoDB TTL)."
+  default     = 86400
+  validation {
+    condition     = var.session_idle_ttl_s >= 60 && var.session_idle_ttl_s <= 2592000
+    error_message = "session_idle_ttl_s must be between 60 seconds and 30 days (the app's bounds)."
+  }
+}
+
+variable "sessions_deletion_protection" {
+  type        = bool
+  description = "Protect the conversations table from deletion (set false before destroying an environment)."
+  default     = true
+}

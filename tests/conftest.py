@@ -18,6 +18,10 @@ def pytest_configure(config):
     # Tests must not pick up a developer's KW_* settings.
     for key in [k for k in os.environ if k.startswith("KW_")]:
         del os.environ[key]
+    # Jobs run inside the app under test, so each test's app does not start (and load models in) a
+    # worker process of its own; the tests of the process topology and the demo ask for workers.
+    os.environ["KW_WORKER_PROCESSES"] = "0"
+    os.environ["KW_API_RUNS_JOBS"] = "true"
 
 
 def neo4j_settings_or_skip(**overrides):
@@ -76,6 +80,27 @@ def phoenix(tmp_path_factory):
     from tests.support.live_server import free_port
 
     server = PhoenixServer(tmp_path_factory.mktemp("phoenix"), port=free_port())
-    url = server.start()
+    url = server.start(timeout_s=600)  # a loaded 2-core machine has taken more than 90 s
     yield url
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def aws_standin(tmp_path_factory):
+    """The local AWS stand-in (moto in server mode, its own process): real boto3 over HTTP."""
+    pytest.importorskip("moto.server", reason="moto[server] is not installed")
+    from tests.support.aws_standin import start_aws_standin
+
+    standin = start_aws_standin(tmp_path_factory.mktemp("moto"))
+    yield standin
+    standin.stop()
+
+
+@pytest.fixture
+def aws(aws_standin, monkeypatch):
+    """The stand-in, with boto3's credentials and region in the environment for this test."""
+    from tests.support.aws_standin import CREDENTIALS
+
+    for key, value in CREDENTIALS.items():
+        monkeypatch.setenv(key, value)
+    return aws_standin

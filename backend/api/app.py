@@ -15,8 +15,22 @@ from backend.config import Settings, load_settings
 from backend.observability import metrics
 from backend.observability.tracing import setup_tracing
 from backend.runtime import open_runtime
+from backend.worker_process import WorkerProcesses
 
-from . import cypher, entities, graph, health, jobs, query, recordings, transcripts, web
+from . import (
+    cypher,
+    entities,
+    graph,
+    health,
+    jobs,
+    limits,
+    openapi,
+    query,
+    recordings,
+    sessions,
+    transcripts,
+    web,
+)
 from .auth import ExposedWithoutAuth, check_exposure
 from .errors import install_error_handlers
 from .middleware import SecurityHeaders, TraceRequests
@@ -39,7 +53,10 @@ def create_app(settings: Settings | None = None, *, serving: bool = True) -> Fas
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         app.state.settings = settings
-        app.state.runtime = runtime = await open_runtime(settings)
+        app.state.runtime = runtime = await open_runtime(settings, start_workers=settings.api_runs_jobs)
+        workers = WorkerProcesses(settings, settings.worker_processes) if settings.worker_processes else None
+        if workers is not None:
+            await workers.start()
         if settings.auth_enabled:
             log.info("auth on", extra={"api_keys": len(settings.api_keys)})
         else:
@@ -57,6 +74,8 @@ def create_app(settings: Settings | None = None, *, serving: bool = True) -> Fas
             beat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await beat
+            if workers is not None:
+                await workers.stop()
             await runtime.close()
 
     app = FastAPI(
@@ -70,11 +89,13 @@ def create_app(settings: Settings | None = None, *, serving: bool = True) -> Fas
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     install_error_handlers(app)
-    for module in (health, query, transcripts, recordings, jobs, entities, graph, cypher):
+    for module in (health, query, sessions, transcripts, recordings, jobs, entities, graph, cypher):
         app.include_router(module.router)
     web.mount(app)
+    openapi.install(app)
 
-    app.add_middleware(TraceRequests)
+    limits.install(app, settings)  # body size, the caller's rate, questions in flight
+    app.add_middleware(TraceRequests)  # so refused requests are logged, traced and counted too
     app.add_middleware(SecurityHeaders)  # outermost of ours: every response it sees gets the headers
 
     return app

@@ -43,14 +43,24 @@ def _match(presented: str, settings: Settings) -> str | None:
     return found
 
 
+def _bearer(header: str) -> str | None:
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def key_for(header: str, settings: Settings) -> str | None:
+    """The configured API key an `Authorization` header presents, or None (none, or not one of ours)."""
+    token = _bearer(header)
+    return token if token and _match(token, settings) is not None else None
+
+
 def get_caller(request: Request, settings: Annotated[Settings, Depends(get_settings)]) -> Caller:
     if not settings.auth_enabled:
         return Caller(namespace=None, is_admin=True)
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    token = _bearer(request.headers.get("authorization", ""))
+    if token is None:
         raise Unauthorized("send an API key as 'Authorization: Bearer <key>'")
-    namespace = _match(token.strip(), settings)
+    namespace = _match(token, settings)
     if namespace is None:
         raise Unauthorized("the API key is not recognised")
     if namespace == ADMIN_NAMESPACE:

@@ -12,6 +12,7 @@ from backend.graph.models import Edge, EntitySummary, MentioningChunk, Subgraph
 
 from .auth import CallerDep
 from .deps import NamespaceQuery, SettingsDep, StoreDep
+from .openapi import errors
 
 router = APIRouter(prefix="/v1/entities", tags=["entities"])
 
@@ -48,7 +49,7 @@ async def _entity(store, ns: str, entity_id: str) -> EntitySummary:
     return found[0]
 
 
-@router.get("/{entity_id}", response_model=EntityDetail)
+@router.get("/{entity_id}", response_model=EntityDetail, responses=errors(404))
 async def get_entity(
     entity_id: str,
     caller: CallerDep,
@@ -67,7 +68,7 @@ async def get_entity(
     )
 
 
-@router.get("/{entity_id}/neighborhood", response_model=Subgraph)
+@router.get("/{entity_id}/neighborhood", response_model=Subgraph, responses=errors(404))
 async def neighborhood(
     entity_id: str,
     caller: CallerDep,

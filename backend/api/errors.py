@@ -27,6 +27,8 @@ STATUS: dict[type[errors.WeaverError], int] = {
     errors.QueryTimeout: 504,
     errors.GraphUnavailable: 503,
     errors.ProviderUnavailable: 503,
+    errors.RateLimited: 429,
+    errors.Overloaded: 503,
 }
 
 
@@ -41,10 +43,9 @@ def error_body(code: str, message: str, details: dict | list | None = None) -> d
     return {"error": {"code": code, "message": message, "details": details or {}}}
 
 
-async def _weaver_error(request: Request, exc: errors.WeaverError) -> JSONResponse:
+def error_response(exc: errors.WeaverError) -> JSONResponse:
+    """The response for one of our errors; the request limits (api/limits.py) send it themselves."""
     status = status_for(exc)
-    if status >= 500:
-        log.error("request failed", extra={"code": exc.code, "path": request.url.path, "error": exc.message})
     if isinstance(exc, errors.GraphQueryError):
         # A statement of ours failed: the database's message may quote the statement or the caller's
         # values, so it goes to the log only.
@@ -52,8 +53,18 @@ async def _weaver_error(request: Request, exc: errors.WeaverError) -> JSONRespon
             exc.code, "the graph database could not run a query; the server log has the details"
         )
         return JSONResponse(body, status_code=status)
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+    if isinstance(exc, errors.TryLater):
+        headers["Retry-After"] = str(exc.retry_after_s)
+    elif status == 503:  # the graph or a provider is busy or restarting: worth asking again soon
+        headers["Retry-After"] = "5"
     return JSONResponse(error_body(exc.code, exc.message, exc.details), status_code=status, headers=headers)
+
+
+async def _weaver_error(request: Request, exc: errors.WeaverError) -> JSONResponse:
+    if status_for(exc) >= 500 and not isinstance(exc, errors.TryLater):
+        log.error("request failed", extra={"code": exc.code, "path": request.url.path, "error": exc.message})
+    return error_response(exc)
 
 
 async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -74,6 +85,11 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> JS
 async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
     if isinstance(exc.__cause__, RecursionError):  # FastAPI's body parser hit the stack limit
         return await _too_deep(request, exc.__cause__)
+    if isinstance(exc.__cause__, errors.WeaverError):  # e.g. the body limit, met while FastAPI read the body
+        return await _weaver_error(request, exc.__cause__)
+    if exc.status_code == 400 and exc.detail == "There was an error parsing the body":
+        message = "the body could not be read: send UTF-8 JSON with content-type application/json"
+        return JSONResponse(error_body("invalid_body", message), status_code=400)
     code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
     return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers)
 

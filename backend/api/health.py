@@ -49,12 +49,13 @@ async def healthz() -> Health:
 
 @router.get("/readyz", response_model=Health, responses={503: {"model": Health}})
 async def readyz(runtime: RuntimeDep) -> Health | JSONResponse:
-    """Ready for traffic: the graph and the job store answer."""
+    """Ready for traffic: the graph, the job store and the session store answer."""
     up = await dependencies_up(runtime)
     system = runtime.store.system
     checks = {
         "graph": f"{system}: ok" if up["graph"] else f"{system}: unreachable",
         "jobs": "sqlite: ok" if up["jobs"] else "sqlite: unreachable",
+        "sessions": f"{runtime.sessions.name}: {'ok' if up['sessions'] else 'unreachable'}",
     }
     if not all(up.values()):
         return JSONResponse(Health(status="unavailable", checks=checks).model_dump(), status_code=503)
@@ -65,6 +66,7 @@ async def dependencies_up(runtime) -> dict[str, bool]:
     return {
         "graph": await _check("graph", runtime.store.ping),
         "jobs": await _check("jobs", runtime.jobs.ping),
+        "sessions": await _check("sessions", runtime.sessions.ping),
     }
 
 

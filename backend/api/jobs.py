@@ -8,21 +8,22 @@ import json
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
-from backend.domain import Job, JobStatus
+from backend.domain import Job
 
 from .auth import CallerDep
 from .deps import IngestDep, RuntimeDep
+from .openapi import errors
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 _KEEPALIVE_S = 15.0
 
 
-@router.get("/{job_id}", response_model=Job)
+@router.get("/{job_id}", response_model=Job, responses=errors(404))
 async def get_job(job_id: str, caller: CallerDep, ingest: IngestDep) -> Job:
     return await ingest.get(job_id, caller.namespace)
 
 
-@router.post("/{job_id}/retry", status_code=202, response_model=Job)
+@router.post("/{job_id}/retry", status_code=202, response_model=Job, responses=errors(404, 409))
 async def retry_job(job_id: str, caller: CallerDep, ingest: IngestDep) -> Job:
     """Run a failed job again from its stored request (409 unless it failed)."""
     return await ingest.retry(job_id, caller.namespace)
@@ -32,30 +33,30 @@ def _sse(event: str, data: dict) -> str:
     return f"event: {event}\ndata: {json.dumps(data, default=str)}\n\n"
 
 
-@router.get("/{job_id}/events", responses={200: {"content": {"text/event-stream": {}}}})
+@router.get("/{job_id}/events", responses={200: {"content": {"text/event-stream": {}}}, **errors(404)})
 async def job_events(job_id: str, caller: CallerDep, runtime: RuntimeDep) -> StreamingResponse:
     """Server-sent events: `stage` and `progress` with real counts (`done` of `total` in the current
     stage, overall `progress` 0..1), then `done` with the result or `error` with the reason."""
     job = await runtime.ingest.get(job_id, caller.namespace)
 
     async def stream():
-        with runtime.events.listen(job_id) as queue:
-            current = await runtime.jobs.get(job_id) or job
-            yield _sse("progress", {"job_id": job_id, "stage": current.stage, "progress": current.progress})
-            if current.status is JobStatus.SUCCEEDED:
-                yield _sse("done", {"job_id": job_id, "result": current.result})
-                return
-            if current.status is JobStatus.FAILED:
-                yield _sse("error", {"job_id": job_id, "error": current.error, "retryable": True})
-                return
+        current = await runtime.jobs.get(job_id) or job
+        yield _sse("progress", {"job_id": job_id, "stage": current.stage, "progress": current.progress})
+        events = runtime.events.follow(job_id)
+        next_event = asyncio.ensure_future(anext(events, None))
+        try:
             while True:
-                try:
-                    event, data = await asyncio.wait_for(queue.get(), timeout=_KEEPALIVE_S)
-                except TimeoutError:
+                done, _ = await asyncio.wait({next_event}, timeout=_KEEPALIVE_S)
+                if not done:
                     yield ": keep-alive\n\n"
                     continue
-                yield _sse(event, data)
-                if event in ("done", "error"):
+                item = next_event.result()
+                if item is None:
                     return
+                yield _sse(*item)
+                next_event = asyncio.ensure_future(anext(events, None))
+        finally:
+            next_event.cancel()
+            await events.aclose()
 
     return StreamingResponse(stream(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})

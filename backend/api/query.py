@@ -1,5 +1,5 @@
 """Questions: `/v1/retrieve` (the evidence) and `/v1/query` (an answer with citations, as JSON or
-streamed as server-sent events)."""
+streamed as server-sent events), alone or within a conversation (`session_id`)."""
 
 from __future__ import annotations
 
@@ -8,18 +8,40 @@ import time
 
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
+from pydantic import Field
 
+from backend.conversation.models import SESSION_ID_PATTERN
+from backend.conversation.service import Answered
+from backend.observability.conversation import bind_session
 from backend.retrieve.answer import answer_body, collect, not_found
 from backend.retrieve.models import AnswerBody, Evidence, Question
 
 from .auth import CallerDep
 from .deps import RuntimeDep, SettingsDep
+from .openapi import errors
+from .sessions import session_for
 
 router = APIRouter(prefix="/v1", tags=["query"])
 
 
 class QueryRequest(Question):
     stream: bool = False
+    session_id: str | None = Field(
+        None,
+        pattern=f"^new$|{SESSION_ID_PATTERN}",
+        description="Ask within a conversation: a session's id (POST /v1/sessions), or `new` to start one. "
+        "A follow-up is resolved with the conversation's history before retrieval; the answer says which "
+        "standalone question it answered.",
+    )
+
+
+class QueryAnswer(AnswerBody):
+    session_id: str | None = Field(None, description="The conversation this question belongs to.")
+    turn: int | None = Field(None, description="Its number in the conversation (1 for the first).")
+    standalone_question: str | None = Field(
+        None, description="What was answered: the question with the conversation's references resolved."
+    )
+    resolution: str | None = Field(None, description="`none`, `offline` (rules) or `llm` (condense call).")
 
 
 @router.post("/retrieve", response_model=Evidence)
@@ -34,14 +56,33 @@ def _sse(event: str, data: dict) -> str:
     return f"event: {event}\ndata: {json.dumps(data, default=str)}\n\n"
 
 
+def _evidence_event(evidence: Evidence) -> dict:
+    cited = [] if not_found(evidence) else evidence.citations
+    return {
+        "citations": [c.model_dump() for c in cited],
+        "entities": [e.model_dump() for e in evidence.entities],
+        "relations": [r.model_dump() for r in evidence.relations],
+    }
+
+
 @router.post(
     "/query",
-    response_model=AnswerBody,
-    responses={200: {"content": {"text/event-stream": {"description": "token… citations, done"}}}},
+    response_model=QueryAnswer,
+    responses={
+        200: {
+            "content": {
+                "text/event-stream": {"description": "question (in a conversation), token… citations, done"}
+            }
+        },
+        **errors(404),  # a session_id that ended, expired or belongs to another namespace
+    },
 )
 async def query(body: QueryRequest, caller: CallerDep, runtime: RuntimeDep, settings: SettingsDep):
     """Answer a question from the graph. With `stream: true`, server-sent events: `token` (text as it
-    is written), then `citations` (the evidence the answer's [n] refer to), then `done` (usage, mode)."""
+    is written), then `citations` (the evidence the answer's [n] refer to), then `done` (usage, mode).
+    In a conversation (`session_id`), a `question` event comes first with the standalone question."""
+    if body.session_id:
+        return await _in_conversation(body, caller, runtime, settings)
     namespace = caller.namespace_for(body.namespace, settings.default_namespace)
     evidence = await runtime.retriever.retrieve(namespace, body)
     answerer = runtime.answerer
@@ -60,15 +101,57 @@ async def query(body: QueryRequest, caller: CallerDep, runtime: RuntimeDep, sett
             else:
                 final = data
         evidence.timings_ms["answer"] = round((time.perf_counter() - started) * 1000, 2)
-        cited = [] if not_found(evidence) else evidence.citations
-        yield _sse(
-            "citations",
-            {
-                "citations": [c.model_dump() for c in cited],
-                "entities": [e.model_dump() for e in evidence.entities],
-                "relations": [r.model_dump() for r in evidence.relations],
-            },
-        )
+        yield _sse("citations", _evidence_event(evidence))
         yield _sse("done", {"mode": answerer.mode, **final, "timings_ms": evidence.timings_ms})
+
+    return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
+
+
+async def _in_conversation(body: QueryRequest, caller, runtime, settings):
+    conversations = runtime.conversations
+    if body.session_id == "new":
+        session = await conversations.start(caller.namespace_for(body.namespace, settings.default_namespace))
+        bind_session(session.id)
+    else:
+        session = await session_for(
+            runtime, caller, body.session_id, body.namespace, settings.default_namespace
+        )
+    asking = conversations.ask(session, body)
+
+    def done(answered: Answered) -> dict:
+        turn = answered.turn
+        return {
+            "mode": turn.mode,
+            "usage": turn.usage.model_dump(),
+            "uncited": turn.uncited,
+            "timings_ms": answered.evidence.timings_ms,
+            "session_id": session.id,
+            "turn": turn.index,
+            "standalone_question": turn.standalone_question,
+            "resolution": turn.resolution,
+        }
+
+    if not body.stream:
+        async for event, data in asking:
+            if event == "answered":
+                turn, evidence = data.turn, data.evidence
+                return QueryAnswer(
+                    **answer_body(
+                        runtime.answerer, turn.answer, turn.usage, turn.uncited, evidence
+                    ).model_dump(),
+                    session_id=session.id,
+                    turn=turn.index,
+                    standalone_question=turn.standalone_question,
+                    resolution=turn.resolution,
+                )
+        raise RuntimeError("the conversation ended without an answer")  # pragma: no cover
+
+    async def events():
+        async for event, data in asking:
+            if event == "answered":
+                yield _sse("citations", _evidence_event(data.evidence))
+                yield _sse("done", done(data))
+            else:
+                yield _sse(event, data)
 
     return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})

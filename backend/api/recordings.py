@@ -22,6 +22,7 @@ from backend.speech.audio import FORMATS
 
 from .auth import CallerDep
 from .deps import IngestDep, RuntimeDep, SettingsDep
+from .openapi import errors
 from .transcripts import Accepted
 
 router = APIRouter(prefix="/v1/recordings", tags=["recordings"])
@@ -32,7 +33,7 @@ _FIELDS = ("namespace", "title", "speaker", "language", "recorded_at", "hints")
     "",
     status_code=202,
     response_model=Accepted,
-    responses={413: {}, 415: {}, 422: {}},
+    responses=errors(415),
     openapi_extra={
         "requestBody": {
             "content": {
@@ -49,6 +50,7 @@ _FIELDS = ("namespace", "title", "speaker", "language", "recorded_at", "hints")
                             )},
                         },
                         "required": ["file"],
+                        "additionalProperties": False,
                     }
                 }
             },
@@ -80,6 +82,13 @@ async def submit_recording(
     if "namespace" in fields and not re.fullmatch(NAMESPACE_PATTERN, fields["namespace"]):
         raise InvalidInput(f"namespace: a namespace is {NAMESPACE_RULE}")
     namespace = caller.namespace_for(fields.get("namespace"), settings.default_namespace)
+    if len(fields.get("title", "")) > 300:
+        raise InvalidInput("title: at most 300 characters")
+    intake.check_fields(
+        speaker=fields.get("speaker"),
+        language=fields.get("language"),
+        transcriber=ingest.services.transcriber,
+    )
     hints = _hints(form.getlist("hints"))
     with tempfile.TemporaryDirectory(prefix="kw-upload-") as tmp:
         path = Path(tmp) / "upload"
@@ -96,7 +105,7 @@ async def submit_recording(
     try:
         ingest_request = IngestRequest(
             namespace=namespace,
-            title=fields.get("title") or (Path(upload.filename).stem if upload.filename else None),
+            title=fields.get("title") or (Path(upload.filename).stem[:300] if upload.filename else None),
             source=f"recording:{upload.filename or audio.sha256[:12] + audio.extension}",
             audio=audio,
             speaker=fields.get("speaker"),

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from backend.domain import NAMESPACE_PATTERN, NAMESPACE_RULE
 from backend.errors import InvalidInput, NotFound, PayloadTooLarge
@@ -20,11 +20,18 @@ from backend.observability.tracing import traceparent
 
 from .auth import CallerDep
 from .deps import IngestDep, NamespaceQuery, SettingsDep, StoreDep
+from .openapi import errors
 
 router = APIRouter(prefix="/v1/transcripts", tags=["transcripts"])
 
 
 class TranscriptUpload(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"title": "Standup", "content": "Ann: The Lisbon office opens in May.\nBob: Great."}]
+        }
+    )
+
     namespace: str | None = Field(None, pattern=NAMESPACE_PATTERN, description=f"{NAMESPACE_RULE}.")
     title: str | None = Field(None, max_length=300)
     format: str = Field("auto", description=f"One of {', '.join(FORMATS)}.")
@@ -99,7 +106,7 @@ async def _upload_from_multipart(request: Request) -> TranscriptUpload:
     suffix = Path(upload.filename or "").suffix.lower()
     if fields.get("format", "auto") == "auto" and EXTENSIONS.get(suffix, "auto") != "auto":
         fields["format"] = EXTENSIONS[suffix]  # the file's extension says more than sniffing its content
-    fields.setdefault("title", Path(upload.filename).stem if upload.filename else None)
+    fields.setdefault("title", Path(upload.filename).stem[:300] if upload.filename else None)
     try:
         return TranscriptUpload.model_validate({**fields, "content": content})
     except ValidationError as exc:
@@ -122,6 +129,7 @@ async def _upload_from_multipart(request: Request) -> TranscriptUpload:
                             **{f: {"type": "string"} for f in _FORM_FIELDS},
                         },
                         "required": ["file"],
+                        "additionalProperties": False,
                     }
                 },
             },
@@ -177,7 +185,7 @@ async def list_transcripts(
     )
 
 
-@router.get("/{transcript_id}", response_model=TranscriptInfo)
+@router.get("/{transcript_id}", response_model=TranscriptInfo, responses=errors(404))
 async def get_transcript(
     transcript_id: str,
     caller: CallerDep,
@@ -193,7 +201,7 @@ async def get_transcript(
     return found
 
 
-@router.delete("/{transcript_id}", status_code=204, responses={404: {}})
+@router.delete("/{transcript_id}", status_code=204, responses=errors(404))
 async def delete_transcript(
     transcript_id: str,
     caller: CallerDep,

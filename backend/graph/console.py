@@ -77,6 +77,42 @@ def loads_csv(query: str) -> bool:
     return False
 
 
+# FalkorDB 4.22 allocates range()'s whole list at once, outside its per-query memory cap: a range of
+# billions aborts the server (FalkorDB#1410, fixed upstream by capping range()). Until the embedded
+# build has the fix, the console refuses a range() over literal bounds past the upstream cap; a range
+# built from expressions is caught afterwards (the driver refuses a query that killed the server).
+RANGE_MAX = 10_000_000
+
+
+def range_size(query: str) -> int:
+    """The largest range() over integer literals in the query (0 when there is none)."""
+    tokens = [t.upper() for t in _tokens(query)]
+    largest = 0
+    for i, word in enumerate(tokens):
+        if word != "RANGE" or tokens[i + 1 : i + 2] != ["("]:
+            continue
+        numbers, j = [], i + 2
+        while j < len(tokens) and len(numbers) < 3:
+            sign = -1 if tokens[j] == "-" else 1
+            j += tokens[j] in "+-"
+            if j >= len(tokens) or not tokens[j].isdigit():
+                break
+            numbers.append(sign * int(tokens[j]))
+            j += 1
+            if j < len(tokens) and tokens[j] == ",":
+                j += 1
+            elif j < len(tokens) and tokens[j] == ")":
+                break
+            else:
+                numbers = []
+                break
+        if len(numbers) >= 2 and j < len(tokens) and tokens[j] == ")":
+            start, end, step = [*numbers, 1][:3]
+            if step != 0 and (end - start) * step >= 0:
+                largest = max(largest, (end - start) // step + 1)
+    return largest
+
+
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _MAX_PARAM_DEPTH = 32
 
@@ -119,12 +155,17 @@ async def run_read_only(
 ) -> CypherResult:
     if loads_csv(query):
         raise Forbidden("LOAD CSV is not allowed in the console: it reads files on the database host")
+    if (size := range_size(query)) > RANGE_MAX:
+        raise InvalidInput(
+            f"range() of {size:,} elements is more than the console allows ({RANGE_MAX:,}); "
+            "use a smaller range"
+        )
     check_params(params or {})
     limit = min(limit or store.row_limit, store.row_limit)
     timeout_ms = min(timeout_ms or store.timeout_ms, store.timeout_ms)
     try:
         rows = await store.run(
-            "console", query, params or {}, read_only=True, timeout_ms=timeout_ms, limit=limit
+            "console", query, params or {}, read_only=True, timeout_ms=timeout_ms, limit=limit, ours=False
         )
     except GraphQueryError as exc:
         raise QueryFailed(exc.message) from None  # the caller's Cypher, so the caller's mistake

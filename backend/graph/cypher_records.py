@@ -11,6 +11,11 @@ from .cypher_shared import CHUNK_FIELDS
 GET_EMBEDDERS = "MATCH (m:KWMeta {key: 'embedders'}) RETURN m.passages AS passages, m.names AS names"
 SET_EMBEDDERS = "MERGE (m:KWMeta {key: 'embedders'}) SET m.passages = $passages, m.names = $names"
 COUNT_ALL_CHUNKS = "MATCH (c:Chunk) RETURN count(c) AS n"
+# Transcripts per namespace, across the graph: only for a caller who may see every namespace (auth off,
+# or an admin key), to tell the web UI which namespace to open on.
+TRANSCRIPTS_PER_NAMESPACE = (
+    "MATCH (t:Transcript) RETURN t.namespace AS namespace, count(t) AS n ORDER BY n DESC, namespace"
+)
 
 # What a namespace's in-memory passages are rebuilt from (retrieve/passages.py), and the version that
 # says when: a counter per namespace, moved by every write or delete of its chunks (one node read per

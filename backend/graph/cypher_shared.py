@@ -194,17 +194,26 @@ ORDER BY e.mention_count DESC, e.name
 LIMIT $limit
 """
 
-_NEIGHBOURHOOD = f"""
+# Paths of real relations first, up to the limit, then any paths up to the limit: a speaker's hundreds
+# of TALKED_ABOUT edges never crowd out who builds what (UNION drops the repeats).
+_NEIGHBOURHOOD_PART = f"""
 MATCH (s:Entity)
 WHERE s.id IN $ids AND s.namespace = $namespace
 MATCH p = (s)-[:RELATED*1..{{hops}}]-(:Entity)
-WITH p LIMIT $path_limit
+{{only_real}}WITH p LIMIT $path_limit
 UNWIND relationships(p) AS x
 WITH DISTINCT x
 WITH x, startNode(x) AS a, endNode(x) AS b
 WHERE a.namespace = $namespace AND b.namespace = $namespace
 RETURN {RELATION_FIELDS}
 """
+_NEIGHBOURHOOD = (
+    _NEIGHBOURHOOD_PART.replace(
+        "{only_real}", "WHERE none(r IN relationships(p) WHERE r.type = 'TALKED_ABOUT')\n"
+    )
+    + "UNION"
+    + _NEIGHBOURHOOD_PART.replace("{only_real}", "")
+)
 
 
 def neighbourhood(hops: int) -> str:

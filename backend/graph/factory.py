@@ -17,7 +17,13 @@ async def open_graph_store(settings: Settings, *, setup_schema: bool = True) -> 
         from .falkordb_driver import FalkorDBRunner
 
         runner = await FalkorDBRunner.open(
-            settings.graph_name, data_dir=settings.data_dir, url=settings.falkordb_url
+            settings.graph_name,
+            data_dir=settings.data_dir,
+            url=settings.falkordb_url,
+            connections=settings.graph_connections,
+            query_memory_mb=settings.graph_query_memory_mb,
+            timeout_max_ms=settings.graph_query_timeout_max_ms,
+            memory_mb=settings.graph_memory_mb,
         )
         dialect = falkordb_cypher
     store = GraphStore(

@@ -1,26 +1,41 @@
-"""Run Cypher on FalkorDB: the embedded server of a data dir (default) or an external one by URL."""
+"""Run Cypher on FalkorDB: the embedded server of a data dir (default) or an external one by URL.
+
+Under load the driver must tell a busy server from a dead one. Connections come from a bounded,
+blocking pool, so a burst of callers waits for a connection instead of opening hundreds of sockets.
+A connection error is a dead server only when the server process is gone; then one caller restarts
+it while the others wait for that restart (never a second one, never the pool torn down under
+queries in flight), our own statements (MERGEs: safe to repeat) run once more, and a caller's query
+(the console) does not: the query that was running when the server died is the likely killer, so it
+is refused from then on. Waiting for the start-up lock never blocks a thread.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import logging
 import os
 from pathlib import Path
 from typing import Any
 
+import filelock
 import redis
 from falkordb.asyncio import FalkorDB
+from falkordb.asyncio.query_result import QueryResult
+from redis.asyncio import BlockingConnectionPool
 
-from backend.errors import GraphQueryError, GraphUnavailable, QueryTimeout, ReadOnlyViolation
+from backend.errors import GraphQueryError, GraphUnavailable, QueryFailed, QueryTimeout, ReadOnlyViolation
 
 from .falkordb_params import with_params
-from .falkordb_server import EmbeddedFalkorDB
+from .falkordb_server import START_TIMEOUT_S, EmbeddedFalkorDB
 from .runner import Rows
 from .values import to_plain
 
 log = logging.getLogger(__name__)
 
 _ALREADY = ("already indexed", "already exists")
+_CONNECTION_WAIT_S = 120.0  # a caller waits this long for a free connection before a 503
 
 
 def _translate(exc: redis.ResponseError) -> Exception:
@@ -29,52 +44,128 @@ def _translate(exc: redis.ResponseError) -> Exception:
         return ReadOnlyViolation("the database refused a write in a read-only query")
     if "timed out" in message.lower():
         return QueryTimeout("the query ran past its timeout and was stopped")
+    if "mem consumption exceeded capacity" in message:
+        return QueryFailed(
+            "the query needs more memory than one query may use (KW_GRAPH_QUERY_MEMORY_MB); "
+            "narrow it, or aggregate instead of collecting"
+        )
     return GraphQueryError(message)
+
+
+def _fingerprint(query: str, params: dict[str, Any] | None) -> str:
+    return hashlib.sha256(json.dumps([query, params], sort_keys=True, default=str).encode()).hexdigest()
 
 
 class FalkorDBRunner:
     system = "falkordb"
 
-    def __init__(self, graph_name: str, *, embedded: EmbeddedFalkorDB | None, url: str | None) -> None:
+    def __init__(
+        self, graph_name: str, *, embedded: EmbeddedFalkorDB | None, url: str | None, connections: int = 16
+    ) -> None:
         self._graph_name = graph_name
         self._embedded = embedded
         self._url = url
+        self._connections = connections
         self._db: FalkorDB | None = None
         self._graph = None
+        self._restarts = 0  # how many times this process has restarted the embedded server
+        self._restarting = asyncio.Lock()
+        self._killers: set[str] = set()  # fingerprints of caller queries that were running at a crash
 
     @classmethod
     async def open(
-        cls, graph_name: str, *, data_dir: Path | None = None, url: str | None = None
+        cls,
+        graph_name: str,
+        *,
+        data_dir: Path | None = None,
+        url: str | None = None,
+        connections: int = 16,
+        query_memory_mb: int = 1024,
+        timeout_max_ms: int = 120_000,
+        memory_mb: int = 0,
     ) -> FalkorDBRunner:
-        embedded = None if url else EmbeddedFalkorDB(Path(data_dir or "data"))
-        runner = cls(graph_name, embedded=embedded, url=url)
-        await runner._connect()
+        embedded = (
+            None
+            if url
+            else EmbeddedFalkorDB(
+                Path(data_dir or "data"),
+                query_memory_mb=query_memory_mb,
+                timeout_ms=timeout_max_ms,
+                memory_mb=memory_mb,
+            )
+        )
+        runner = cls(graph_name, embedded=embedded, url=url, connections=connections)
+        if embedded is not None:
+            async with runner._start_lock():
+                await runner._start_and_connect()
+            await runner._wait_for_indexes()
+        else:
+            await runner._connect_url()
         return runner
 
-    async def _connect(self) -> None:
-        name = f"kw-{os.getpid()}"
-        if self._embedded is not None:
-            # Connect while holding the start-up lock, so another process closing the server as its
-            # last client cannot shut it down between our start check and our first connection.
-            lock = self._embedded.lock()
-            await asyncio.to_thread(lock.acquire)
-            try:
-                socket = await asyncio.to_thread(self._embedded.ensure_running_unlocked)
-                self._db = FalkorDB(unix_socket_path=socket, client_name=name)
-                self._graph = self._db.select_graph(self._graph_name)
-                await self._graph.query("RETURN 1")
-            finally:
-                lock.release()
-            await self._wait_for_indexes()
-        else:
-            try:
-                self._db = FalkorDB.from_url(self._url, client_name=name)
-                self._graph = self._db.select_graph(self._graph_name)
-                await self._graph.query("RETURN 1")
-            except redis.RedisError as exc:
-                raise GraphUnavailable(
-                    f"cannot reach FalkorDB at the configured URL: {type(exc).__name__}"
-                ) from None
+    def _pool(self, url: str) -> BlockingConnectionPool:
+        if url.startswith("falkor://"):
+            url = "redis://" + url[len("falkor://") :]
+        elif url.startswith("falkors://"):
+            url = "rediss://" + url[len("falkors://") :]
+        return BlockingConnectionPool.from_url(
+            url,
+            max_connections=self._connections,
+            timeout=_CONNECTION_WAIT_S,
+            decode_responses=True,
+            client_name=f"kw-{os.getpid()}",
+            socket_timeout=None,  # queries are bounded by the server's own timeouts
+            # no `retry`: a pool's connections then never re-send a command on their own (a re-sent
+            # query may kill the server again); run() decides what is retried.
+        )
+
+    def _use(self, pool: BlockingConnectionPool) -> None:
+        self._db = FalkorDB(connection_pool=pool)
+        self._graph = self._db.select_graph(self._graph_name)
+
+    async def _connect_url(self) -> None:
+        try:
+            self._use(self._pool(self._url))
+            await self._graph.query("RETURN 1")
+        except redis.RedisError as exc:
+            raise GraphUnavailable(
+                f"cannot reach FalkorDB at the configured URL: {type(exc).__name__}"
+            ) from None
+
+    class _Held:
+        def __init__(self, lock: filelock.BaseFileLock) -> None:
+            self.lock = lock
+
+        async def __aenter__(self) -> None:
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + START_TIMEOUT_S
+            while True:
+                try:
+                    self.lock.acquire(blocking=False)
+                    return
+                except filelock.Timeout:
+                    if loop.time() > deadline:
+                        raise GraphUnavailable(
+                            "another process has been starting the embedded FalkorDB for too long"
+                        ) from None
+                    await asyncio.sleep(0.05)
+
+        async def __aexit__(self, *exc) -> None:
+            self.lock.release()
+
+    def _start_lock(self) -> _Held:
+        """The data dir's start-up lock, polled from the event loop: no thread waits on it."""
+        return self._Held(self._embedded.lock())
+
+    async def _start_and_connect(self) -> None:
+        """With the start-up lock held (so another process closing the server as its last client
+        cannot shut it down between our start check and our first connection)."""
+        socket = await asyncio.to_thread(self._embedded.ensure_running_unlocked)
+        if self._db is None:
+            self._use(self._pool(f"unix://{socket}"))
+        else:  # a restart: the idle connections point at the dead server; busy ones fail by themselves
+            await self._db.connection.connection_pool.disconnect(inuse_connections=False)
+        await self._graph.query("RETURN 1")
 
     async def _wait_for_indexes(self, timeout_s: float = 120.0) -> None:
         """After a (re)start FalkorDB rebuilds its indexes in the background from the AOF; a vector
@@ -100,36 +191,79 @@ class FalkorDBRunner:
         read_only: bool = False,
         timeout_ms: int | None = None,
         limit: int | None = None,
+        ours: bool = True,
     ) -> Rows:
+        """`ours=False` marks a caller's query (the console): it is never run again after the server
+        died under it. `limit` rows are decoded at most; the rest of the reply is dropped unread."""
+        fingerprint = None if ours else _fingerprint(query, params)
+        if fingerprint in self._killers:
+            raise QueryFailed(
+                "this query was running when the database stopped, so it is not run again; "
+                "narrow it (smaller ranges, fewer rows) and send a different query"
+            )
+        restarts = self._restarts
         try:
-            result = await self._execute(query, params, read_only, timeout_ms)
+            return self._rows(*await self._execute(query, params, read_only, timeout_ms, limit))
         except (redis.ConnectionError, redis.TimeoutError) as exc:
             if self._embedded is None:
                 raise GraphUnavailable(f"FalkorDB connection failed: {type(exc).__name__}") from None
-            # The embedded server died under us (OOM kill, crash): bring it back and retry once.
-            # Our writes are MERGEs, so a retried statement cannot duplicate anything.
-            log.warning("embedded FalkorDB connection lost; restarting and retrying once")
-            await self._reset()
-            result = await self._execute(query, params, read_only, timeout_ms)
+            died = await self._recover(restarts)
+        if fingerprint is not None:  # a caller's query is not sent again by us
+            if not died:
+                raise GraphUnavailable("the graph database is busy; retry shortly")
+            self._killers.add(fingerprint)
+            raise QueryFailed(
+                "the database stopped while running this query and was restarted; the query is "
+                "refused from now on: narrow it (smaller ranges, fewer rows)"
+            )
+        # Ours (MERGEs: safe to repeat) gets one more try, on a fresh connection to a live server.
+        try:
+            return self._rows(*await self._execute(query, params, read_only, timeout_ms, limit))
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            raise GraphUnavailable(f"the graph database is not answering: {type(exc).__name__}") from None
+
+    @staticmethod
+    def _rows(result: QueryResult, truncated: bool) -> Rows:
         columns = [h[1] for h in result.header]
-        data = result.result_set
-        truncated = limit is not None and len(data) > limit
-        if truncated:
-            data = data[:limit]
-        rows = [{c: to_plain(v) for c, v in zip(columns, row, strict=True)} for row in data]
+        rows = [{c: to_plain(v) for c, v in zip(columns, row, strict=True)} for row in result.result_set]
         return Rows(columns=columns, rows=rows, truncated=truncated)
 
-    async def _execute(self, query, params, read_only, timeout_ms):
-        method = self._graph.ro_query if read_only else self._graph.query
+    async def _recover(self, restarts_seen: int) -> bool:
+        """After a connection error: True when the server had died and is running again (restarted
+        by this call or by another since `restarts_seen`), False when it never died (busy)."""
+        async with self._restarting:
+            if self._restarts != restarts_seen:
+                return True
+            if await asyncio.to_thread(self._embedded.serving):
+                return False
+            log.warning("embedded FalkorDB is gone; restarting it")
+            async with self._start_lock():
+                await self._start_and_connect()
+            await self._wait_for_indexes()
+            self._restarts += 1
+            return True
+
+    async def _execute(self, query, params, read_only, timeout_ms, limit) -> tuple[QueryResult, bool]:
+        # The falkordb client's query() with one change: rows past `limit` are dropped before they are
+        # decoded into Python values (decoding millions of rows took 10-40 s; the reply itself ~1 s).
+        command: list[Any] = [
+            "GRAPH.RO_QUERY" if read_only else "GRAPH.QUERY",
+            self._graph_name,
+            with_params(query, params),
+            "--compact",
+        ]
+        if timeout_ms is not None:
+            command += ["timeout", timeout_ms]
         try:
-            return await method(with_params(query, params), None, timeout=timeout_ms)
+            response = await self._graph.execute_command(*command)
+            truncated = limit is not None and len(response) == 3 and len(response[1]) > limit
+            if truncated:
+                response = [response[0], response[1][:limit], response[2]]
+            result = QueryResult(self._graph)
+            await result.parse(response)
+            return result, truncated
         except redis.ResponseError as exc:
             raise _translate(exc) from None
-
-    async def _reset(self) -> None:
-        if self._db is not None:
-            await self._db.connection.aclose(close_connection_pool=True)
-        await self._connect()
 
     async def apply_schema(self, statements: list[str], unique_keys: tuple[tuple[str, str], ...]) -> None:
         for statement in statements:

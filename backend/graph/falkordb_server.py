@@ -16,6 +16,7 @@ import hashlib
 import json
 import logging
 import os
+import resource
 import signal
 import subprocess
 import time
@@ -42,7 +43,24 @@ def _binaries() -> tuple[str, str]:
 
 @dataclass
 class EmbeddedFalkorDB:
+    """`query_memory_mb` and `timeout_ms` bound every query in the server itself, whoever sent it: a
+    query past its memory is refused ("exceeded capacity") and one past its time is stopped. Some
+    queries grow outside that accounting (a range() of billions, FalkorDB#1410): `memory_mb` caps the
+    whole server's address space, so such a query makes the server fail fast (and be restarted)
+    instead of taking the machine's memory until the kernel kills something. 0 means half the RAM.
+    They take effect when this process starts the server; a process joining a running server gets
+    the limits that server was started with."""
+
     data_dir: Path
+    query_memory_mb: int = 1024
+    timeout_ms: int = 120_000
+    memory_mb: int = 0
+
+    @property
+    def memory_limit_bytes(self) -> int:
+        if self.memory_mb:
+            return self.memory_mb * 1024 * 1024
+        return max(2048 * 1024 * 1024, psutil.virtual_memory().total // 2)
 
     @property
     def home(self) -> Path:
@@ -101,6 +119,11 @@ class EmbeddedFalkorDB:
             unix_socket_path=self.socket_path, socket_timeout=timeout, client_name="kw-control"
         )
 
+    def serving(self) -> bool:
+        """Whether the server process is up (busy or not): a connection error while it is means load,
+        not a crash."""
+        return self._is_our_server(self.pid()) and os.path.exists(self.socket_path)
+
     def _answers(self) -> bool:
         if not self._is_our_server(self.pid()) or not os.path.exists(self.socket_path):
             return False
@@ -150,7 +173,16 @@ class EmbeddedFalkorDB:
             "appendonly": "yes",
             "appendfsync": "everysec",
             "save": '""',  # the AOF is the durable copy; no blocking RDB snapshots
-            "loadmodule": module,
+            # a crashed server otherwise spends minutes testing RAM before it exits and can be restarted
+            "crash-memcheck-enabled": "no",
+            "loadmodule": " ".join(
+                [
+                    module,
+                    f"QUERY_MEM_CAPACITY {self.query_memory_mb * 1024 * 1024}",
+                    f"TIMEOUT_MAX {self.timeout_ms}",
+                    f"TIMEOUT_DEFAULT {self.timeout_ms}",
+                ]
+            ),
         }
         return "\n".join(f"{key} {value}" for key, value in lines.items()) + "\n"
 
@@ -171,6 +203,8 @@ class EmbeddedFalkorDB:
                     f"embedded FalkorDB did not answer within {START_TIMEOUT_S:.0f}s: {tail}"
                 )
             time.sleep(0.05)
+        limit = self.memory_limit_bytes
+        resource.prlimit(self.pid(), resource.RLIMIT_AS, (limit, limit))
         self._state_file.write_text(json.dumps({"pid": self.pid(), "socket": self.socket_path}))
         log.info("embedded FalkorDB started", extra={"pid": self.pid(), "socket": self.socket_path})
 

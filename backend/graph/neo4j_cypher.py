@@ -13,6 +13,7 @@ from .cypher_records import (  # noqa: F401  (re-exported, as below)
     GET_EMBEDDERS,
     NAMESPACE_CHUNKS,
     SET_EMBEDDERS,
+    TRANSCRIPTS_PER_NAMESPACE,
 )
 from .cypher_shared import (  # noqa: F401  (re-exported: the store reads every name from the dialect)
     CHUNKS_MENTIONING,

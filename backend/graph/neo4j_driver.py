@@ -55,6 +55,7 @@ class Neo4jRunner:
         read_only: bool = False,
         timeout_ms: int | None = None,
         limit: int | None = None,
+        ours: bool = True,
     ) -> Rows:
         async def work(tx: neo4j.AsyncManagedTransaction) -> Rows:
             result = await tx.run(query, params or {})
@@ -73,6 +74,11 @@ class Neo4jRunner:
         mode = neo4j.READ_ACCESS if read_only else neo4j.WRITE_ACCESS
         try:
             async with self._driver.session(database=self._database, default_access_mode=mode) as session:
+                if not ours:  # one explicit transaction: the managed ones retry transient errors
+                    async with await session.begin_transaction(
+                        timeout=timeout_ms / 1000 if timeout_ms else None
+                    ) as tx:
+                        return await work(tx)
                 execute = session.execute_read if read_only else session.execute_write
                 return await execute(unit)
         except neo4j_errors.ServiceUnavailable as exc:

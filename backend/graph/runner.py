@@ -22,6 +22,9 @@ class Rows:
 class CypherRunner(Protocol):
     system: str  # "falkordb" | "neo4j" — the OpenTelemetry db.system.name
 
+    # `ours=False`: a caller's own Cypher (the console). A driver never re-runs it on its own (after a
+    # crash or a transient error), since the query itself may be the cause.
+
     async def run(
         self,
         query: str,
@@ -30,6 +33,7 @@ class CypherRunner(Protocol):
         read_only: bool = False,
         timeout_ms: int | None = None,
         limit: int | None = None,
+        ours: bool = True,
     ) -> Rows: ...
 
     async def apply_schema(self, statements: list[str], unique_keys: tuple[tuple[str, str], ...]) -> None: ...

@@ -234,6 +234,14 @@ class GraphStore(IndexSearches):
         params = {"namespace": namespace, "skip": skip, "limit": limit}
         return await self._read("list_transcripts", self.cypher.LIST_TRANSCRIPTS, params, TranscriptInfo)
 
+    async def transcripts_per_namespace(self) -> dict[str, int]:
+        """Every namespace that holds transcripts, with how many, most first. Not scoped: callers check
+        that the asker may see every namespace."""
+        rows = await self.run(
+            "transcripts_per_namespace", self.cypher.TRANSCRIPTS_PER_NAMESPACE, {}, read_only=True
+        )
+        return {r["namespace"]: r["n"] for r in rows.rows if r["namespace"]}
+
     async def stats(self, namespace: str) -> GraphStats:
         params = {"namespace": namespace}
         transcripts = await self.run("stats", self.cypher.COUNT_TRANSCRIPTS, params, read_only=True)

@@ -1,6 +1,8 @@
 """Speaker-turn aware chunking: whole turns fill a token budget; a turn longer than the budget is split
-on sentences; the next chunk starts with the last short turns of the previous one (overlap), so an
-exchange that straddles a boundary is whole in one of them. Every chunk keeps the source turn range
+on sentences, and a run of characters without spaces longer than `MAX_WORD_CHARS` is cut, so no chunk
+grows without bound whatever the input (the NLP extractor reads at most 1M characters at once). The
+next chunk starts with the last short turns of the previous one (overlap), so an exchange that
+straddles a boundary is whole in one of them. Every chunk keeps the source turn range
 (`turn_start..turn_end`), its time range and its speakers, which is what makes a citation checkable.
 """
 
@@ -13,6 +15,7 @@ from backend.domain import Chunk, Segment
 
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+MAX_WORD_CHARS = 100  # longer than any word or most URLs; a longer run is cut into parts this long
 
 
 def count_tokens(text: str) -> int:
@@ -32,7 +35,11 @@ def _split_long(segment: Segment, budget: int) -> list[_Piece]:
     current: list[str] = []
     size = 0
     for sentence in _SENTENCE_END.split(segment.text):
-        words = sentence.split()
+        words = [
+            word[i : i + MAX_WORD_CHARS]
+            for word in sentence.split()
+            for i in range(0, len(word), MAX_WORD_CHARS)
+        ]
         # a sentence over the budget on its own (run-on speech) is cut on words
         parts = [" ".join(words[i : i + budget // 2]) for i in range(0, len(words), budget // 2)] or [""]
         for part in parts:
@@ -51,7 +58,8 @@ def _pieces(segments: list[Segment], budget: int) -> list[_Piece]:
     out: list[_Piece] = []
     for segment in segments:
         n = count_tokens(segment.text)
-        out.extend(_split_long(segment, budget) if n > budget else [_Piece(segment, segment.text, n)])
+        too_long = n > budget or len(segment.text) > budget * MAX_WORD_CHARS
+        out.extend(_split_long(segment, budget) if too_long else [_Piece(segment, segment.text, n)])
     return out
 
 

@@ -1,8 +1,13 @@
-"""The durable job store: SQLite in the data dir (WAL, so the API and a CLI can share it).
+"""The durable job store: SQLite in the data dir (WAL, so API processes, worker processes and the CLI
+share it).
 
 A job's request is stored with it, so a job can be run again after a crash or a failure without the
-caller sending anything twice. This is the seam for scale-out: a DynamoDB table implements the same
-methods.
+caller sending anything twice. Work is *leased*: a worker claims a job with its name and an expiry,
+renews the lease while it works, and a job is taken over only when its lease has run out (its worker
+died); every write of a running job's state names the lease holder, so a worker that lost its lease
+cannot overwrite the new holder's work. A job claimed `max_attempts` times without finishing is
+dead-lettered: failed, with the reason. Progress events live here too, so a client following a job
+in one process sees the events a worker in another process writes.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ import asyncio
 import json
 import sqlite3
 import threading
+import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,7 +39,9 @@ CREATE TABLE IF NOT EXISTS jobs (
     trace_id TEXT,
     attempts INTEGER NOT NULL DEFAULT 0,
     created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
+    updated_at TEXT NOT NULL,
+    lease_owner TEXT,
+    lease_until REAL
 );
 CREATE INDEX IF NOT EXISTS jobs_transcript ON jobs (namespace, transcript_id);
 CREATE INDEX IF NOT EXISTS jobs_status ON jobs (status);
@@ -41,7 +49,16 @@ CREATE TABLE IF NOT EXISTS job_requests (
     job_id TEXT PRIMARY KEY REFERENCES jobs (id) ON DELETE CASCADE,
     request TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS job_events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    job_id TEXT NOT NULL,
+    event TEXT NOT NULL,
+    data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS job_events_job ON job_events (job_id, seq);
 """
+# Columns added after the first release: a data dir from then gets them on open.
+_ADDED = {"lease_owner": "TEXT", "lease_until": "REAL"}
 _COLUMNS = (
     "stage",
     "progress",
@@ -73,6 +90,7 @@ def _row_to_job(row: sqlite3.Row) -> Job:
         usage=Usage.model_validate_json(row["usage"]) if row["usage"] else Usage(),
         trace_id=row["trace_id"],
         attempts=row["attempts"],
+        worker=row["lease_owner"] if row["status"] == JobStatus.RUNNING.value else None,
         created_at=datetime.fromisoformat(row["created_at"]),
         updated_at=datetime.fromisoformat(row["updated_at"]),
     )
@@ -86,6 +104,10 @@ class JobStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA foreign_keys=ON")
         self._db.executescript(_SCHEMA)
+        present = {row["name"] for row in self._db.execute("PRAGMA table_info(jobs)")}
+        for column, kind in _ADDED.items():
+            if column not in present:
+                self._db.execute(f"ALTER TABLE jobs ADD COLUMN {column} {kind}")  # names from _ADDED
         self._lock = threading.Lock()
 
     def _exec(self, sql: str, params: tuple = ()) -> list[sqlite3.Row]:
@@ -142,7 +164,8 @@ class JobStore:
         rows = await self._run("SELECT request FROM job_requests WHERE job_id = ?", (job_id,))
         return json.loads(rows[0]["request"])
 
-    async def update(self, job_id: str, **fields: Any) -> None:
+    async def update(self, job_id: str, *, owner: str | None = None, **fields: Any) -> bool:
+        """Set fields of a job; with `owner`, only while that worker holds its lease. True if written."""
         unknown = set(fields) - set(_COLUMNS)
         if unknown:
             raise ValueError(f"unknown job fields: {sorted(unknown)}")
@@ -156,13 +179,104 @@ class JobStore:
                 value = value.value
             values.append(value)
         assignments = ", ".join(f"{key} = ?" for key in fields)  # keys checked against _COLUMNS above
+        if fields.get("status") in (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.QUEUED):
+            assignments += ", lease_owner = NULL, lease_until = NULL"
         statement = f"UPDATE jobs SET {assignments}, updated_at = ? WHERE id = ?"  # noqa: S608 — column names from _COLUMNS
-        await self._run(statement, (*values, _now(), job_id))
+        params: tuple = (*values, _now(), job_id)
+        if owner is not None:
+            statement += " AND lease_owner = ? AND status = ?"
+            params += (owner, JobStatus.RUNNING.value)
+        return await asyncio.to_thread(self._changed, statement, params)
 
-    async def start_attempt(self, job_id: str) -> None:
+    def _changed(self, statement: str, params: tuple) -> bool:
+        with self._lock:
+            return self._db.execute(statement, params).rowcount == 1
+
+    async def claim(self, owner: str, lease_s: float, max_attempts: int) -> Job | None:
+        """The oldest job that is queued, or running under a lease that ran out, now leased to `owner`;
+        None when there is none. A job already claimed `max_attempts` times is dead-lettered instead."""
+
+        def take() -> str | None:
+            with self._lock:
+                while True:
+                    self._db.execute("BEGIN IMMEDIATE")  # one claimer at a time across processes
+                    try:
+                        now = time.time()
+                        row = self._db.execute(
+                            "SELECT id, attempts, error FROM jobs WHERE status = ? "
+                            "OR (status = ? AND (lease_until IS NULL OR lease_until < ?)) "
+                            "ORDER BY created_at LIMIT 1",
+                            (JobStatus.QUEUED.value, JobStatus.RUNNING.value, now),
+                        ).fetchone()
+                        if row is None:
+                            self._db.execute("COMMIT")
+                            return None
+                        if row["attempts"] >= max_attempts:
+                            reason = row["error"] or "its worker stopped before finishing"
+                            self._db.execute(
+                                "UPDATE jobs SET status = ?, error = ?, lease_owner = NULL, "
+                                "lease_until = NULL, updated_at = ? WHERE id = ?",
+                                (
+                                    JobStatus.FAILED.value,
+                                    f"gave up after {row['attempts']} attempts: {reason}",
+                                    _now(),
+                                    row["id"],
+                                ),
+                            )
+                            self._db.execute(
+                                "INSERT INTO job_events (job_id, event, data) VALUES (?, ?, ?)",
+                                (row["id"], "error", json.dumps({"job_id": row["id"], "retryable": True})),
+                            )
+                            self._db.execute("COMMIT")
+                            continue
+                        self._db.execute(
+                            "UPDATE jobs SET status = ?, attempts = attempts + 1, lease_owner = ?, "
+                            "lease_until = ?, updated_at = ? WHERE id = ?",
+                            (JobStatus.RUNNING.value, owner, now + lease_s, _now(), row["id"]),
+                        )
+                        self._db.execute("COMMIT")
+                        return row["id"]
+                    except BaseException:
+                        self._db.execute("ROLLBACK")
+                        raise
+
+        job_id = await asyncio.to_thread(take)
+        return await self.get(job_id) if job_id else None
+
+    async def renew(self, job_id: str, owner: str, lease_s: float) -> bool:
+        """Extend `owner`'s lease; False when it no longer holds it (taken over, or finished)."""
+        return await asyncio.to_thread(
+            self._changed,
+            "UPDATE jobs SET lease_until = ? WHERE id = ? AND lease_owner = ? AND status = ?",
+            (time.time() + lease_s, job_id, owner, JobStatus.RUNNING.value),
+        )
+
+    async def add_event(self, job_id: str, event: str, data: dict) -> None:
         await self._run(
-            "UPDATE jobs SET status = ?, error = NULL, attempts = attempts + 1, updated_at = ? WHERE id = ?",
-            (JobStatus.RUNNING.value, _now(), job_id),
+            "INSERT INTO job_events (job_id, event, data) VALUES (?, ?, ?)",
+            (job_id, event, json.dumps(data, default=str)),
+        )
+
+    async def events_after(self, job_id: str, seq: int) -> list[tuple[int, str, dict]]:
+        rows = await self._run(
+            "SELECT seq, event, data FROM job_events WHERE job_id = ? AND seq > ? ORDER BY seq",
+            (job_id, seq),
+        )
+        return [(r["seq"], r["event"], json.loads(r["data"])) for r in rows]
+
+    async def last_event(self, job_id: str) -> int:
+        rows = await self._run(
+            "SELECT COALESCE(MAX(seq), 0) AS seq FROM job_events WHERE job_id = ?", (job_id,)
+        )
+        return rows[0]["seq"]
+
+    async def prune_events(self, older_than_s: float = 3600.0) -> None:
+        """Events of jobs that ended more than `older_than_s` ago: history (the job row says how)."""
+        cutoff = datetime.fromtimestamp(time.time() - older_than_s, UTC).isoformat()
+        await self._run(
+            "DELETE FROM job_events WHERE job_id IN "
+            "(SELECT id FROM jobs WHERE status IN (?, ?) AND updated_at < ?)",
+            (JobStatus.SUCCEEDED.value, JobStatus.FAILED.value, cutoff),
         )
 
     async def for_transcript(self, namespace: str, transcript_id: str) -> Job | None:
@@ -173,12 +287,10 @@ class JobStore:
         )
         return _row_to_job(rows[0]) if rows else None
 
-    async def unfinished(self) -> list[Job]:
-        rows = await self._run(
-            "SELECT * FROM jobs WHERE status IN (?, ?) ORDER BY created_at",
-            (JobStatus.QUEUED.value, JobStatus.RUNNING.value),
-        )
-        return [_row_to_job(r) for r in rows]
+    async def queued(self) -> int:
+        """Jobs waiting for a worker, across every process that shares this store."""
+        rows = await self._run("SELECT COUNT(*) AS n FROM jobs WHERE status = ?", (JobStatus.QUEUED.value,))
+        return rows[0]["n"]
 
     async def ping(self) -> bool:
         return bool(await self._run("SELECT 1"))

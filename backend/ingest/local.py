@@ -40,14 +40,10 @@ async def ingest_files(
                 bar.finish(f"REJECTED: {exc.message}")
                 failures += 1
                 continue
-            with runtime.events.listen(job.id) as queue:
-                job = await runtime.jobs.get(job.id)
-                while job.status.value in ("queued", "running"):
-                    event, data = await queue.get()
-                    if event in ("progress", "stage"):
-                        bar.update(data["progress"], data["stage"], data.get("counts"))
-                    else:
-                        job = await runtime.jobs.get(job.id)
+            async for event, data in runtime.events.follow(job.id):
+                if event in ("progress", "stage"):
+                    bar.update(data["progress"], data["stage"], data.get("counts"))
+            job = await runtime.jobs.get(job.id)
             if job.status.value == "succeeded":
                 r = job.result
                 note = "" if created else " (already ingested)"

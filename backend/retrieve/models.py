@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from backend.domain import Citation, Usage
 from backend.graph.models import Edge, EntitySummary
@@ -18,6 +18,10 @@ class Mode(StrEnum):
 
 
 class Question(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"question": "When does the Lisbon office open?", "k": 5}]}
+    )
+
     question: str = Field(min_length=1, max_length=2_000, description="A question in plain language.")
     namespace: str | None = Field(None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
     k: int = Field(10, ge=1, le=50, description="How many citations at most.")

@@ -7,11 +7,24 @@ from __future__ import annotations
 from pathlib import Path
 
 from backend.config import Settings
-from backend.errors import PayloadTooLarge
+from backend.domain import MAX_NAME_CHARS
+from backend.errors import InvalidInput, PayloadTooLarge
 
 from .audio import extension_for, probe
-from .models import StoredAudio
+from .models import StoredAudio, Transcriber
 from .storage import AudioStore
+
+
+def check_fields(*, speaker: str | None, language: str | None, transcriber: Transcriber | None) -> None:
+    """What the job would otherwise find out after transcribing: the speaker becomes a Person entity
+    (a name of at most 200 characters) and the transcriber must know the language."""
+    if speaker and len(speaker) > MAX_NAME_CHARS:
+        raise InvalidInput(
+            f"speaker: the name is {len(speaker):,} characters; a speaker name is at most {MAX_NAME_CHARS}"
+        )
+    check_language = getattr(transcriber, "check_language", None)
+    if language and check_language is not None:
+        check_language(language)
 
 
 def accept(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from urllib.parse import urlparse
 
 from backend.config import Settings
@@ -40,6 +41,12 @@ class AmazonTranscriber:
         self.vocabularies = CustomVocabularies(
             self._transcribe, settings.service_name, poll_max_s=settings.transcribe_poll_max_s
         )
+
+    def check_language(self, language: str) -> None:
+        if not re.fullmatch(r"[a-z]{2,3}-[A-Z]{2}", _transcribe_language(language)):
+            raise InvalidInput(
+                f"language: Amazon Transcribe wants a locale such as en-US or de-DE, not {language[:20]!r}"
+            )
 
     def job_name(self, audio: StoredAudio, vocabulary_name: str | None = None) -> str:
         # IAM scopes the task role to transcription jobs named "<service>-*" (terraform/modules/iam).

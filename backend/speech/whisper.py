@@ -48,6 +48,15 @@ class WhisperTranscriber:
             )
         return self._model
 
+    def check_language(self, language: str) -> None:
+        from faster_whisper.tokenizer import _LANGUAGE_CODES  # the codes Whisper was trained on
+
+        if language not in _LANGUAGE_CODES:
+            raise InvalidInput(
+                f"language: Whisper does not know {language[:20]!r}; use a code such as en, de, fr, es, "
+                "ja, or leave it out to have the language detected"
+            )
+
     def warm_up(self) -> None:
         with self._lock:
             self._load()

@@ -1,7 +1,8 @@
 """The web UI in headless Chromium (Debian's chromium + chromium-driver, driven by Selenium; no browser
-download): ask and see the streamed answer, citations and the graph; expand a node; search; upload a
-recording and watch it reach done; no console errors. Screenshots go to SCREENSHOTS_DIR (the docs'
-docs/screenshots/ via `make screenshots`) or a temp dir."""
+download): ask and see the streamed answer, citations and the graph; expand a node (laid out apart, a
+legend of the types shown); search and add to the view; upload a recording and watch it reach done; open
+on the namespace with data and follow a namespace switch; no console errors. Screenshots go to
+SCREENSHOTS_DIR (the docs' docs/screenshots/ via `make screenshots`) or a temp dir."""
 
 from __future__ import annotations
 
@@ -73,13 +74,65 @@ def wait_for(condition, timeout: float = 60, what: str = "the page"):
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def ingest_examples(api: str) -> None:
-    for path in sorted(EXAMPLES.glob("*")):
+def ingest_examples(api: str, namespace: str | None = None, only: str | None = None) -> None:
+    form = {"namespace": namespace} if namespace else {}
+    for path in sorted(EXAMPLES.glob(only or "*")):
         if path.suffix in {".vtt", ".srt", ".txt", ".json"}:
             with open(path, "rb") as f:
-                job = httpx.post(f"{api}/v1/transcripts", files={"file": (path.name, f)}, timeout=60).json()
+                job = httpx.post(
+                    f"{api}/v1/transcripts", files={"file": (path.name, f)}, data=form, timeout=60
+                ).json()
             wait_for(lambda j=job: httpx.get(f"{api}/v1/jobs/{j['job_id']}").json()["status"] == "succeeded",
-                     what=f"{path.name} to be ingested")  # fmt: skip
+                     timeout=180, what=f"{path.name} to be ingested")  # fmt: skip
+
+
+def graph_ids(browser) -> set[str]:
+    return set(browser.execute_script("return window.kwGraph.nodes().map(n => n.id())"))
+
+
+def check_legend(browser) -> set[str]:
+    """The legend is shown, names exactly the node types in view, and each swatch has its nodes' colour."""
+    from selenium.webdriver.common.by import By
+
+    assert browser.find_element(By.ID, "legend").is_displayed()
+    legend = dict(
+        browser.execute_script(
+            "return [...document.querySelectorAll('#legend li')].map(li => [li.dataset.type,"
+            " getComputedStyle(li.querySelector('.swatch')).backgroundColor.replace(/\\s/g, '')])"
+        )
+    )
+    nodes = browser.execute_script(
+        "return window.kwGraph.nodes()"
+        ".map(n => [n.data('type'), n.style('background-color').replace(/\\s/g, '')])"
+    )
+    assert set(legend) == {t for t, _ in nodes}, (legend, nodes)
+    for node_type, colour in nodes:
+        assert legend[node_type] == colour, (node_type, colour, legend)
+    for item in browser.find_elements(By.CSS_SELECTOR, "#legend li"):
+        assert item.is_displayed() and item.text == item.get_attribute("data-type")
+    return set(legend)
+
+
+def check_laid_out_apart(browser) -> None:
+    """No two nodes at one spot, few whose discs touch, and every node inside the graph's box."""
+    nodes = browser.execute_script(
+        "const w = window.kwGraph.width(), h = window.kwGraph.height();"
+        "return window.kwGraph.nodes().map(n => { const b = n.renderedBoundingBox({includeLabels: false});"
+        " return {id: n.id(), x1: b.x1, y1: b.y1, x2: b.x2, y2: b.y2, w: w, h: h}; })"
+    )
+    assert len(nodes) > 2
+    pairs = overlapping = 0
+    for i, a in enumerate(nodes):
+        assert a["x1"] >= -1 and a["y1"] >= -1 and a["x2"] <= a["w"] + 1 and a["y2"] <= a["h"] + 1, a
+        for b in nodes[i + 1 :]:
+            pairs += 1
+            centres = (
+                abs((a["x1"] + a["x2"]) - (b["x1"] + b["x2"])) / 2,
+                abs((a["y1"] + a["y2"]) - (b["y1"] + b["y2"])) / 2,
+            )
+            assert max(centres) > 1, ("two nodes at one spot", a, b)
+            overlapping += a["x1"] < b["x2"] and b["x1"] < a["x2"] and a["y1"] < b["y2"] and b["y1"] < a["y2"]
+    assert overlapping <= pairs * 0.05, f"{overlapping} of {pairs} pairs of nodes overlap"
 
 
 def test_ask_see_evidence_and_graph_upload_and_trace(browser, shots, phoenix, tmp_path):
@@ -144,13 +197,13 @@ def test_ask_see_evidence_and_graph_upload_and_trace(browser, shots, phoenix, tm
         neighbours = httpx.get(f"{api}/v1/entities/{target['id']}/neighborhood").json()["nodes"]
         assert len(neighbours) > 1
         wanted = {n["id"] for n in neighbours}
-        wait_for(
-            lambda: wanted <= set(browser.execute_script("return window.kwGraph.nodes().map(n => n.id())")),
-            what="the neighbourhood to be drawn",
-        )
+        wait_for(lambda: wanted <= graph_ids(browser), what="the neighbourhood to be drawn")
+        check_laid_out_apart(browser)  # the new nodes are spread out, not piled at one point
+        assert len(check_legend(browser)) >= 2
         browser.save_screenshot(str(shots / "ui-graph.png"))
 
-        # Entity search.
+        # Entity search: the entity and its neighbourhood join what is shown.
+        before = graph_ids(browser)
         browser.find_element(By.ID, "search").send_keys("Priya")
         browser.find_element(By.CSS_SELECTOR, "#search-form button").click()
         result = wait_for(
@@ -159,10 +212,16 @@ def test_ask_see_evidence_and_graph_upload_and_trace(browser, shots, phoenix, tm
         priya = [r for r in result if r.text.startswith("Priya Raman")]
         assert priya, [r.text for r in result]
         priya[0].click()
-        wait_for(
-            lambda: int(browser.find_element(By.ID, "graph").get_attribute("data-nodes")) > 1,
-            what="Priya's graph",
+        found = httpx.get(f"{api}/v1/entities", params={"q": "Priya Raman"}).json()
+        priya_id = next(e["id"] for e in found if e["name"] == "Priya Raman")
+        around = {n["id"] for n in httpx.get(f"{api}/v1/entities/{priya_id}/neighborhood").json()["nodes"]}
+        wait_for(lambda: around | {priya_id} <= graph_ids(browser), what="Priya's neighbourhood")
+        assert before <= graph_ids(browser)  # what was there stays
+        assert browser.execute_script(
+            "return window.kwGraph.getElementById(arguments[0]).selected()", priya_id
         )
+        check_laid_out_apart(browser)
+        check_legend(browser)
 
         # Upload a recording; the status follows the job's real stages to done.
         browser.find_element(By.ID, "file").send_keys(str(EXAMPLES / "priya-voice-memo.ogg"))
@@ -193,3 +252,212 @@ def test_ask_see_evidence_and_graph_upload_and_trace(browser, shots, phoenix, tm
         )
         time.sleep(1.5)
         browser.save_screenshot(str(shots / "phoenix-trace.png"))
+
+
+def test_a_conversation_as_a_thread_with_citations_and_a_new_conversation_button(browser, shots, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    from tests.support.conversation import THREE_TURNS, citation_for
+
+    settings = load_settings(data_dir=tmp_path)
+    browser.get_log("browser")  # what earlier pages (Phoenix's UI) logged is not this page's
+    with live_server(settings) as api:
+        ingest_examples(api)
+        browser.get(api + "/")
+        wait_for(lambda: browser.find_element(By.TAG_NAME, "body").get_attribute("data-ready") == "true")
+        browser.find_element(By.ID, "new-conversation").click()
+        session_id = wait_for(
+            lambda: browser.find_element(By.ID, "session").get_attribute("title"), what="a session"
+        )
+        assert session_id.startswith("ses_")
+
+        for number, (question, standalone, facts) in enumerate(THREE_TURNS, start=1):
+            browser.find_element(By.ID, "question").send_keys(question)
+            browser.find_element(By.ID, "ask").click()
+            turn = wait_for(
+                lambda n=number: browser.find_elements(
+                    By.CSS_SELECTOR, f"#thread li.turn:nth-child({n})[data-state='done']"
+                ),
+                timeout=120,
+                what=f"turn {number}'s answer",
+            )[0]
+            assert turn.find_element(By.CSS_SELECTOR, ".asked").text == question
+            understood = turn.find_element(By.CSS_SELECTOR, ".understood")
+            if standalone:
+                assert understood.is_displayed() and understood.text == f"understood as: {standalone}"
+            else:
+                assert not understood.is_displayed()
+            answer = turn.find_element(By.CSS_SELECTOR, ".answer").text
+            chips = turn.find_elements(By.CSS_SELECTOR, ".chips button.chip")
+            for fact, source, title in facts:
+                n = citation_for(answer, fact)
+                chips[n - 1].click()  # the chip the answer's [n] names opens the passage that says it
+                excerpt = turn.find_element(By.CSS_SELECTOR, ".excerpt")
+                assert excerpt.is_displayed() and title in excerpt.text and source in excerpt.text
+        assert len(browser.find_elements(By.CSS_SELECTOR, "#thread li.turn")) == 3
+        assert browser.find_element(By.ID, "session").get_attribute("title") == session_id
+        browser.save_screenshot(str(shots / "ui-conversation.png"))
+
+        # a reload shows the same conversation, kept by the server
+        browser.get(api + "/")
+        wait_for(lambda: browser.find_element(By.TAG_NAME, "body").get_attribute("data-ready") == "true")
+        turns = browser.find_elements(By.CSS_SELECTOR, "#thread li.turn")
+        assert [t.find_element(By.CSS_SELECTOR, ".asked").text for t in turns] == [
+            q for q, _, _ in THREE_TURNS
+        ]
+        assert turns[2].find_elements(By.CSS_SELECTOR, ".chips button.chip")
+        assert "About a week" in turns[2].find_element(By.CSS_SELECTOR, ".answer").text
+
+        # "New conversation": an empty thread, another session, and a follow-up no longer resolves
+        browser.find_element(By.ID, "new-conversation").click()
+        wait_for(
+            lambda: browser.find_element(By.ID, "session").get_attribute("title") not in ("", session_id),
+            what="a new session",
+        )
+        assert browser.find_elements(By.CSS_SELECTOR, "#thread li.turn") == []
+        browser.find_element(By.ID, "question").send_keys("How long will it take her?")
+        browser.find_element(By.ID, "ask").click()
+        turn = wait_for(
+            lambda: browser.find_elements(By.CSS_SELECTOR, "#thread li.turn[data-state='done']"), timeout=120,
+            what="the answer in the new conversation",
+        )[0]  # fmt: skip
+        assert not turn.find_element(By.CSS_SELECTOR, ".understood").is_displayed()
+        assert httpx.get(f"{api}/v1/sessions/{session_id}").json()["turn_count"] == 3  # the old one is kept
+
+        severe = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
+        assert severe == [], severe
+
+
+def test_the_page_opens_on_the_namespace_with_data_and_follows_a_switch(browser, shots, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    browser.get_log("browser")
+    with live_server(load_settings(data_dir=tmp_path)) as api:  # the default namespace stays empty
+        ingest_examples(api, "demo")
+        ingest_examples(api, "other", only="engineering-standup.txt")
+
+        def shown(namespace: str) -> None:
+            wait_for(
+                lambda: (
+                    browser.find_element(By.TAG_NAME, "body").get_attribute("data-namespace") == namespace
+                ),
+                what=f"the page to show {namespace}",
+            )
+
+        def titles(namespace: str) -> list[str]:
+            found = httpx.get(f"{api}/v1/transcripts", params={"namespace": namespace}).json()
+            return sorted(t["title"] for t in found)
+
+        def entities(namespace: str) -> set[str]:
+            found = httpx.get(f"{api}/v1/entities", params={"namespace": namespace, "limit": 200}).json()
+            return {e["id"] for e in found}
+
+        def switch(namespace: str) -> None:
+            field = browser.find_element(By.ID, "namespace")
+            field.send_keys(Keys.CONTROL, "a")
+            field.send_keys(namespace, Keys.TAB)
+            shown(namespace)
+
+        browser.get(api + "/")
+        browser.execute_script("localStorage.clear()")  # a newcomer: no namespace chosen before
+        browser.get(api + "/")
+        wait_for(lambda: browser.find_element(By.TAG_NAME, "body").get_attribute("data-ready") == "true")
+        shown("demo")
+        assert browser.find_element(By.ID, "namespace").get_attribute("value") == "demo"
+        listed = [li.text for li in browser.find_elements(By.CSS_SELECTOR, "#transcripts li")]
+        assert sorted(listed) == titles("demo") and len(listed) == 4
+        assert "4 transcripts in demo" in browser.find_element(By.ID, "transcripts-head").text
+        demo_entities = entities("demo")
+        nodes = wait_for(lambda: graph_ids(browser), what="the demo's graph")
+        assert nodes <= demo_entities
+        check_legend(browser)
+
+        browser.find_element(By.ID, "question").send_keys("When do the trackers ship from Eindhoven?")
+        browser.find_element(By.ID, "ask").click()
+        wait_for(
+            lambda: browser.find_elements(By.CSS_SELECTOR, "#thread li.turn[data-state='done']"),
+            timeout=120, what="the answer",
+        )  # fmt: skip
+        browser.find_element(By.ID, "search").send_keys("Priya", Keys.ENTER)
+        wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "#search-results button"), what="results")
+        browser.save_screenshot(str(shots / "ui-namespace.png"))
+
+        switch("other")  # everything follows: graph, search, transcripts, thread
+        listed = [li.text for li in browser.find_elements(By.CSS_SELECTOR, "#transcripts li")]
+        assert listed == titles("other") and len(listed) == 1
+        other_entities = entities("other")
+        nodes = wait_for(lambda: graph_ids(browser), what="the other namespace's graph")
+        assert nodes <= other_entities and not nodes & demo_entities
+        check_legend(browser)
+        assert browser.find_elements(By.CSS_SELECTOR, "#search-results li") == []
+        assert browser.find_element(By.ID, "search").get_attribute("value") == ""
+        assert browser.find_elements(By.CSS_SELECTOR, "#thread li.turn") == []
+        browser.find_element(By.ID, "search").send_keys("Lena", Keys.ENTER)
+        results = wait_for(
+            lambda: browser.find_elements(By.CSS_SELECTOR, "#search-results button"),
+            what="the other's results",
+        )
+        picked = results[0].get_attribute("data-id")
+        assert picked in other_entities
+        results[0].click()
+        wait_for(
+            lambda: browser.execute_script(
+                "return window.kwGraph.getElementById(arguments[0]).selected()", picked
+            ),
+            what="the result in the graph",
+        )
+        assert nodes <= graph_ids(browser) <= other_entities
+
+        switch("demo")  # and back: the demo's conversation is shown again
+        assert len(browser.find_elements(By.CSS_SELECTOR, "#thread li.turn")) == 1
+        assert graph_ids(browser) <= demo_entities
+        browser.get(api + "/")  # a chosen namespace is kept over a reload
+        wait_for(lambda: browser.find_element(By.TAG_NAME, "body").get_attribute("data-ready") == "true")
+        assert browser.find_element(By.ID, "namespace").get_attribute("value") == "demo"
+
+        severe = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
+        assert severe == [], severe
+
+
+def test_with_auth_on_a_typed_key_opens_its_namespace(browser, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    key = "t" * 24
+    browser.get_log("browser")
+    with live_server(load_settings(data_dir=tmp_path, api_keys={key: "team"})) as api:
+        with open(EXAMPLES / "engineering-standup.txt", "rb") as f:
+            job = httpx.post(
+                f"{api}/v1/transcripts",
+                files={"file": ("engineering-standup.txt", f)},
+                headers={"Authorization": f"Bearer {key}"},
+                timeout=60,
+            ).json()
+        wait_for(
+            lambda: httpx.get(f"{api}/v1/jobs/{job['job_id']}", headers={"Authorization": f"Bearer {key}"})
+            .json()["status"] == "succeeded",
+            timeout=180, what="the transcript to be ingested",
+        )  # fmt: skip
+        browser.get(api + "/")
+        browser.execute_script("localStorage.clear()")
+        browser.get(api + "/")
+        wait_for(lambda: browser.find_element(By.TAG_NAME, "body").get_attribute("data-ready") == "true")
+        # no key yet: the public config names no data, and the page reads none (no 401s)
+        assert browser.find_element(By.ID, "namespace").get_attribute("value") == "default"
+        assert "API key" in browser.find_element(By.ID, "transcripts-head").text
+        assert browser.find_element(By.ID, "graph").get_attribute("data-nodes") == "0"
+
+        browser.find_element(By.ID, "api-key").send_keys(key, Keys.TAB)
+        wait_for(
+            lambda: browser.find_element(By.TAG_NAME, "body").get_attribute("data-namespace") == "team",
+            what="the key's namespace",
+        )
+        assert browser.find_element(By.ID, "namespace").get_attribute("value") == "team"
+        assert [li.text for li in browser.find_elements(By.CSS_SELECTOR, "#transcripts li")] == [
+            "engineering-standup"
+        ]
+        wait_for(lambda: graph_ids(browser), what="the team's graph")
+        check_legend(browser)
+        severe = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
+        assert severe == [], severe

@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def start_server(data_dir: Path, port: int) -> subprocess.Popen:
     env = {**os.environ, "KW_DATA_DIR": str(data_dir), "KW_PORT": str(port), "PYTHONPATH": str(ROOT)}
+    env["KW_JOB_LEASE_S"] = "20"  # the killed server's lease runs out soon after the restart
     proc = subprocess.Popen(
         [sys.executable, "-m", "backend.cli", "serve"],
         env=env,

@@ -108,6 +108,7 @@ def test_health_checks_are_not_request_metrics_and_the_heartbeat_is(tmp_path, ca
     assert {(d["Dependency"], d["DependencyUp"]) for d in docs if "DependencyUp" in d} == {
         ("graph", 1),
         ("jobs", 1),
+        ("sessions", 1),
     }
 
 
@@ -128,7 +129,7 @@ async def test_a_failed_dependency_reports_zero_and_the_heartbeat_goes_on(capfd)
             return True
 
     class Runtime:
-        store, jobs = Down(), Up()
+        store, jobs, sessions = Down(), Up(), Up()
 
     metrics.configure(True)
     try:
@@ -145,4 +146,5 @@ async def test_a_failed_dependency_reports_zero_and_the_heartbeat_goes_on(capfd)
     assert {(d["Dependency"], d["DependencyUp"]) for d in docs if "DependencyUp" in d} == {
         ("graph", 0),
         ("jobs", 1),
+        ("sessions", 1),
     }

@@ -153,3 +153,41 @@ def test_a_phoenix_that_answers_gives_the_trace_page_and_is_asked_once(tmp_path)
                 links = httpx.get(f"{api}/v1/traces/{TRACE_ID}/links", timeout=30).json()
                 assert links["phoenix_url"] == f"{phoenix.url}/projects/UHJvamVjdDox/traces/{TRACE_ID}"
     assert len(lookups(phoenix)) == 1  # the project's id is remembered
+
+
+def _ingest(api: str, namespace: str, text: str, headers: dict | None = None) -> None:
+    body = {"namespace": namespace, "title": f"notes {namespace}", "content": text}
+    job = httpx.post(f"{api}/v1/transcripts", json=body, headers=headers or {}, timeout=60).json()
+    deadline = time.monotonic() + 120
+    while httpx.get(f"{api}/v1/jobs/{job['job_id']}", headers=headers or {}).json()["status"] != "succeeded":
+        assert time.monotonic() < deadline, f"{namespace} was not ingested"
+        time.sleep(0.2)
+
+
+def test_the_page_opens_on_the_namespace_that_holds_data(tmp_path):
+    with live_server(load_settings(data_dir=tmp_path)) as api:
+        config = httpx.get(f"{api}/v1/ui/config").json()
+        assert config["open_namespace"] == "default" and config["namespaces"] == []  # nothing anywhere
+        _ingest(api, "demo", "Ann: The Lisbon office opens in May.\nBob: Great.")
+        _ingest(api, "demo", "Ann: Northwind wants 200 trackers.\nBob: Voltra ships them.")
+        _ingest(api, "small", "Cy: Rotterdam is next.")
+        config = httpx.get(f"{api}/v1/ui/config").json()
+        assert config["open_namespace"] == "demo"  # the default is empty: the one with the most
+        assert config["namespaces"] == ["demo", "small"]
+        _ingest(api, "default", "Dee: Eindhoven builds the trackers.")
+        assert httpx.get(f"{api}/v1/ui/config").json()["open_namespace"] == "default"  # it has data now
+
+
+def test_with_auth_on_the_page_learns_only_the_namespaces_its_key_may_see(tmp_path):
+    team, admin = "t" * 20, "a" * 20
+    settings = load_settings(data_dir=tmp_path, api_keys={team: "team", admin: "*"})
+    with live_server(settings) as api:
+        _ingest(api, "big", "Ann: One.\nBob: Two.", {"Authorization": f"Bearer {admin}"})
+        anonymous = httpx.get(f"{api}/v1/ui/config").json()
+        assert anonymous["open_namespace"] == "default" and anonymous["namespaces"] == []
+        wrong = httpx.get(f"{api}/v1/ui/config", headers={"Authorization": "Bearer nope"}).json()
+        assert wrong["namespaces"] == []
+        scoped = httpx.get(f"{api}/v1/ui/config", headers={"Authorization": f"Bearer {team}"}).json()
+        assert scoped["open_namespace"] == "team" and scoped["namespaces"] == ["team"]
+        everything = httpx.get(f"{api}/v1/ui/config", headers={"Authorization": f"Bearer {admin}"}).json()
+        assert everything["open_namespace"] == "big" and everything["namespaces"] == ["big"]

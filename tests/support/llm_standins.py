@@ -28,6 +28,10 @@ class Script:
     garbage_once_for: str | None = None
     garbage_always_for: str | None = None
     answer: str = "The battery lasts eleven days [1], as Priya Raman told Sven Larsen [2]."
+    # answers a question by quoting the evidence (`quoting_answer`) instead of the fixed `answer`
+    quote: bool = False
+    # condense-question calls: follow-up → standalone question (a follow-up not listed comes back as is)
+    rewrites: dict[str, str] = field(default_factory=dict)
     calls: int = 0
     bodies: list[dict] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -51,6 +55,13 @@ class Script:
             for a, b in pairwise(found)
         ]
         return {"entities": entities, "relations": relations}
+
+    def text_answer(self, prompt: str) -> str:
+        """What a call without a schema gets: a condensed question, a quoted answer, or `answer`."""
+        followup = re.search(r"Follow-up question: (.+)\Z", prompt.strip())
+        if followup:
+            return self.rewrites.get(followup.group(1).strip(), followup.group(1).strip())
+        return quoting_answer(prompt) if self.quote else self.answer
 
     def garbage(self, prompt: str, repairing: bool) -> bool:
         if self.garbage_always_for and self.garbage_always_for in prompt:
@@ -79,7 +90,7 @@ def openai_handler(script: Script) -> Callable:
         prompt = "\n".join(m["content"] for m in request["messages"])
         repairing = any(m["role"] == "assistant" for m in request["messages"])
         if "response_format" not in request:
-            content = script.answer
+            content = script.text_answer(prompt)
         elif script.garbage(prompt, repairing):
             content = "{not json"
         else:
@@ -152,11 +163,12 @@ def _event_frame(event_type: str, payload: dict) -> bytes:
 
 def _converse_stream(script: Script, prompt: str) -> bytes:
     frames = _event_frame("messageStart", {"role": "assistant"})
-    for word in script.answer.split(" "):
+    answer = script.text_answer(prompt)
+    for word in answer.split(" "):
         frames += _event_frame("contentBlockDelta", {"contentBlockIndex": 0, "delta": {"text": word + " "}})
     frames += _event_frame("contentBlockStop", {"contentBlockIndex": 0})
     frames += _event_frame("messageStop", {"stopReason": "end_turn"})
-    usage = {"inputTokens": _tokens(prompt), "outputTokens": _tokens(script.answer)}
+    usage = {"inputTokens": _tokens(prompt), "outputTokens": _tokens(answer)}
     usage["totalTokens"] = usage["inputTokens"] + usage["outputTokens"]
     return frames + _event_frame("metadata", {"usage": usage, "metrics": {"latencyMs": 5}})
 
@@ -192,6 +204,16 @@ def bedrock_handler(script: Script) -> Callable:
                 {"content-type": "application/vnd.amazon.eventstream"},
                 _converse_stream(script, prompt),
             )
+        if "toolConfig" not in request:  # a plain completion (the condense-question call)
+            text = script.text_answer(prompt)
+            answer = {
+                "output": {"message": {"role": "assistant", "content": [{"text": text}]}},
+                "stopReason": "end_turn",
+                "usage": {"inputTokens": _tokens(prompt), "outputTokens": _tokens(text),
+                          "totalTokens": _tokens(prompt) + _tokens(text)},
+                "metrics": {"latencyMs": 5},
+            }  # fmt: skip
+            return 200, {"content-type": "application/json"}, json.dumps(answer).encode()
         if script.garbage(prompt, repairing):
             content = [{"text": "I found some entities but forgot the tool."}]
         else:
@@ -218,6 +240,32 @@ def bedrock_handler(script: Script) -> Callable:
         return 200, {"content-type": "application/json"}, json.dumps(answer).encode()
 
     return handle
+
+
+_WORDS = re.compile(r"[a-z']+")
+_COMMON = frozenset(
+    "the a an of to and is are was for on in what who how does do will it her him them".split()
+)
+
+
+def quoting_answer(prompt: str) -> str:
+    """A stand-in's answer to the answer prompt: the evidence sentence sharing most words with the
+    question, quoted with its [n] — enough to check that the right evidence reached the model."""
+    question = prompt.rsplit("Question:", 1)[-1]
+    wanted = set(_WORDS.findall(question.lower())) - _COMMON
+    best, best_score = None, 0
+    for number, block in re.findall(r"^\[(\d+)\] [^\n]*\n(.*?)(?=^\[\d+\] |\nRelated facts|\n\nQuestion:|\Z)",
+                                    prompt, re.S | re.M):  # fmt: skip
+        for line in block.splitlines():
+            speaker, _, said = line.partition(": ")
+            for sentence in re.split(r"(?<=[.!?])\s+", said or speaker):
+                overlap = len(wanted & set(_WORDS.findall(sentence.lower())))
+                if overlap > best_score:
+                    best, best_score = (number, speaker if said else "Someone", sentence), overlap
+    if best is None:
+        return "The evidence does not say."
+    number, speaker, sentence = best
+    return f"{speaker} said: “{sentence}” [{number}]"
 
 
 def serve(handler: Callable) -> StandIn:

@@ -60,3 +60,13 @@ def test_every_qmsum_turn_lands_in_a_chunk_within_budget():
         assert {s.index for s in parsed.segments} <= covered
         assert max(c.token_count for c in chunks) <= 100
         assert sum(count_tokens(s.text) for s in parsed.segments) <= sum(c.token_count for c in chunks)
+
+
+def test_a_line_without_spaces_is_cut_so_no_chunk_outgrows_the_extractor():
+    text = "x" * 1_999_995  # over spaCy's 1M-character limit, within KW_MAX_TRANSCRIPT_CHARS
+    chunks = chunk_segments(
+        "ns", "t", [Segment(index=0, speaker="Ann", text=text)], max_tokens=100, overlap_tokens=0
+    )
+    assert len(chunks) > 1 and max(len(c.text) for c in chunks) <= 100 * 101 + len("Ann: ")
+    assert "".join(c.text.removeprefix("Ann: ").replace(" ", "") for c in chunks) == text  # nothing lost
+    assert all(c.turn_start == c.turn_end == 0 for c in chunks)

@@ -3,12 +3,15 @@ input gets an error that names the line or field to fix."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from backend.ingest.formats import TranscriptFormatError, detect, parse
+from backend.ingest.formats import FORMATS, TranscriptFormatError, detect, parse
 from tests.support.qmsum import meeting_path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -128,3 +131,51 @@ def test_bad_input_says_what_to_fix(content, fmt, message):
 def test_non_utf8_bytes_are_refused():
     with pytest.raises(TranscriptFormatError, match="not UTF-8"):
         parse(b"\xff\xfe\x00A\x00:", "auto")
+
+
+# Each JSON format's skeleton with anything at its leaves, so generated files reach the parsers' rules.
+_ANY = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.just(10**400) | st.floats() | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=8,
+)
+_MAYBE_TEXT = st.text(min_size=1, max_size=12) | _ANY
+
+
+def _object(**fields):
+    return st.fixed_dictionaries({}, optional=fields)
+
+
+_TURNS = st.lists(_object(speaker=_MAYBE_TEXT, text=_MAYBE_TEXT, start=_ANY, end=_ANY) | _ANY, max_size=4)
+_WHISPER = _object(
+    segments=st.lists(_object(start=_ANY, end=_ANY, text=_MAYBE_TEXT, speaker=_ANY) | _ANY, max_size=4),
+    language=_ANY,
+)
+_ITEM = _object(
+    alternatives=st.lists(_object(content=_MAYBE_TEXT) | _ANY, max_size=2) | _ANY,
+    start_time=_ANY, end_time=_ANY, speaker_label=_ANY, type=st.sampled_from(["pronunciation", "punctuation"])
+)  # fmt: skip
+_TRANSCRIBE = _object(
+    results=_object(
+        items=st.lists(_ITEM | _ANY, max_size=4) | _ANY,
+        speaker_labels=_object(segments=st.lists(_object(items=_ANY) | _ANY, max_size=2) | _ANY) | _ANY,
+        language_code=_ANY,
+    )
+)
+
+
+@settings(
+    max_examples=400,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(
+    content=_TURNS | _WHISPER | _TRANSCRIBE | _object(turns=_TURNS, title=_ANY), fmt=st.sampled_from(FORMATS)
+)
+def test_any_json_is_parsed_or_refused_with_a_format_error(content, fmt):
+    """Whatever the shape, the caller gets a transcript or a 422 (TranscriptFormatError), never a 500."""
+    for value in (content, json.dumps(content)):
+        with contextlib.suppress(TranscriptFormatError):
+            parse(value, fmt)

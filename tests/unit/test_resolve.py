@@ -103,3 +103,57 @@ async def test_new_names_join_existing_entities_of_the_namespace(embedder):
     ids = {e.name: e.id for e in out.entities}
     assert ids["Northwind"] == "en_northwind" and ids["Tomás"] == "en_tomas"
     assert ids["Grad A"] != "en_other_person"  # a close vector is never enough to make two people one
+
+
+PLACE, PRODUCT = EntityType.PLACE, EntityType.PRODUCT
+
+
+async def test_one_name_is_one_entity_typed_by_its_mentions(embedder):
+    # the model calls Atlas a person once and a product twice, Rotterdam a person and a place twice
+    extractions = [
+        chunk("c1", [("Atlas", P), ("Rotterdam", P)]),
+        chunk("c2", [("Atlas", PRODUCT), ("Rotterdam", PLACE)]),
+        chunk("c3", [("Atlas", PRODUCT), ("Rotterdam", PLACE)], [("Atlas", "SHIPS_TO", "Rotterdam")]),
+    ]
+    out = await resolve("ns", extractions, chunk_speakers={}, embed=embedder.embed)
+    assert {(e.name, e.type) for e in out.entities} == {("Atlas", PRODUCT), ("Rotterdam", PLACE)}
+    [ships] = out.relations  # the relation found its ends whatever type they were given there
+    assert ships.type == "SHIPS_TO"
+
+
+async def test_a_speakers_first_name_is_the_speaker_whatever_the_model_called_it(embedder):
+    extractions = [chunk("c1", [("Priya", ORG)]), chunk("c2", [("Aisha", PLACE), ("Aisha Bello", P)])]
+    out = await resolve("ns", extractions, chunk_speakers={"c1": ["Priya Raman"]}, embed=embedder.embed)
+    people = {e.name: e for e in out.entities}
+    assert set(people) == {"Priya Raman", "Aisha Bello"}
+    assert all(e.type is P for e in out.entities)
+    assert people["Priya Raman"].aliases == ["Priya"] and people["Aisha Bello"].aliases == ["Aisha"]
+
+
+async def test_a_speaker_is_a_person_even_when_outvoted(embedder):
+    extractions = [chunk(f"c{i}", [("Jordan", ORG)]) for i in range(3)]
+    out = await resolve("ns", extractions, chunk_speakers={"c9": ["Jordan"]}, embed=embedder.embed)
+    assert [(e.name, e.type) for e in out.entities] == [("Jordan", P)]
+
+
+async def test_a_name_already_in_the_namespace_keeps_its_node_and_type(embedder):
+    """Later transcripts meet the entity the namespace already holds, whatever type they give it."""
+    maria = Existing(id="person-maria", name="Maria Chen", type=P, similarity=None)
+    atlas = Existing(id="product-atlas", name="Atlas", type=PRODUCT, similarity=None)
+
+    async def find_existing(namespace, names):
+        return [[maria, atlas] for _ in names]
+
+    extractions = [chunk("c1", [("Maria", ORG), ("Atlas", P)])]
+    out = await resolve(
+        "ns", extractions, chunk_speakers={}, embed=embedder.embed, find_existing=find_existing
+    )
+    assert {(e.id, e.type) for e in out.entities} == {("person-maria", P), ("product-atlas", PRODUCT)}
+
+
+async def test_relations_follow_a_name_folded_into_a_person(embedder):
+    extractions = [chunk("c1", [("Priya", ORG), ("Atlas", PRODUCT)], [("Priya", "DEMOED", "Atlas")])]
+    out = await resolve("ns", extractions, chunk_speakers={"c1": ["Priya Raman"]}, embed=embedder.embed)
+    [demoed] = out.relations
+    ids = {e.name: e.id for e in out.entities}
+    assert (demoed.source_id, demoed.target_id) == (ids["Priya Raman"], ids["Atlas"])

@@ -1,10 +1,14 @@
-// KnowledgeWeaver web UI: ask (streamed answer, citation chips, badges, trace links), the graph behind
-// the answer (Cytoscape; click to expand), entity search, and uploads with the job's real progress.
-// Everything goes through the public HTTP API; SSE is read with fetch so the API key header travels.
+// KnowledgeWeaver web UI: a conversation (a thread of questions, each streamed answer with its citation
+// chips, badges and trace link, and the standalone question a follow-up was understood as; "New
+// conversation" starts over), the graph behind the answer (Cytoscape; click to expand; a legend of node
+// types), entity search that adds to the graph, and uploads with the job's real progress. The page opens
+// on the namespace the server says holds data, and a namespace switch makes every panel follow it.
+// Everything goes through the public HTTP API; SSE is read with fetch so the API key header travels. The conversation's id is kept per namespace in localStorage, so
+// a reload shows the thread again (from GET /v1/sessions/{id}).
 import cytoscape from "cytoscape";
 
 const $ = (id) => document.getElementById(id);
-const state = { config: null, graph: null, citations: [] };
+const state = { config: null, graph: null, session: null, view: 0 };
 const AUDIO = /\.(wav|mp3|m4a|ogg|opus|webm)$/i;
 const TYPE_COLORS = {
   Person: "#2557a7", Organization: "#8a3ffc", Place: "#0f7d5c", Product: "#b35c00",
@@ -65,64 +69,151 @@ function badge(text, cls = "") {
   return span;
 }
 
-// --- ask ----------------------------------------------------------------------------------------
+// --- conversation -------------------------------------------------------------------------------
+const sessionKey = () => `kw.session.${namespace()}`;
+
+function setSession(id) {
+  state.session = id;
+  if (id) localStorage.setItem(sessionKey(), id);
+  else localStorage.removeItem(sessionKey());
+  $("session").textContent = id ? `${id.slice(0, 12)}…` : "";
+  $("session").title = id || "";
+}
+
+// A turn of the thread. The newest turn's parts carry the ids (#answer, #chips, …); older turns keep
+// only their classes.
+function newTurn(question) {
+  for (const id of ["answer", "badges", "trace", "chips", "excerpt", "understood"]) $(id)?.removeAttribute("id");
+  const turn = document.createElement("li");
+  turn.className = "turn";
+  const part = (tag, cls, id) => Object.assign(document.createElement(tag), { className: cls, id });
+  const asked = part("p", "asked");
+  asked.textContent = question;
+  const understood = part("p", "understood muted", "understood");
+  understood.hidden = true;
+  const excerpt = part("article", "excerpt", "excerpt");
+  excerpt.hidden = true;
+  turn.append(asked, understood, part("div", "answer", "answer"), part("div", "badges", "badges"),
+    part("div", "trace", "trace"), part("div", "chips", "chips"), excerpt);
+  $("thread").append(turn);
+  turn.scrollIntoView({ block: "nearest" });
+  return turn;
+}
+
+function showUnderstood(turn, question, standalone) {
+  const line = turn.querySelector(".understood");
+  line.hidden = !standalone || standalone === question;
+  line.textContent = `understood as: ${standalone}`;
+}
+
 async function ask(event) {
   event.preventDefault();
   const question = $("question").value.trim();
   if (!question) return;
   const button = $("ask");
   button.disabled = true;
-  for (const id of ["answer", "badges", "trace", "chips"]) $(id).replaceChildren();
-  $("answer").classList.remove("uncited", "error");
-  $("excerpt").hidden = true;
+  const turn = newTurn(question);
+  const answer = turn.querySelector(".answer");
+  $("question").value = "";
   const started = performance.now();
+  const view = state.view;
   try {
     const response = await api("/v1/query", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ question, namespace: namespace(), stream: true }),
+      body: JSON.stringify({ question, namespace: namespace(), stream: true, session_id: state.session || "new" }),
     });
     const traceId = response.headers.get("X-Trace-Id");
     let done = null;
     for await (const [name, data] of sse(response)) {
-      if (name === "token") $("answer").append(data.text);
-      else if (name === "citations") showEvidence(data);
+      if (name === "question") {
+        if (view === state.view) setSession(data.session_id); // not into the namespace switched to
+        turn.dataset.turn = String(data.turn);
+        showUnderstood(turn, question, data.standalone_question);
+      } else if (name === "token") answer.append(data.text);
+      else if (name === "citations") showEvidence(turn, data, view === state.view); // graph: same namespace only
       else if (name === "done") done = data;
     }
-    showBadges(done, performance.now() - started);
-    if (traceId) showTrace(traceId);
+    showBadges(turn, done, performance.now() - started);
+    if (traceId) showTrace(turn, traceId);
   } catch (error) {
-    $("answer").textContent = error.message;
-    $("answer").classList.add("error");
+    answer.textContent = error.message;
+    answer.classList.add("error");
+    if (/no conversation/.test(error.message)) setSession(null); // it expired: the next question starts one
   } finally {
+    turn.dataset.state = "done";
     button.disabled = false;
   }
 }
 
-function showBadges(done, elapsedMs) {
+async function newConversation() {
+  $("thread").replaceChildren();
+  setSession(null);
+  try {
+    const session = await (await api("/v1/sessions", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ namespace: namespace() }),
+    })).json();
+    setSession(session.id);
+  } catch (error) {
+    const turn = newTurn("(new conversation)");
+    turn.querySelector(".answer").textContent = error.message;
+  }
+  $("question").focus();
+}
+
+// The stored conversation of this namespace, shown again (after a reload or a namespace switch). Only a
+// 404 forgets it: before an API key is typed the page cannot read it, but the next question continues it.
+async function restoreConversation() {
+  $("thread").replaceChildren();
+  const id = localStorage.getItem(sessionKey());
+  setSession(id);
+  if (!id) return;
+  const view = state.view;
+  try {
+    const params = new URLSearchParams({ namespace: namespace() });
+    const session = await (await api(`/v1/sessions/${id}?${params}`)).json();
+    if (view !== state.view) return; // the namespace changed meanwhile
+    for (const t of session.turns) {
+      const turn = newTurn(t.question);
+      turn.dataset.turn = String(t.index);
+      showUnderstood(turn, t.question, t.standalone_question);
+      turn.querySelector(".answer").textContent = t.answer;
+      showEvidence(turn, { citations: t.citations, entities: [], relations: [] }, false);
+      showBadges(turn, { mode: t.mode, usage: t.usage, uncited: t.uncited }, null);
+      turn.dataset.state = "done";
+    }
+  } catch (error) {
+    if (/no conversation/.test(error.message)) setSession(null); // ended or expired: the next question starts one
+  }
+}
+
+function showBadges(turn, done, elapsedMs) {
   if (!done) return;
   const usage = done.usage || {};
-  const box = $("badges");
+  const box = turn.querySelector(".badges");
   box.append(badge(done.mode === "generated" ? "generated answer" : "extractive answer (no LLM)"));
-  box.append(badge(`${Math.round(elapsedMs)} ms`));
+  if (elapsedMs != null) box.append(badge(`${Math.round(elapsedMs)} ms`));
   box.append(badge(`${usage.llm_calls || 0} LLM calls`));
   box.append(badge(`${(usage.input_tokens || 0) + (usage.output_tokens || 0)} tokens`));
   box.append(badge(`$${(usage.cost_usd || 0).toFixed(4)}`));
   if (usage.cache_hits) box.append(badge(`${usage.cache_hits} cache hits`));
   if (done.uncited) {
     box.append(badge("uncited: no source supports this answer", "warn"));
-    $("answer").classList.add("uncited");
+    turn.querySelector(".answer").classList.add("uncited");
   }
 }
 
-async function showTrace(traceId) {
-  const box = $("trace");
+async function showTrace(turn, traceId) {
+  const box = turn.querySelector(".trace");
   box.textContent = `trace ${traceId}`;
   try {
     const links = await (await api(`/v1/traces/${traceId}/links`)).json();
     box.replaceChildren(`trace ${links.trace_id} · X-Ray ${links.xray_trace_id}`);
     if (links.langfuse_host) box.append(" · Langfuse: same id");
     if (links.phoenix_url) {
+      for (const old of document.querySelectorAll("#trace-link")) old.removeAttribute("id");
       const a = document.createElement("a");
       a.href = links.phoenix_url;
       a.target = "_blank";
@@ -133,26 +224,25 @@ async function showTrace(traceId) {
   } catch { /* the id alone is still useful */ }
 }
 
-function showEvidence(data) {
-  state.citations = data.citations;
-  const chips = $("chips");
+function showEvidence(turn, data, draw = true) {
+  const chips = turn.querySelector(".chips");
   data.citations.forEach((c, i) => {
     const chip = document.createElement("button");
     chip.type = "button";
     chip.className = "chip";
     chip.textContent = `[${i + 1}] ${c.title} · ${c.speakers.slice(0, 2).join(", ")} · ${fmtTime(c.start_s)}`;
-    chip.addEventListener("click", () => openExcerpt(i, chip));
+    chip.addEventListener("click", () => openExcerpt(turn, data.citations, i, chip));
     chips.append(chip);
   });
   if (!data.citations.length) chips.append(badge("no supporting evidence found", "warn"));
-  drawGraph(data.entities, data.relations, true);
+  if (draw) drawGraph(data.entities, data.relations, true);
 }
 
-function openExcerpt(index, chip) {
-  const c = state.citations[index];
-  for (const other of document.querySelectorAll("#chips button")) other.setAttribute("aria-pressed", "false");
+function openExcerpt(turn, citations, index, chip) {
+  const c = citations[index];
+  for (const other of turn.querySelectorAll(".chips button")) other.setAttribute("aria-pressed", "false");
   chip.setAttribute("aria-pressed", "true");
-  const box = $("excerpt");
+  const box = turn.querySelector(".excerpt");
   const meta = document.createElement("div");
   meta.className = "meta";
   const when = c.start_s != null ? `${fmtTime(c.start_s)}–${fmtTime(c.end_s)}` : "no timestamps";
@@ -168,25 +258,73 @@ function nodeData(e) {
   return { data: { id: e.id, label: e.name, type: e.type, color: TYPE_COLORS[e.type] || TYPE_COLORS.Other } };
 }
 
-function drawGraph(nodes, edges, replace) {
+// Adds nodes and edges (after clearing the view when `replace`) and lays the graph out again. New nodes
+// start on a ring around `anchor` (the node being expanded; else the middle of the view) rather than
+// all at one point, where the force layout could not pull them apart, and the view is fitted after.
+function drawGraph(nodes, edges, replace, anchor = null) {
   const cy = state.graph;
   if (replace) cy.elements().remove();
   const known = new Set(cy.nodes().map((n) => n.id()));
-  cy.add(nodes.filter((n) => !known.has(n.id)).map(nodeData));
-  const ids = new Set(cy.nodes().map((n) => n.id()));
+  const added = [];
+  for (const n of nodes) if (!known.has(n.id)) { known.add(n.id); added.push(n); }
+  const around = anchor && !cy.getElementById(anchor).empty() ? cy.getElementById(anchor).position() : null;
+  const extent = cy.nodes().length ? cy.nodes().boundingBox() : null;
+  const center = around || (extent ? { x: (extent.x1 + extent.x2) / 2, y: (extent.y1 + extent.y2) / 2 } : { x: 0, y: 0 });
+  const radius = 70 + 8 * added.length;
+  cy.add(added.map((n, i) => {
+    const angle = (2 * Math.PI * i) / added.length;
+    return { ...nodeData(n), position: { x: center.x + radius * Math.cos(angle), y: center.y + radius * Math.sin(angle) } };
+  }));
   const fresh = edges
-    .filter((e) => ids.has(e.source) && ids.has(e.target))
+    .filter((e) => known.has(e.source) && known.has(e.target))
     .map((e) => ({ data: { id: `${e.source}|${e.type}|${e.target}`, source: e.source, target: e.target, label: e.type } }))
     .filter((e) => cy.getElementById(e.data.id).empty());
   cy.add(fresh);
-  cy.layout({ name: "cose", animate: false, nodeRepulsion: 9000, idealEdgeLength: 90 }).run();
+  if (added.length || fresh.length || replace) {
+    cy.layout({
+      name: "cose", animate: false, randomize: replace, fit: true, padding: 30,
+      nodeRepulsion: 9000, idealEdgeLength: 90, nodeOverlap: 20,
+    }).run();
+  }
+  graphChanged();
+}
+
+function graphChanged() {
+  const cy = state.graph;
   $("graph").dataset.nodes = String(cy.nodes().length);
+  showLegend(new Set(cy.nodes().map((n) => n.data("type"))));
+}
+
+// One entry per node type in view, its swatch the colour its nodes are drawn in.
+function showLegend(types) {
+  const known = Object.keys(TYPE_COLORS);
+  const order = [...types].sort((a, b) => (known.indexOf(a) + 1 || 99) - (known.indexOf(b) + 1 || 99) || a.localeCompare(b));
+  $("legend").replaceChildren(...order.map((type) => {
+    const item = document.createElement("li");
+    item.dataset.type = type;
+    const swatch = document.createElement("span");
+    swatch.className = "swatch";
+    swatch.style.backgroundColor = TYPE_COLORS[type] || TYPE_COLORS.Other;
+    item.append(swatch, type);
+    return item;
+  }));
+  $("legend").hidden = !order.length;
 }
 
 async function expand(entityId) {
+  const view = state.view;
   const params = new URLSearchParams({ namespace: namespace() });
   const sub = await (await api(`/v1/entities/${entityId}/neighborhood?${params}`)).json();
-  drawGraph(sub.nodes, sub.edges, false);
+  if (view === state.view) drawGraph(sub.nodes, sub.edges, false, entityId); // not after a namespace switch
+}
+
+// What a namespace holds at a glance: its most mentioned entity and that entity's neighbourhood.
+async function showOverview(view) {
+  const params = new URLSearchParams({ namespace: namespace(), limit: "1" });
+  const [top] = await (await api(`/v1/entities?${params}`)).json();
+  if (!top || view !== state.view) return;
+  drawGraph([top], [], false);
+  await expand(top.id);
 }
 
 function setupGraph() {
@@ -195,6 +333,7 @@ function setupGraph() {
     wheelSensitivity: 0.3,
     style: [
       { selector: "node", style: { label: "data(label)", "background-color": "data(color)", "font-size": 10, width: 18, height: 18, color: "#1d232b" } },
+      { selector: "node:selected", style: { "border-width": 3, "border-color": "#1d232b" } },
       { selector: "edge", style: { label: "data(label)", "font-size": 7, width: 1.2, "line-color": "#b8c1cc", "target-arrow-shape": "triangle", "target-arrow-color": "#b8c1cc", "curve-style": "bezier", color: "#66707c" } },
     ],
   });
@@ -210,15 +349,20 @@ async function search(event) {
   event.preventDefault();
   const q = $("search").value.trim();
   const params = new URLSearchParams({ namespace: namespace(), limit: "12", ...(q ? { q } : {}) });
+  const view = state.view;
   try {
     const found = await (await api(`/v1/entities?${params}`)).json();
+    if (view !== state.view) return; // the namespace changed meanwhile
     const list = $("search-results");
     list.replaceChildren();
     if (!found.length) list.append(Object.assign(document.createElement("li"), { className: "muted", textContent: "no entity matches" }));
     for (const e of found) {
       const button = Object.assign(document.createElement("button"), { type: "button", textContent: `${e.name} · ${e.type}` });
-      button.addEventListener("click", () => {
-        drawGraph([e], [], true);
+      button.dataset.id = e.id;
+      button.addEventListener("click", () => { // added to what is shown, not instead of it
+        drawGraph([e], [], false);
+        state.graph.nodes().unselect();
+        state.graph.getElementById(e.id).select();
         expand(e.id).catch(showGraphError);
       });
       const item = document.createElement("li");
@@ -268,6 +412,7 @@ async function upload(event) {
         const r = data.result;
         status.textContent = `done: ${r.chunks} chunks, ${r.entities} entities, ${r.relations} relations`;
         status.dataset.state = "done";
+        showTranscripts(state.view).catch(() => {});
         return;
       } else if (name === "error") {
         throw new Error(`${data.error} (retry: POST /v1/jobs/${data.job_id}/retry)`);
@@ -282,15 +427,72 @@ async function upload(event) {
   }
 }
 
+async function showTranscripts(view) {
+  const params = new URLSearchParams({ namespace: namespace(), limit: "100" });
+  const found = await (await api(`/v1/transcripts?${params}`)).json();
+  if (view !== state.view) return;
+  $("transcripts-head").textContent = `${found.length}${found.length === 100 ? "+" : ""} transcript${found.length === 1 ? "" : "s"} in ${namespace()}`;
+  $("transcripts").replaceChildren(...found.map((t) => Object.assign(document.createElement("li"), {
+    textContent: t.title || t.id, title: `${t.id} · ${t.source || ""}`,
+  })));
+}
+
+// --- namespace ----------------------------------------------------------------------------------
+// Every panel shows the namespace in the field: the graph, search, the transcripts and the
+// conversation. Responses for a namespace left meanwhile are dropped (`state.view`).
+async function showNamespace() {
+  const view = ++state.view;
+  document.body.dataset.namespace = "";
+  state.graph.elements().remove();
+  graphChanged();
+  $("search-results").replaceChildren();
+  $("search").value = "";
+  $("transcripts-head").textContent = "";
+  $("transcripts").replaceChildren();
+  if (state.config.auth_enabled && !$("api-key").value.trim()) { // nothing to read before a key is typed
+    $("transcripts-head").textContent = "Type an API key to see this namespace.";
+    document.body.dataset.namespace = namespace();
+    return;
+  }
+  const loads = [
+    showOverview(view).catch(showGraphError),
+    showTranscripts(view).catch((error) => { $("transcripts-head").textContent = error.message; }),
+    restoreConversation(), // each namespace has its own conversation
+  ];
+  await Promise.all(loads);
+  if (view === state.view) document.body.dataset.namespace = namespace(); // for tests: all shown
+}
+
+async function loadConfig() {
+  state.config = await (await fetch("/v1/ui/config", { headers: headers() })).json();
+  $("namespaces").replaceChildren(...[...new Set([state.config.open_namespace, ...state.config.namespaces, state.config.default_namespace])]
+    .map((ns) => Object.assign(document.createElement("option"), { value: ns })));
+}
+
+// The namespace to open on: the one last chosen here, else the one the server says holds data.
+function openNamespace() {
+  $("namespace").value = localStorage.getItem("kw.namespace") || state.config.open_namespace;
+}
+
 // --- start --------------------------------------------------------------------------------------
 async function start() {
-  state.config = await (await fetch("/v1/ui/config")).json();
+  await loadConfig();
   $("version").textContent = `v${state.config.version}${state.config.git_sha ? ` (${state.config.git_sha.slice(0, 12)})` : ""}`;
-  $("namespace").value = localStorage.getItem("kw.namespace") || state.config.default_namespace;
-  $("namespace").addEventListener("change", () => localStorage.setItem("kw.namespace", $("namespace").value.trim()));
-  for (const ns of new Set([state.config.default_namespace, "demo"])) {
-    $("namespaces").append(Object.assign(document.createElement("option"), { value: ns }));
-  }
+  openNamespace();
+  $("namespace").addEventListener("change", () => {
+    localStorage.setItem("kw.namespace", $("namespace").value.trim());
+    showNamespace();
+  });
+  // A key (typed after the page opened) says which namespaces this caller may see: open on its data.
+  $("api-key").addEventListener("change", async () => {
+    await loadConfig();
+    const chosen = localStorage.getItem("kw.namespace");
+    if (!chosen || (state.config.namespaces.length && !state.config.namespaces.includes(chosen))) {
+      localStorage.removeItem("kw.namespace");
+      openNamespace();
+    }
+    showNamespace();
+  });
   $("key-label").hidden = !state.config.auth_enabled;
   if (state.config.phoenix_url) {
     $("phoenix-home").href = state.config.phoenix_url;
@@ -298,6 +500,8 @@ async function start() {
   }
   setupGraph();
   $("ask-form").addEventListener("submit", ask);
+  $("new-conversation").addEventListener("click", newConversation);
+  await showNamespace();
   $("search-form").addEventListener("submit", search);
   $("upload-form").addEventListener("submit", upload);
   document.body.dataset.ready = "true";
@@ -305,5 +509,5 @@ async function start() {
 
 start().catch((error) => {
   document.body.dataset.ready = "error";
-  $("answer").textContent = `The UI could not start: ${error.message}`;
+  $("thread").textContent = `The UI could not start: ${error.message}`;
 });

@@ -7,13 +7,19 @@ WebVTT, SRT, else plain text.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Callable
 from typing import Any
 
+from pydantic import ValidationError
+
+from backend.domain import MAX_NAME_CHARS
+
 from . import json_formats, subtitles, text
 from .base import Parsed, TranscriptFormatError, clean_text
 
+log = logging.getLogger(__name__)
 FORMATS = ("auto", "text", "vtt", "srt", "transcribe", "whisper", "turns")
 
 _SRT_START = re.compile(r"^\s*\d+\s*\r?\n\s*\S+\s+-->\s+\S+", re.MULTILINE)
@@ -76,19 +82,44 @@ def parse(content: str | bytes | dict | list, fmt: str = "auto") -> Parsed:
     if isinstance(content, str) and not content.strip():
         raise TranscriptFormatError("the transcript is empty")
     chosen = detect(content) if fmt == "auto" else fmt
-    if chosen in _JSON_PARSERS:
-        parsed = _JSON_PARSERS[chosen](_as_json(content, chosen))
-    elif not isinstance(content, str):
-        raise TranscriptFormatError(f"format {chosen!r} expects text content, got JSON")
-    elif chosen == "vtt":
-        parsed = subtitles.parse_vtt(content)
-    elif chosen == "srt":
-        parsed = subtitles.parse_srt(content)
-    else:
-        parsed = text.parse(content)
+    try:
+        parsed = _parse_as(content, chosen)
+    except TranscriptFormatError:
+        raise
+    except (TypeError, ValueError, ArithmeticError, AttributeError, LookupError, ValidationError) as exc:
+        # A shape no parser rule foresaw is still the file's problem, not a server error; the log keeps
+        # the details for the parser's next rule.
+        log.warning("unreadable transcript", extra={"format": chosen, "error": type(exc).__name__})
+        raise TranscriptFormatError(
+            f"the content could not be read as {chosen}: a value has an unexpected type or shape"
+        ) from None
     if not parsed.segments:
         raise TranscriptFormatError("the transcript has no spoken text")
+    _check_speakers(parsed)
     return parsed
+
+
+def _parse_as(content: str | dict | list, chosen: str) -> Parsed:
+    if chosen in _JSON_PARSERS:
+        return _JSON_PARSERS[chosen](_as_json(content, chosen))
+    if not isinstance(content, str):
+        raise TranscriptFormatError(f"format {chosen!r} expects text content, got JSON")
+    if chosen == "vtt":
+        return subtitles.parse_vtt(content)
+    if chosen == "srt":
+        return subtitles.parse_srt(content)
+    return text.parse(content)
+
+
+def _check_speakers(parsed: Parsed) -> None:
+    """Every speaker becomes a Person entity: a name longer than an entity's is refused here, at
+    upload, rather than failing the job later."""
+    for segment in parsed.segments:
+        if segment.speaker and len(segment.speaker) > MAX_NAME_CHARS:
+            raise TranscriptFormatError(
+                f"turn {segment.index + 1}: the speaker name is {len(segment.speaker):,} characters "
+                f"({segment.speaker[:20]!r}…); a speaker name is at most {MAX_NAME_CHARS}"
+            )
 
 
 __all__ = ["FORMATS", "Parsed", "TranscriptFormatError", "clean_text", "detect", "parse"]

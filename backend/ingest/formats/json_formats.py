@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from .base import Parsed, TranscriptFormatError, build_segments
@@ -21,11 +22,19 @@ def _seconds(value: Any, where: str) -> float | None:
         return None
     try:
         seconds = float(value)
-    except (TypeError, ValueError):
-        raise TranscriptFormatError(f"{where}: {value!r} is not a number of seconds") from None
+    except (TypeError, ValueError, OverflowError):
+        raise TranscriptFormatError(f"{where}: {str(value)[:40]!r} is not a number of seconds") from None
+    if not math.isfinite(seconds):
+        raise TranscriptFormatError(f"{where}: {str(value)[:40]!r} is not a number of seconds")
     if seconds < 0:
         raise TranscriptFormatError(f"{where}: times cannot be negative")
     return seconds
+
+
+def _speaker(value: Any, where: str) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    raise TranscriptFormatError(f"{where}: a speaker is a name (a string), not {type(value).__name__}")
 
 
 # --- speaker turns -------------------------------------------------------------------------------
@@ -67,9 +76,11 @@ def parse_turns(data: Any) -> Parsed:
         if not isinstance(text, str):
             raise TranscriptFormatError(f"{where}: needs a 'text' (or 'content') string")
         speaker = _first(item, _SPEAKER_KEYS)
+        if isinstance(speaker, int | float) and not isinstance(speaker, bool):
+            speaker = str(speaker)  # "speaker": 1 in some exports
         start = _seconds(_first(item, _START_KEYS), f"{where}.start")
         end = _seconds(_first(item, _END_KEYS), f"{where}.end")
-        turns.append((str(speaker) if speaker is not None else None, text, start, end))
+        turns.append((_speaker(speaker, f"{where}.speaker"), text, start, end))
     title = data.get("title") if isinstance(data, dict) and isinstance(data.get("title"), str) else None
     return Parsed(format="turns", segments=build_segments(turns), title=title)
 
@@ -93,11 +104,12 @@ def parse_whisper(data: Any) -> Parsed:
         if not isinstance(seg.get("text"), str):
             raise TranscriptFormatError(f"{where}.text: must be a string")
         start, end = _seconds(seg.get("start"), f"{where}.start"), _seconds(seg.get("end"), f"{where}.end")
-        turns.append((seg.get("speaker"), seg["text"], start, end))
+        turns.append((_speaker(seg.get("speaker"), f"{where}.speaker"), seg["text"], start, end))
     duration = max((t[3] or 0.0 for t in turns), default=None)
-    return Parsed(
-        format="whisper", segments=build_segments(turns), language=data.get("language"), duration_s=duration
-    )
+    language = data.get("language")
+    if language is not None and not isinstance(language, str):
+        raise TranscriptFormatError(f"language: must be a string like 'en', not {language!r}")
+    return Parsed(format="whisper", segments=build_segments(turns), language=language, duration_s=duration)
 
 
 # --- Amazon Transcribe ---------------------------------------------------------------------------
@@ -118,8 +130,15 @@ def parse_transcribe(data: Any) -> Parsed:
     last_speaker = None
     for i, item in enumerate(items):
         where = f"results.items[{i}]"
-        alternatives = item.get("alternatives") if isinstance(item, dict) else None
-        if not alternatives or not isinstance(alternatives[0].get("content"), str):
+        if not isinstance(item, dict):
+            raise TranscriptFormatError(f"{where}: each item must be an object")
+        alternatives = item.get("alternatives")
+        if (
+            not isinstance(alternatives, list)
+            or not alternatives
+            or not isinstance(alternatives[0], dict)
+            or not isinstance(alternatives[0].get("content"), str)
+        ):
             raise TranscriptFormatError(f"{where}.alternatives[0].content: missing")
         word = alternatives[0]["content"]
         if item.get("type") == "punctuation":
@@ -128,7 +147,9 @@ def parse_transcribe(data: Any) -> Parsed:
             continue
         start = _seconds(item.get("start_time"), f"{where}.start_time")
         end = _seconds(item.get("end_time"), f"{where}.end_time")
-        speaker = item.get("speaker_label") or speaker_at.get(item.get("start_time")) or last_speaker
+        labelled = speaker_at.get(str(item["start_time"])) if "start_time" in item else None
+        speaker = item.get("speaker_label") or labelled or last_speaker
+        speaker = _speaker(speaker, f"{where}.speaker_label")
         if turns and speaker == turns[-1][0] and not _sentence_limit(turns[-1], speaker):
             turns[-1][1] += " " + word
             turns[-1][3] = end
@@ -137,6 +158,8 @@ def parse_transcribe(data: Any) -> Parsed:
         last_speaker = speaker
     duration = max((t[3] or 0.0 for t in turns), default=None)
     language = results.get("language_code") or data.get("language_code")
+    if language is not None and not isinstance(language, str):
+        raise TranscriptFormatError(f"results.language_code: must be a string like 'en-US', not {language!r}")
     return Parsed(
         format="transcribe",
         segments=build_segments([tuple(t) for t in turns]),
@@ -154,9 +177,13 @@ def _sentence_limit(turn: list, speaker: str | None) -> bool:
 def _speaker_by_start(results: dict) -> dict[str, str]:
     """Older Transcribe output puts speakers only in speaker_labels.segments[].items[]."""
     labels = results.get("speaker_labels") or {}
+    segments = labels.get("segments") if isinstance(labels, dict) else None
     mapping = {}
-    for segment in labels.get("segments") or []:
-        for item in segment.get("items") or []:
-            if "start_time" in item and "speaker_label" in item:
-                mapping[item["start_time"]] = item["speaker_label"]
+    for i, segment in enumerate(segments if isinstance(segments, list) else []):
+        items = segment.get("items") if isinstance(segment, dict) else None
+        if not isinstance(items, list):
+            raise TranscriptFormatError(f"results.speaker_labels.segments[{i}].items: must be a list")
+        for item in items:
+            if isinstance(item, dict) and "start_time" in item and "speaker_label" in item:
+                mapping[str(item["start_time"])] = item["speaker_label"]
     return mapping

@@ -117,6 +117,22 @@ data "aws_iam_policy_document" "task" {
     resources = [var.bucket_arn]
   }
   statement {
+    sid       = "Conversations"
+    actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:DescribeTable"]
+    resources = [var.sessions_table_arn]
+  }
+  statement {
+    sid = "ConversationsKey"
+    # The table is encrypted with the project key; DynamoDB uses it on the task's behalf.
+    actions   = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"]
+    resources = [var.kms_key_arn]
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = ["dynamodb.${var.region}.amazonaws.com"]
+    }
+  }
+  statement {
     sid       = "ReadSecrets"
     actions   = ["secretsmanager:GetSecretValue"]
     resources = var.secret_arns

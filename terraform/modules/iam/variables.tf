@@ -51,3 +51,8 @@ variable "transcribe_job_prefix" {
   type        = string
   description = "Transcription jobs the task may run are named <prefix>-<recording hash>, custom vocabularies <prefix>-vocab-<hashes> (the app's KW_SERVICE_NAME)."
 }
+
+variable "sessions_table_arn" {
+  type        = string
+  description = "The conversations table: the task reads and writes its items."
+}

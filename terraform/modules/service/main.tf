@@ -16,6 +16,9 @@ locals {
     KW_EMBEDDING_MODEL           = var.embedding_model_id
     KW_EMBEDDING_DIM             = tostring(var.embedding_dim)
     KW_SPEECH_BUCKET             = var.bucket_name
+    KW_SESSION_BACKEND           = "dynamodb"
+    KW_SESSIONS_TABLE            = var.sessions_table
+    KW_SESSION_IDLE_TTL_S        = tostring(var.session_idle_ttl_s)
     KW_SERVICE_NAME              = var.service_name
     KW_XRAY_MODE                 = "otlp"
     KW_XRAY_OTLP_ENDPOINT        = "http://127.0.0.1:4318/v1/traces"

@@ -233,3 +233,18 @@ variable "speech_provider" {
     error_message = "speech_provider must be transcribe or whisper."
   }
 }
+
+variable "sessions_table" {
+  type        = string
+  description = "DynamoDB table of conversations (KW_SESSIONS_TABLE)."
+}
+
+variable "session_idle_ttl_s" {
+  type        = number
+  default     = 86400
+  description = "A conversation expires this many seconds after its last question (KW_SESSION_IDLE_TTL_S)."
+  validation {
+    condition     = var.session_idle_ttl_s >= 60 && var.session_idle_ttl_s <= 2592000
+    error_message = "session_idle_ttl_s must be between 60 seconds and 30 days (the app's bounds)."
+  }
+}

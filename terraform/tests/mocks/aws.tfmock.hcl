@@ -66,3 +66,6 @@ mock_resource "aws_service_discovery_service" {
 mock_resource "aws_service_discovery_private_dns_namespace" {
   defaults = { name = "kw-test.internal" }
 }
+mock_resource "aws_dynamodb_table" {
+  defaults = { arn = "arn:aws:dynamodb:us-east-1:123456789012:table/kw-test-sessions" }
+}

@@ -1,0 +1,47 @@
+"""What `weaver ingest` and `weaver ask` put on a person's terminal: progress and answers, no JSON log
+lines (those go to the data dir's logs), and warnings still shown."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "customer-call.srt"
+
+
+def weaver(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "KW_DATA_DIR": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-m", "backend.cli", *args], capture_output=True, text=True, env=env, timeout=600
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done
+
+
+def json_lines(text: str) -> list[str]:
+    found = []
+    for line in text.splitlines():
+        try:
+            if isinstance(json.loads(line), dict):
+                found.append(line)
+        except ValueError:
+            pass
+    return found
+
+
+def test_ingest_and_ask_keep_log_lines_off_the_terminal(tmp_path):
+    ingest = weaver(tmp_path, "ingest", str(EXAMPLE), "--namespace", "demo")
+    assert "done: " in ingest.stdout + ingest.stderr
+    ask = weaver(tmp_path, "ask", "Who raises the SAP export?", "--namespace", "demo")
+    assert "[1]" in ask.stdout
+    for done in (ingest, ask):
+        assert json_lines(done.stdout + done.stderr) == []
+    logged = (tmp_path / "logs" / "ingest.jsonl").read_text()
+    assert any(json.loads(line).get("message") == "ingest done" for line in logged.splitlines())
