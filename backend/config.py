@@ -118,6 +118,39 @@ class Settings(BaseSettings):
     job_max_attempts: int = Field(
         3, ge=1, le=20, description="Claims of a job before it is failed (dead-lettered) with its reason."
     )
+    job_backend: Literal["sqlite", "aws"] = Field(
+        "sqlite",
+        description="Where jobs live: `sqlite` (the data dir; workers on this machine) or `aws` (SQS queue "
+        "and dead-letter queue, DynamoDB job table, S3 uploads: any API task answers any job).",
+    )
+    jobs_queue_url: str | None = Field(
+        None,
+        description="SQS queue of jobs waiting for a worker (a message is a job id; its visibility timeout "
+        "is the lease); required for `aws`.",
+    )
+    jobs_dlq_url: str | None = Field(
+        None,
+        description="The queue's dead-letter queue (redrive after KW_JOB_MAX_ATTEMPTS receives): its jobs "
+        "are marked failed with the reason; required for `aws`.",
+    )
+    jobs_table: str | None = Field(
+        None,
+        pattern=r"^[A-Za-z0-9_.-]{3,255}$",
+        description="DynamoDB table of jobs, their requests and their events (keys `job_id`, `seq`); "
+        "required for `aws`.",
+    )
+    uploads_bucket: str | None = Field(
+        None,
+        description="S3 bucket for large job requests (`uploads/`) and, when KW_SPEECH_BUCKET is unset, "
+        "recordings; required for `aws`.",
+    )
+    job_retention_s: int = Field(
+        30 * 86_400,
+        ge=3_600,
+        le=365 * 86_400,
+        description="AWS backend: a finished job's row, request and events are deleted (DynamoDB TTL) "
+        "this long after it ends.",
+    )
     max_upload_bytes: int = Field(20_000_000, ge=1_000, description="Larger transcript uploads get 413.")
     max_transcript_chars: int = Field(2_000_000, ge=100, description="Longer transcripts get 422.")
 
@@ -339,6 +372,10 @@ class Settings(BaseSettings):
             raise ValueError("KW_NEO4J_URI is required when KW_GRAPH_BACKEND=neo4j")
         if self.session_backend == "dynamodb" and not self.sessions_table:
             raise ValueError("KW_SESSIONS_TABLE is required when KW_SESSION_BACKEND=dynamodb")
+        if self.job_backend == "aws":
+            for field in ("jobs_queue_url", "jobs_dlq_url", "jobs_table", "uploads_bucket"):
+                if not getattr(self, field):
+                    raise ValueError(f"KW_{field.upper()} is required when KW_JOB_BACKEND=aws")
         if self.speech_provider == "transcribe" and not self.speech_bucket:
             raise ValueError("KW_SPEECH_BUCKET is required when KW_SPEECH_PROVIDER=transcribe")
         return self

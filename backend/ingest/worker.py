@@ -21,7 +21,7 @@ from backend.speech import stage as speech
 
 from . import pipeline
 from .events import JobEvents
-from .jobs import JobStore
+from .job_store import JobStore
 from .known_names import NameBook, read_name_book
 from .pipeline import IngestRequest, Services
 
@@ -94,8 +94,8 @@ class IngestWorker:
             request.model_dump(mode="json"),
             trace_id=_trace_id(request),
         )
-        if request.audio is None:
-            self._prepared[job.id] = prepared  # parsed once; a job run elsewhere or again parses again
+        if request.audio is None and self._tasks:  # kept only where it may run: an API-only process
+            self._prepared[job.id] = prepared  # would hold every upload. Run elsewhere or again: parsed again
         self._work.set()
         return job, True
 
@@ -146,8 +146,12 @@ class IngestWorker:
                 await self._run_leased(job.id)
             except asyncio.CancelledError:
                 raise
-            except Exception:  # a bug in one job must not stop the worker
+            except Exception as exc:  # a bug in one job must not stop the worker
                 log.exception("job crashed", extra={"job_id": job.id})
+                # Its lease runs out and it is tried again; should it never get through, this is the
+                # reason its dead letter gives.
+                with contextlib.suppress(Exception):
+                    await self.jobs.update(job.id, owner=self.name, error=_failure(exc))
 
     async def _run_leased(self, job_id: str) -> None:
         """Run the job while renewing its lease; stop working on it if the lease is lost."""
@@ -190,9 +194,7 @@ class IngestWorker:
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            message = (
-                exc.message if isinstance(exc, WeaverError) else f"internal error ({type(exc).__name__})"
-            )
+            message = _failure(exc)
             if not isinstance(exc, WeaverError):
                 log.exception("ingest failed", extra={"job_id": job_id})
             if await self.jobs.update(job_id, owner=self.name, status=JobStatus.FAILED, error=message):
@@ -300,6 +302,11 @@ class _Tracker:
         if changed or now - self._saved_at >= _SAVE_EVERY_S:
             self._saved_at = now
             await self.jobs.update(self.job_id, owner=self.owner, stage=current, progress=self.progress)
+
+
+def _failure(exc: Exception) -> str:
+    """What a job's caller is told went wrong: our errors say it; anything else is named, not shown."""
+    return exc.message if isinstance(exc, WeaverError) else f"internal error ({type(exc).__name__})"
 
 
 def _trace_id(request: IngestRequest) -> str | None:

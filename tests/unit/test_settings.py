@@ -27,6 +27,8 @@ ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:kw/neo4j-AbCdEf"
         ({"KW_API_KEYS": "not json"}, "KW_API_KEYS"),
         ({"KW_GRAPH_BACKEND": "neo4j"}, "KW_NEO4J_URI"),
         ({"KW_EMBEDDING_DIM": "3"}, "KW_EMBEDDING_DIM"),
+        ({"KW_JOB_BACKEND": "aws"}, "KW_JOBS_QUEUE_URL"),
+        ({"KW_JOB_BACKEND": "sqs"}, "KW_JOB_BACKEND"),
     ],
 )
 def test_invalid_settings_name_the_variable(monkeypatch, env, variable):

@@ -56,3 +56,18 @@ variable "sessions_table_arn" {
   type        = string
   description = "The conversations table: the task reads and writes its items."
 }
+
+variable "jobs_table_arn" {
+  type        = string
+  description = "The jobs table: the API accepts and reads jobs in it, the workers run them."
+}
+
+variable "jobs_queue_arn" {
+  type        = string
+  description = "The jobs queue: the API sends job ids, the workers receive them."
+}
+
+variable "jobs_dlq_arn" {
+  type        = string
+  description = "The jobs' dead-letter queue: the workers fail its jobs with their reasons."
+}
