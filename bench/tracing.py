@@ -30,8 +30,8 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from backend.cli.demo import EXAMPLES  # noqa: E402
 from backend.config import load_settings  # noqa: E402
-from backend.demo import EXAMPLES  # noqa: E402
 from backend.ingest.files import EXTENSIONS  # noqa: E402
 from backend.observability import tracing  # noqa: E402
 from tests.support.live_server import free_port, live_server  # noqa: E402

@@ -35,7 +35,7 @@ async def search_entities(
 ):
     ns = caller.namespace_for(namespace, settings.default_namespace)
     if q:
-        found = await store.fulltext_search_entities(ns, q, k=limit * 2 if type else limit)
+        found = await store.search.fulltext_search_entities(ns, q, k=limit * 2 if type else limit)
         return [
             EntitySummary(**e.model_dump(exclude={"score"})) for e in found if not type or e.type == type
         ][:limit]
