@@ -9,7 +9,9 @@ import sys
 from pathlib import Path
 
 from backend.config import Settings, SettingsError, load_settings
+from backend.ingest.files import EXTENSIONS as TRANSCRIPT_EXTENSIONS
 from backend.observability.logs import configure_logging
+from backend.speech.audio import FORMATS as AUDIO_FORMATS
 
 
 def _server(settings: Settings, host: str, port: int, *, serving: bool = True):
@@ -159,8 +161,8 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument(
         "paths",
         nargs="+",
-        help="transcripts: .vtt .srt .txt .json (Transcribe, Whisper, turns); "
-        "recordings: .wav .mp3 .m4a .ogg .opus .webm",
+        help=f"transcripts: {' '.join(TRANSCRIPT_EXTENSIONS)} (.json: Transcribe, Whisper, turns); "
+        f"recordings: {' '.join(AUDIO_FORMATS)}",
     )
     ingest.add_argument("--namespace", help="default: KW_DEFAULT_NAMESPACE")
     ingest.add_argument(

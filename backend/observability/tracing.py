@@ -23,7 +23,6 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.sdk.trace.sampling import DEFAULT_ON, ParentBased, Sampler, TraceIdRatioBased
-from opentelemetry.trace import Status, StatusCode
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 from backend import __version__
@@ -167,10 +166,6 @@ def span(name: str, kind: str | None = None, **attributes: Any):
         given[KIND] = kind
     # Attributes given at the start are checked once as a set, not once each.
     return tracer().start_as_current_span(name, attributes=given)
-
-
-def fail(current: trace.Span, exc: BaseException) -> None:
-    current.set_status(Status(StatusCode.ERROR, type(exc).__name__))
 
 
 def trace_id_hex(current: trace.Span | None = None) -> str | None:

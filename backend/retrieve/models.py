@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from backend.domain import Citation, Usage
+from backend.domain import Citation, Namespace, Usage
 from backend.graph.models import Edge, EntitySummary
 
 
@@ -23,7 +23,7 @@ class Question(BaseModel):
     )
 
     question: str = Field(min_length=1, max_length=2_000, description="A question in plain language.")
-    namespace: str | None = Field(None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+    namespace: Namespace | None = None
     k: int = Field(10, ge=1, le=50, description="How many citations at most.")
     mode: Mode = Mode.HYBRID
 

@@ -13,10 +13,10 @@ from urllib.parse import urlparse
 from backend.config import Settings
 from backend.errors import InvalidInput, ProviderUnavailable
 
+from .audio import FORMATS
 from .models import Progress, StoredAudio, Transcription
 from .storage import s3_client
 
-MEDIA_FORMATS = {".wav": "wav", ".mp3": "mp3", ".m4a": "m4a", ".ogg": "ogg", ".opus": "ogg", ".webm": "webm"}
 MAX_SPEAKERS = 10
 
 
@@ -87,7 +87,7 @@ class AmazonTranscriber:
         request = {
             "TranscriptionJobName": name,
             "Media": {"MediaFileUri": audio.uri},
-            "MediaFormat": MEDIA_FORMATS[audio.extension],
+            "MediaFormat": FORMATS[audio.extension],
             "OutputBucketName": self.bucket,
             "OutputKey": output_key,
             "Settings": {"ShowSpeakerLabels": True, "MaxSpeakerLabels": MAX_SPEAKERS},

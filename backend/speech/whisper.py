@@ -48,10 +48,6 @@ class WhisperTranscriber:
                 "ja, or leave it out to have the language detected"
             )
 
-    def warm_up(self) -> None:
-        with self._lock:
-            self._load()
-
     async def transcribe(
         self, audio: StoredAudio, *, language: str | None, speaker: str | None, progress: Progress
     ) -> Transcription:

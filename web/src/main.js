@@ -9,7 +9,6 @@ import cytoscape from "cytoscape";
 
 const $ = (id) => document.getElementById(id);
 const state = { config: null, graph: null, session: null, view: 0 };
-const AUDIO = /\.(wav|mp3|m4a|ogg|opus|webm)$/i;
 const TYPE_COLORS = {
   Person: "#2557a7", Organization: "#8a3ffc", Place: "#0f7d5c", Product: "#b35c00",
   Event: "#a5461a", Concept: "#66707c", Other: "#9aa4ae",
@@ -398,7 +397,8 @@ async function upload(event) {
   const form = new FormData();
   form.append("file", file);
   form.append("namespace", namespace());
-  const recording = AUDIO.test(file.name);
+  const extension = file.name.slice(file.name.lastIndexOf(".")).toLowerCase();
+  const recording = state.config.recording_extensions.includes(extension);
   if (recording && $("speaker").value.trim()) form.append("speaker", $("speaker").value.trim());
   try {
     const accepted = await (await api(recording ? "/v1/recordings" : "/v1/transcripts", { method: "POST", body: form })).json();
@@ -485,6 +485,7 @@ function openNamespace() {
 // --- start --------------------------------------------------------------------------------------
 async function start() {
   await loadConfig();
+  $("file").accept = [...state.config.transcript_extensions, ...state.config.recording_extensions].join(",");
   $("version").textContent = `v${state.config.version}${state.config.git_sha ? ` (${state.config.git_sha.slice(0, 12)})` : ""}`;
   openNamespace();
   $("namespace").addEventListener("change", () => {
