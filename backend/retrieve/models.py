@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from backend.domain import Citation, Namespace, Usage
 from backend.graph.models import Edge, EntitySummary
@@ -22,7 +23,9 @@ class Question(BaseModel):
         json_schema_extra={"examples": [{"question": "When does the Lisbon office open?", "k": 5}]}
     )
 
-    question: str = Field(min_length=1, max_length=2_000, description="A question in plain language.")
+    question: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2_000)] = (
+        Field(description="A question in plain language (blank is refused).")
+    )
     namespace: Namespace | None = None
     k: int = Field(10, ge=1, le=50, description="How many citations at most.")
     mode: Mode = Mode.HYBRID

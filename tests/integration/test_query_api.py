@@ -103,8 +103,8 @@ def test_questions_about_what_is_not_in_the_graph_get_an_honest_not_found(api):
     assert "nothing about Napoleon, Bonaparte" in body["answer"]
 
 
-@pytest.mark.parametrize("question", ["", " " * 0, "x" * 2001])
-def test_empty_or_oversized_questions_are_422(api, question):
+@pytest.mark.parametrize("question", ["", "   ", "\n\t ", "x" * 2001])
+def test_empty_blank_or_oversized_questions_are_422(api, question):
     response = ask(api, KEY_A, question)
     assert response.status_code == 422
     assert response.json()["error"]["details"]["problems"][0]["field"] == "question"
