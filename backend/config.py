@@ -359,7 +359,9 @@ def describe_settings() -> list[tuple[str, str, str]]:
     for name, field in Settings.model_fields.items():
         default = field.get_default(call_default_factory=True)
         shown = (
-            "" if default is None else (json.dumps(default) if isinstance(default, dict | bool) else str(default))
+            ""
+            if default is None
+            else (json.dumps(default) if isinstance(default, dict | bool) else str(default))
         )
         rows.append((f"{ENV_PREFIX}{name.upper()}", shown, field.description or ""))
     return rows

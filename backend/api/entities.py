@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from backend.domain import EntityType
 from backend.errors import NotFound
-from backend.graph.models import Edge, EntitySummary, ScoredChunk, Subgraph
+from backend.graph.results import Edge, EntitySummary, ScoredChunk, Subgraph
 
 from .auth import CallerDep
 from .deps import NamespaceQuery, SettingsDep, StoreDep

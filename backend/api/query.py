@@ -8,11 +8,11 @@ from fastapi.responses import StreamingResponse
 from pydantic import Field
 
 from backend import sse
-from backend.conversation.models import SESSION_ID_PATTERN
 from backend.conversation.service import Answered
+from backend.conversation.session import SESSION_ID_PATTERN
 from backend.observability.conversation import bind_session
 from backend.retrieve.answer import answer_body, answer_events, cited_evidence, collect
-from backend.retrieve.models import AnswerBody, Evidence, Question
+from backend.retrieve.evidence import AnswerBody, Evidence, Question
 
 from .auth import CallerDep
 from .deps import RuntimeDep, SettingsDep

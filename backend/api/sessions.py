@@ -9,8 +9,8 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Response
 from pydantic import BaseModel
 
-from backend.conversation.models import SESSION_ID_PATTERN, Session
 from backend.conversation.service import gone
+from backend.conversation.session import SESSION_ID_PATTERN, Session
 from backend.domain import Namespace
 from backend.observability.conversation import bind_session
 

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from backend.domain import NAMESPACE_RULE, Namespace
 from backend.errors import InvalidInput, NotFound, PayloadTooLarge
-from backend.graph.models import DeleteResult, TranscriptInfo
+from backend.graph.results import DeleteResult, TranscriptInfo
 from backend.ingest.files import EXTENSIONS
 from backend.ingest.formats import FORMATS
 from backend.ingest.pipeline import IngestRequest

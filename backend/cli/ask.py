@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import sys
 
-from backend.conversation.models import Session
 from backend.conversation.service import Answered, Conversations
+from backend.conversation.session import Session
 from backend.errors import NotFound
 from backend.observability.conversation import in_session
 from backend.observability.tracing import span
 from backend.retrieve.answer import answer_events
-from backend.retrieve.models import Question
+from backend.retrieve.evidence import Question
 from backend.runtime import Runtime
 
 from .terminal import citations_table

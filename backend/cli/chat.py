@@ -7,10 +7,10 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
-from backend.conversation.models import Session
 from backend.conversation.service import Conversations
+from backend.conversation.session import Session
 from backend.errors import NotFound
-from backend.retrieve.models import Question
+from backend.retrieve.evidence import Question
 
 from .ask import ask_in, open_session
 

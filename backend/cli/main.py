@@ -68,7 +68,7 @@ def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _ask(settings: Settings, args: argparse.Namespace) -> int:
-    from backend.retrieve.models import Question
+    from backend.retrieve.evidence import Question
     from backend.runtime import open_runtime
 
     from .ask import ask_command, ask_once
@@ -140,7 +140,7 @@ def cmd_verify_deploy(settings: Settings, args: argparse.Namespace) -> int:
     return run(args)
 
 
-MODES = ("hybrid", "vector", "fulltext", "graph")  # backend.retrieve.models.Mode, without importing it
+MODES = ("hybrid", "vector", "fulltext", "graph")  # backend.retrieve.evidence.Mode, without importing it
 
 
 def build_parser() -> argparse.ArgumentParser:

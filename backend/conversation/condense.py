@@ -13,7 +13,7 @@ from backend.llm.prompts import condense as prompt
 
 from .followup import HISTORY_TURNS, OfflineResolver, Resolved
 from .mentions import find
-from .models import Turn, TurnEntity
+from .session import Turn, TurnEntity
 
 log = logging.getLogger(__name__)
 MAX_QUESTION_CHARS = 2_000

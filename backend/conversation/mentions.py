@@ -12,7 +12,7 @@ from typing import Protocol
 
 from backend.domain import normalise_key
 from backend.graph import GraphStore
-from backend.graph.models import EntitySummary
+from backend.graph.results import EntitySummary
 
 _CAPITALISED = re.compile(r"\b[A-ZÀ-Ý][\w'’-]*(?:\s+[A-ZÀ-Ý][\w'’-]*)*")
 CONCEPT = "Concept"

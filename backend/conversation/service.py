@@ -19,12 +19,12 @@ from backend.errors import NotFound
 from backend.graph import GraphStore
 from backend.observability.tracing import capture_content, span
 from backend.retrieve.answer import Answerer, answer_events, not_found
-from backend.retrieve.models import Evidence, Question
+from backend.retrieve.evidence import Evidence, Question
 from backend.retrieve.service import Retriever
 
 from .about import turn_entities
 from .followup import Resolved
-from .models import Session, Turn
+from .session import Session, Turn
 from .store import SessionStore
 
 

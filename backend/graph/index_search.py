@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from backend.errors import InvalidInput
 
-from .models import ScoredChunk, ScoredEntity
+from .results import ScoredChunk, ScoredEntity
 from .rows import batches
 from .runner import Rows
 

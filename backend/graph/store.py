@@ -21,7 +21,7 @@ from backend.observability import metrics
 from backend.observability.tracing import span
 
 from .index_search import IndexSearch
-from .models import (
+from .results import (
     DeleteResult,
     Edge,
     EntitySummary,

@@ -14,12 +14,12 @@ import numpy as np
 
 from backend.domain import Usage
 from backend.embed.port import Embedder
-from backend.graph.models import Edge, EntitySummary
+from backend.graph.results import Edge, EntitySummary
 from backend.llm.port import LLMProvider, LLMResponse
 from backend.llm.prompts import answer as prompt
 
 from . import statements
-from .models import AnswerBody, Evidence
+from .evidence import AnswerBody, Evidence
 
 _CITED = re.compile(r"\[(\d{1,2})\]")
 EXTRACTIVE_SENTENCES = 3

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 
 from backend.graph import GraphStore
-from backend.graph.models import ScoredChunk, ScoredEntity, Subgraph
+from backend.graph.results import ScoredChunk, ScoredEntity, Subgraph
 
 from .fuse import rrf
 from .passages import Passages

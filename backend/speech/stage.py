@@ -12,7 +12,7 @@ from pathlib import Path
 from backend.observability import metrics
 from backend.observability.tracing import span
 
-from .models import StoredAudio, Transcriber, Transcription
+from .port import StoredAudio, Transcriber, Transcription
 
 STAGE = "transcribe"
 Report = Callable[[str, float, float], Awaitable[None]]

@@ -13,7 +13,7 @@ from pathlib import Path
 from backend.errors import InvalidInput
 
 from .audio import decode, is_silent
-from .models import Progress, StoredAudio, Transcription
+from .port import Progress, StoredAudio, Transcription
 from .storage import AudioStore
 from .whisper_model import model_dir
 

@@ -12,8 +12,8 @@ import pytest
 from backend.conversation.about import rank_answer_entities
 from backend.conversation.followup import OfflineResolver
 from backend.conversation.mentions import Named, find
-from backend.conversation.models import Turn, TurnEntity
-from backend.graph.models import EntitySummary, ScoredEntity
+from backend.conversation.session import Turn, TurnEntity
+from backend.graph.results import EntitySummary, ScoredEntity
 
 ENTITIES = [
     EntitySummary(

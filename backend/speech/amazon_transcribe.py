@@ -14,7 +14,7 @@ from backend.config import Settings
 from backend.errors import InvalidInput, ProviderUnavailable
 
 from .audio import FORMATS
-from .models import Progress, StoredAudio, Transcription
+from .port import Progress, StoredAudio, Transcription
 from .storage import s3_client
 
 MAX_SPEAKERS = 10

@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from backend.domain import Citation, Namespace, Usage
-from backend.graph.models import Edge, EntitySummary
+from backend.graph.results import Edge, EntitySummary
 
 
 class Mode(StrEnum):
