@@ -87,8 +87,9 @@ def _instrument_libraries() -> None:
     _state.libraries_instrumented = True
 
 
-def setup_tracing(settings) -> TracerProvider:
-    """(Re)build the process's provider from settings; the previous one is flushed and shut down."""
+def setup_tracing(settings, provider_class: type[TracerProvider] = LeanTracerProvider) -> TracerProvider:
+    """(Re)build the process's provider from settings; the previous one is flushed and shut down.
+    `provider_class`: the SDK's own `TracerProvider` is bench/tracing.py's stock arm."""
     if _state.provider is not None:
         _state.provider.shutdown()
     resource = Resource.create(
@@ -98,7 +99,7 @@ def setup_tracing(settings) -> TracerProvider:
             "openinference.project.name": settings.phoenix_project,
         }
     )
-    provider = LeanTracerProvider(
+    provider = provider_class(
         resource=resource, id_generator=AwsXRayIdGenerator(), sampler=sampler(settings.trace_sample_ratio)
     )
     _state.fanout = None
