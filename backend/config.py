@@ -211,6 +211,19 @@ class Settings(BaseSettings):
     transcribe_poll_max_s: float = Field(
         10.0, gt=0, le=60, description="Longest wait between Transcribe job status polls (backoff cap)."
     )
+    speech_bias_names: int = Field(
+        25,
+        ge=0,
+        le=200,
+        description="Names that bias the recogniser: the speaker, the request's `hints`, then the "
+        "namespace's people, organisations, places and products, most-mentioned first (Whisper hotwords, "
+        "an Amazon Transcribe custom vocabulary); 0: off. More names cost decoding time (README: Voice).",
+    )
+    speech_correct_names: bool = Field(
+        True,
+        description="After transcription, link names heard nearly right (by sound and spelling) to the "
+        "namespace's entities; the chunk keeps what was heard.",
+    )
 
     # --- observability -----------------------------------------------------------------------
     service_name: str = Field(

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from backend.domain import EntityType
 from backend.errors import NotFound
-from backend.graph.results import Edge, EntitySummary, ScoredChunk, Subgraph
+from backend.graph.results import Edge, EntitySummary, MentioningChunk, Subgraph
 
 from .auth import CallerDep
 from .deps import NamespaceQuery, SettingsDep, StoreDep
@@ -18,7 +18,7 @@ router = APIRouter(prefix="/v1/entities", tags=["entities"])
 
 
 class EntityDetail(EntitySummary):
-    mentions: list[ScoredChunk]
+    mentions: list[MentioningChunk]
     relations: list[Edge]
     neighbours: list[EntitySummary]
 

@@ -54,11 +54,15 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
+    from backend.ingest.known_names import split_hints
+
     from .ingest import ingest_files
 
     namespace = args.namespace or settings.default_namespace
+    hints = split_hints([args.hints or ""])
+    paths = [Path(p) for p in args.paths]
     failures = asyncio.run(
-        ingest_files(settings, [Path(p) for p in args.paths], namespace, args.format, args.title)
+        ingest_files(settings, paths, namespace, args.format, args.title, speaker=args.speaker, hints=hints)
     )
     return 1 if failures else 0
 
@@ -169,6 +173,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--format", default="auto", help="override detection: text|vtt|srt|transcribe|whisper|turns"
     )
     ingest.add_argument("--title", help="title for a single file (default: from the file)")
+    ingest.add_argument("--speaker", help="recordings: who speaks (Whisper does not tell voices apart)")
+    ingest.add_argument(
+        "--hints", help="recordings: names they are likely to hold, comma-separated (heard with the graph's)"
+    )
     ask = sub.add_parser("ask", help="ask a question: the answer streams, then its citations")
     ask.add_argument("question")
     ask.add_argument("--namespace", help="default: KW_DEFAULT_NAMESPACE")

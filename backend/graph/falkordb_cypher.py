@@ -33,6 +33,7 @@ from .cypher_shared import (  # noqa: F401  (re-exported: the store reads every 
     GET_ENTITIES,
     GET_TRANSCRIPT,
     HOPS,
+    KNOWN_NAMES,
     LINK_NEXT_CHUNKS,
     LIST_ENTITIES,
     LIST_TRANSCRIPTS,

@@ -26,11 +26,21 @@ from .results import (
     Edge,
     EntitySummary,
     GraphStats,
+    MentioningChunk,
     ScoredChunk,
     Subgraph,
     TranscriptInfo,
 )
-from .rows import batches, chunk_rows, entity_rows, next_links, relation_rows, transcript_rows, unique
+from .rows import (
+    batches,
+    chunk_rows,
+    entity_rows,
+    mention_rows,
+    next_links,
+    relation_rows,
+    transcript_rows,
+    unique,
+)
 from .runner import CypherRunner, Rows
 
 T = TypeVar("T", bound=BaseModel)
@@ -142,8 +152,8 @@ class GraphStore:
         return await self._write_batches("upsert_entities", self.cypher.UPSERT_ENTITIES, batch)
 
     async def upsert_mentions(self, mentions: Sequence[Mention]) -> int:
-        mention_rows = [m.model_dump() for m in mentions]
-        written = await self._write_batches("upsert_mentions", self.cypher.UPSERT_MENTIONS, mention_rows)
+        rows = mention_rows(mentions)
+        written = await self._write_batches("upsert_mentions", self.cypher.UPSERT_MENTIONS, rows)
         await self._refresh_mention_counts(unique(m.entity_id for m in mentions))
         return written
 
@@ -196,9 +206,15 @@ class GraphStore:
         params = {"namespace": namespace, "type": entity_type, "skip": skip, "limit": limit}
         return await self.read("list_entities", self.cypher.LIST_ENTITIES, params, EntitySummary)
 
-    async def entity_mentions(self, namespace: str, entity_id: str, limit: int = 50) -> list[ScoredChunk]:
+    async def entity_mentions(self, namespace: str, entity_id: str, limit: int = 50) -> list[MentioningChunk]:
         params = {"namespace": namespace, "id": entity_id, "limit": limit}
-        return await self.read("entity_mentions", self.cypher.ENTITY_MENTIONS, params, ScoredChunk)
+        return await self.read("entity_mentions", self.cypher.ENTITY_MENTIONS, params, MentioningChunk)
+
+    async def known_names(self, namespace: str, types: Sequence[str], limit: int) -> list[EntitySummary]:
+        """The namespace's entities of these types, most-mentioned first: the names a recording's
+        transcription is biased towards and checked against."""
+        params = {"namespace": namespace, "types": list(types), "limit": limit}
+        return await self.read("known_names", self.cypher.KNOWN_NAMES, params, EntitySummary)
 
     async def _subgraph(self, namespace: str, rows: Rows, seeds: Sequence[str] = ()) -> Subgraph:
         edges = [Edge.model_validate(r) for r in rows.rows]

@@ -22,6 +22,7 @@ from backend.speech import stage as transcription_stage
 from . import pipeline
 from .events import JobEvents
 from .jobs import JobStore
+from .known_names import NameBook, read_name_book
 from .pipeline import IngestRequest, Services
 
 log = logging.getLogger(__name__)
@@ -172,16 +173,16 @@ class IngestWorker:
                 current.set_attribute("job.id", job_id)
                 if not request.traceparent:  # a job from the CLI starts its own trace: keep its id
                     await self.jobs.update(job_id, owner=self.name, trace_id=tracing.trace_id_hex(current))
-                listened_ms = None
+                listened_ms, book = None, None
                 if request.audio is not None:
                     heard = time.perf_counter()
-                    request = await self._transcribe(request, tracker)
+                    request, book = await self._transcribe(request, tracker)
                     listened_ms = round((time.perf_counter() - heard) * 1000, 1)
                 transcript = self._prepared.pop(job_id, None) or pipeline.prepare(
                     request, self.services.settings
                 )
                 current.set_attribute("transcript.id", transcript.id)
-                result = await pipeline.run(transcript, self.services, tracker.report)
+                result = await pipeline.run(transcript, self.services, tracker.report, book=book)
                 if listened_ms is not None:
                     result.stage_ms = {transcription_stage.STAGE: listened_ms, **result.stage_ms}
                 for key in ("chunks", "entities", "relations"):
@@ -227,20 +228,30 @@ class IngestWorker:
         )  # fmt: skip
         await self.events.publish(job_id, "done", {"job_id": job_id, "result": summary})
 
-    async def _transcribe(self, request: IngestRequest, tracker: _Tracker) -> IngestRequest:
-        """A recording becomes the transcript content the pipeline parses."""
-        audio = request.audio
+    async def _transcribe(
+        self, request: IngestRequest, tracker: _Tracker
+    ) -> tuple[IngestRequest, NameBook | None]:
+        """A recording becomes the transcript content the pipeline parses, heard with the names its
+        namespace knows; and the names to check what was heard against (None: not checked)."""
+        settings = self.services.settings
+        book = None
+        if settings.speech_bias_names or settings.speech_correct_names:
+            book = await read_name_book(
+                self.services.store, request.namespace, speaker=request.speaker, hints=request.hints
+            )
         result = await transcription_stage.transcribe(
-            audio,
+            request.audio,
             self.services.transcriber,
-            self.services.settings.data_dir,
+            settings.data_dir,
             tracker.report,
-            language=request.language or self.services.settings.speech_language,
+            language=request.language or settings.speech_language,
             speaker=request.speaker,
+            vocabulary=book.vocabulary(settings.speech_bias_names) if book else None,
         )
-        return request.model_copy(
+        transcribed = request.model_copy(
             update={"content": result.content, "format": result.format, "language": result.language}
         )
+        return transcribed, book if settings.speech_correct_names else None
 
 
 def _weights(request: IngestRequest) -> dict[str, float]:

@@ -85,7 +85,26 @@ data "aws_iam_policy_document" "task" {
       "transcribe:GetTranscriptionJob",
       "transcribe:DeleteTranscriptionJob",
     ]
-    resources = ["arn:aws:transcribe:${var.region}:${var.account_id}:transcription-job/${var.transcribe_job_prefix}-*"]
+    # A job started with a custom vocabulary needs the vocabulary too.
+    resources = [
+      "arn:aws:transcribe:${var.region}:${var.account_id}:transcription-job/${var.transcribe_job_prefix}-*",
+      "arn:aws:transcribe:${var.region}:${var.account_id}:vocabulary/${var.transcribe_job_prefix}-vocab-*",
+    ]
+  }
+  statement {
+    sid = "TranscribeVocabularies"
+    actions = [
+      "transcribe:CreateVocabulary",
+      "transcribe:GetVocabulary",
+      "transcribe:DeleteVocabulary",
+    ]
+    # Per namespace and content: <prefix>-vocab-<namespace hash>-<content hash> (speech/custom_vocabulary.py).
+    resources = ["arn:aws:transcribe:${var.region}:${var.account_id}:vocabulary/${var.transcribe_job_prefix}-vocab-*"]
+  }
+  statement {
+    sid       = "ListVocabularies"
+    actions   = ["transcribe:ListVocabularies"] # AWS grants this action on "*" only
+    resources = ["*"]
   }
   statement {
     sid       = "MediaObjects"

@@ -49,7 +49,7 @@ variable "metric_namespace" {
 
 variable "transcribe_job_prefix" {
   type        = string
-  description = "Transcription jobs the task may run are named <prefix>-<recording hash> (the app's KW_SERVICE_NAME)."
+  description = "Transcription jobs the task may run are named <prefix>-<recording hash>, custom vocabularies <prefix>-vocab-<hashes> (the app's KW_SERVICE_NAME)."
 }
 
 variable "sessions_table_arn" {
