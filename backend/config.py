@@ -15,6 +15,8 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from pydantic_settings.exceptions import SettingsError as SourceError
 
+from backend.domain import Namespace
+
 ENV_PREFIX = "KW_"
 ADMIN_NAMESPACE = "*"
 
@@ -311,9 +313,8 @@ class Settings(BaseSettings):
         description="Serve on a non-loopback address (KW_HOST, `--host`) with no KW_API_KEYS; without it the "
         "server refuses to start there. For a private network or when another layer authenticates.",
     )
-    default_namespace: str = Field(
+    default_namespace: Namespace = Field(
         "default",
-        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$",
         description="Namespace used when a request names none (auth off, or an admin key).",
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="JSON log level.")
@@ -408,7 +409,9 @@ def describe_settings() -> list[tuple[str, str, str]]:
     for name, field in Settings.model_fields.items():
         default = field.get_default(call_default_factory=True)
         shown = (
-            "" if default is None else (json.dumps(default) if isinstance(default, dict) else str(default))
+            ""
+            if default is None
+            else (json.dumps(default) if isinstance(default, dict | bool) else str(default))
         )
         rows.append((f"{ENV_PREFIX}{name.upper()}", shown, field.description or ""))
     return rows

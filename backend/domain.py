@@ -174,13 +174,6 @@ class Usage(Model):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
-class Answer(Model):
-    answer: str
-    mode: str
-    citations: list[Citation]
-    usage: Usage = Field(default_factory=Usage)
-
-
 class JobStatus(StrEnum):
     QUEUED = "queued"
     RUNNING = "running"

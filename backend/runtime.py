@@ -16,6 +16,7 @@ from backend.ingest.job_store import JobStore
 from backend.ingest.pipeline import Services
 from backend.ingest.worker import IngestWorker
 from backend.llm.factory import build_cache, build_extractor, build_llm
+from backend.retrieve.answer import Answerer
 from backend.retrieve.factory import build_answerer
 from backend.retrieve.rerank import CrossEncoderReranker
 from backend.retrieve.service import Retriever
@@ -31,7 +32,7 @@ class Runtime:
     events: JobEvents
     ingest: IngestWorker
     retriever: Retriever
-    answerer: object  # ExtractiveAnswerer | GeneratedAnswerer: `stream(question, evidence)`
+    answerer: Answerer
     audio_store: AudioStore
     sessions: SessionStore
     conversations: Conversations

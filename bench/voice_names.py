@@ -34,13 +34,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from backend.cli.terminal import table  # noqa: E402
 from backend.config import load_settings  # noqa: E402
 from backend.domain import Entity, EntityType, Mention, normalise_key  # noqa: E402
 from backend.ingest.files import request_for  # noqa: E402
 from backend.ingest.known_names import NAME_TYPES  # noqa: E402
 from backend.ingest.names import canonical_key  # noqa: E402
 from backend.runtime import Runtime, open_runtime  # noqa: E402
-from backend.terminal import table  # noqa: E402
 from tests.support.speech import speak, word_accuracy  # noqa: E402
 
 # (what is said, the names in it); P person, O organisation, L place, X product

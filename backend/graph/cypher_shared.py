@@ -149,14 +149,6 @@ WHERE e.namespace = $namespace
 RETURN {ENTITY_FIELDS}
 """
 
-GET_CHUNKS = f"""
-UNWIND $ids AS id
-MATCH (c:Chunk {{id: id}})
-WHERE c.namespace = $namespace
-OPTIONAL MATCH (c)-[:PART_OF]->(t:Transcript)
-RETURN {CHUNK_FIELDS}
-"""
-
 CHUNKS_MENTIONING = f"""
 UNWIND $ids AS id
 MATCH (e:Entity {{id: id}})-[m:MENTIONED_IN]->(c:Chunk)

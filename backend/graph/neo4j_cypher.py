@@ -26,7 +26,6 @@ from .cypher_shared import (  # noqa: F401  (re-exported: the store reads every 
     ENTITIES_BY_TYPE,
     ENTITIES_MENTIONED_IN,
     ENTITY_MENTIONS,
-    GET_CHUNKS,
     GET_ENTITIES,
     GET_TRANSCRIPT,
     HOPS,

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from backend.domain import EntityType, normalise_key
 from backend.graph import GraphStore
-from backend.speech.models import Vocabulary
+from backend.speech.port import Vocabulary
 
 # What people say names of; concepts and events are phrases, not names.
 NAME_TYPES = (EntityType.PERSON, EntityType.ORGANIZATION, EntityType.PLACE, EntityType.PRODUCT)

@@ -26,7 +26,7 @@ from backend.graph import GraphStore
 from backend.llm.port import ChunkExtraction, ChunkText, Extractor
 from backend.observability import metrics
 from backend.observability.tracing import span
-from backend.speech.models import StoredAudio, Transcriber
+from backend.speech.port import StoredAudio, Transcriber
 
 from . import formats
 from .chunking import chunk_segments

@@ -17,7 +17,7 @@ import uuid
 from backend.domain import Job, JobStatus, Transcript
 from backend.errors import Conflict, NotFound, Overloaded, ProviderUnavailable, WeaverError
 from backend.observability import metrics, tracing
-from backend.speech import stage as speech
+from backend.speech import stage as transcription_stage
 
 from . import pipeline
 from .events import JobEvents
@@ -188,7 +188,7 @@ class IngestWorker:
                 current.set_attribute("transcript.id", transcript.id)
                 result = await pipeline.run(transcript, self.services, tracker.report, book=book)
                 if listened_ms is not None:
-                    result.stage_ms = {speech.STAGE: listened_ms, **result.stage_ms}
+                    result.stage_ms = {transcription_stage.STAGE: listened_ms, **result.stage_ms}
                 for key in ("chunks", "entities", "relations"):
                     current.set_attribute(f"result.{key}", getattr(result, key))
         except asyncio.CancelledError:
@@ -241,7 +241,7 @@ class IngestWorker:
             book = await read_name_book(
                 self.services.store, request.namespace, speaker=request.speaker, hints=request.hints
             )
-        result = await speech.transcribe(
+        result = await transcription_stage.transcribe(
             request.audio,
             self.services.transcriber,
             settings.data_dir,
@@ -260,7 +260,10 @@ def _weights(request: IngestRequest) -> dict[str, float]:
     """Each stage's share of the job's 0..1 progress; a recording spends about half of it listening."""
     if request.audio is None:
         return pipeline.STAGES
-    return {speech.STAGE: 0.5, **{stage: share * 0.5 for stage, share in pipeline.STAGES.items()}}
+    return {
+        transcription_stage.STAGE: 0.5,
+        **{stage: share * 0.5 for stage, share in pipeline.STAGES.items()},
+    }
 
 
 class _Tracker:

@@ -25,7 +25,7 @@ import unicodedata
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from .models import Vocabulary
+from .port import Vocabulary
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from backend.observability import metrics
 from backend.observability.tracing import span
 
-from .models import StoredAudio, Transcriber, Transcription, Vocabulary
+from .port import StoredAudio, Transcriber, Transcription, Vocabulary
 
 STAGE = "transcribe"
 Report = Callable[[str, float, float], Awaitable[None]]

@@ -20,7 +20,7 @@ from backend.config import Settings
 from backend.errors import ProviderUnavailable
 
 from .audio import AudioInfo
-from .models import StoredAudio
+from .port import StoredAudio
 
 
 def sha256_file(path: Path) -> str:

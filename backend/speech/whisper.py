@@ -20,7 +20,7 @@ from backend.errors import InvalidInput
 
 from .audio import decode, is_silent
 from .clips import speech_clips
-from .models import Progress, StoredAudio, Transcription, Vocabulary
+from .port import Progress, StoredAudio, Transcription, Vocabulary
 from .storage import AudioStore
 from .whisper_model import model_dir
 
@@ -56,10 +56,6 @@ class WhisperTranscriber:
                 f"language: Whisper does not know {language[:20]!r}; use a code such as en, de, fr, es, "
                 "ja, or leave it out to have the language detected"
             )
-
-    def warm_up(self) -> None:
-        with self._lock:
-            self._load()
 
     def hotwords(self, vocabulary: Vocabulary | None) -> str | None:
         """The vocabulary's first names that fit the token budget, as "Names: A, B, C." The decoder

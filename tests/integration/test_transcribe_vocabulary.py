@@ -11,7 +11,7 @@ import boto3
 import pytest
 
 from backend.speech.custom_vocabulary import CustomVocabularies
-from backend.speech.models import Vocabulary
+from backend.speech.port import Vocabulary
 from tests.support.aws_speech import SpeechCloud
 from tests.support.http_standin import StandIn
 

@@ -18,11 +18,11 @@ from urllib.parse import urlparse
 from backend.config import Settings
 from backend.errors import InvalidInput, ProviderUnavailable
 
+from .audio import FORMATS
 from .custom_vocabulary import CustomVocabularies
-from .models import Progress, StoredAudio, Transcription, Vocabulary
+from .port import Progress, StoredAudio, Transcription, Vocabulary
 from .storage import s3_client
 
-MEDIA_FORMATS = {".wav": "wav", ".mp3": "mp3", ".m4a": "m4a", ".ogg": "ogg", ".opus": "ogg", ".webm": "webm"}
 MAX_SPEAKERS = 10
 
 
@@ -112,7 +112,7 @@ class AmazonTranscriber:
         request = {
             "TranscriptionJobName": name,
             "Media": {"MediaFileUri": audio.uri},
-            "MediaFormat": MEDIA_FORMATS[audio.extension],
+            "MediaFormat": FORMATS[audio.extension],
             "OutputBucketName": self.bucket,
             "OutputKey": output_key,
             "Settings": {"ShowSpeakerLabels": True, "MaxSpeakerLabels": MAX_SPEAKERS},

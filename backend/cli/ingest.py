@@ -8,10 +8,10 @@ from pathlib import Path
 
 from backend.config import Settings
 from backend.errors import WeaverError
+from backend.ingest.files import request_for
 from backend.runtime import open_runtime
-from backend.terminal import ProgressBar
 
-from .files import request_for
+from .terminal import ProgressBar
 
 
 async def ingest_files(
