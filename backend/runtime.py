@@ -13,10 +13,11 @@ from backend.conversation.store import SessionStore
 from backend.embed.factory import Embedders, build_embedders
 from backend.graph import GraphStore, open_graph_store
 from backend.ingest.events import JobEvents
-from backend.ingest.jobs import JobStore
+from backend.ingest.job_store import JobStore
 from backend.ingest.pipeline import Services
 from backend.ingest.worker import IngestWorker
 from backend.llm.factory import build_cache, build_extractor, build_llm
+from backend.retrieve.answer import Answerer
 from backend.retrieve.factory import build_answerer, offline_answerer
 from backend.retrieve.rerank import CrossEncoderReranker
 from backend.retrieve.service import Retriever
@@ -32,7 +33,7 @@ class Runtime:
     events: JobEvents
     ingest: IngestWorker
     retriever: HopRetriever
-    answerer: object  # ExtractiveAnswerer | GeneratedAnswerer: `stream(question, evidence)`
+    answerer: Answerer
     audio_store: AudioStore
     sessions: SessionStore
     conversations: Conversations
@@ -59,6 +60,17 @@ async def _check_vector_models(settings: Settings, store: GraphStore, embedders:
         )
 
 
+def _job_store(settings: Settings) -> JobStore:
+    """KW_JOB_BACKEND: the data dir's SQLite (one machine), or SQS + DynamoDB + S3 (any task, any job)."""
+    if settings.job_backend == "aws":
+        from backend.ingest.aws_jobs import AwsJobStore
+
+        return AwsJobStore.from_settings(settings)
+    from backend.ingest.sqlite_jobs import SqliteJobStore
+
+    return SqliteJobStore(settings.data_dir / "jobs.sqlite3")
+
+
 async def open_runtime(settings: Settings, *, start_workers: bool = True) -> Runtime:
     embedders = build_embedders(settings)
     cache = build_cache(settings)
@@ -69,7 +81,7 @@ async def open_runtime(settings: Settings, *, start_workers: bool = True) -> Run
     store = await open_graph_store(settings)
     try:
         await _check_vector_models(settings, store, embedders)
-        jobs = JobStore(settings.data_dir / "jobs.sqlite3")
+        jobs = _job_store(settings)
         events = JobEvents(jobs)
         audio_store = AudioStore(settings)
         services = Services(

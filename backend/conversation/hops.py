@@ -29,14 +29,14 @@ import time
 from backend.graph import GraphStore
 from backend.observability.tracing import capture_content, span
 from backend.retrieve.answer import ExtractiveAnswerer
-from backend.retrieve.models import Evidence, Part, Question
+from backend.retrieve.evidence import Evidence, Part, Question
 from backend.retrieve.service import Retriever
 from backend.retrieve.statements import relations_asked, relative_clause_start
 
 from .about import asks_for_person, turn_entities
 from .followup import OfflineResolver
 from .mentions import find
-from .models import Turn, TurnEntity
+from .session import Turn, TurnEntity
 
 MAX_PARTS = 3
 MIN_PART_WORDS = 1  # "and when?" is a part: the earlier question, asking when

@@ -26,10 +26,12 @@ from backend.graph import GraphStore
 from backend.llm.port import ChunkExtraction, ChunkText, Extractor
 from backend.observability import metrics
 from backend.observability.tracing import span
-from backend.speech.models import StoredAudio, Transcriber
+from backend.speech.port import StoredAudio, Transcriber
 
 from . import formats
 from .chunking import chunk_segments
+from .heard_names import HeardNames
+from .known_names import NameBook
 from .lookahead import EmbedMemo, EmbedProgress, ExistingLookups
 from .resolve import resolve
 
@@ -53,6 +55,7 @@ class IngestRequest(BaseModel):
     content: str | dict | list | None = None  # None for a recording until it is transcribed
     audio: StoredAudio | None = None
     speaker: str | None = None  # who speaks in a recording without speaker labels
+    hints: list[str] = Field(default_factory=list)  # names a recording is likely to hold
     recorded_at: datetime | None = None
     language: str | None = None
     traceparent: str | None = None  # the submitting request's trace, continued by the job
@@ -66,6 +69,11 @@ class IngestResult(BaseModel):
     mentions: int
     entities_merged: int
     failed_chunks: list[dict] = Field(default_factory=list)
+    names_linked: list[dict] = Field(
+        default_factory=list,
+        description="Names a recording's transcription got nearly right, linked to the entity they name: "
+        "{heard, name, entity_id}; the chunk keeps the heard form.",
+    )
     extractor: str
     usage: Usage = Field(default_factory=Usage)
     stage_ms: dict[str, float] = Field(default_factory=dict)
@@ -144,7 +152,10 @@ def chunk_text(chunk: Chunk) -> ChunkText:
     return ChunkText(id=chunk.id, index=chunk.index, text=chunk.text, speakers=chunk.speakers, lines=lines)
 
 
-async def run(transcript: Transcript, services: Services, report: Report) -> IngestResult:
+async def run(
+    transcript: Transcript, services: Services, report: Report, *, book: NameBook | None = None
+) -> IngestResult:
+    """`book`: for a transcribed recording, the names its namespace knows, to link near misses to."""
     settings, store = services.settings, services.store
     timings: dict[str, float] = {}
     clock = time.perf_counter()
@@ -176,6 +187,10 @@ async def run(transcript: Transcript, services: Services, report: Report) -> Ing
     # work here; on 2 cores the overlap saves ~5 %, more where extraction waits on a remote LLM).
     chunk_vectors = asyncio.create_task(embed_chunks.all([c.text for c in chunks], progress))
 
+    texts = [chunk_text(c) for c in chunks]
+    heard = await asyncio.to_thread(HeardNames.check, book, texts) if book else None
+    if heard:
+        texts = [heard.for_extraction(t) for t in texts]
     extractions: list[ChunkExtraction] = []
     await report("extract", 0, len(chunks))
     extractor = services.extractor
@@ -185,7 +200,7 @@ async def run(transcript: Transcript, services: Services, report: Report) -> Ing
         **{"extractor": f"{extractor.provider}:{extractor.name}", "chunks": len(chunks)},
     ):
         try:
-            async for result in extractor.extract([chunk_text(c) for c in chunks]):
+            async for result in extractor.extract(texts):
                 extractions.append(result)
                 if result.extraction:
                     lookups.warm(transcript.namespace, [e.name for e in result.extraction.entities])
@@ -197,6 +212,8 @@ async def run(transcript: Transcript, services: Services, report: Report) -> Ing
     await lap("extract")
 
     await report("resolve", 0, 1)
+    if heard:
+        heard.pin_types(extractions)
     with span("ingest.resolve", kind="CHAIN") as resolving:
         try:
             resolved = await resolve(
@@ -209,8 +226,10 @@ async def run(transcript: Transcript, services: Services, report: Report) -> Ing
             )
         finally:
             await lookups.close()
+        linked = heard.link(resolved) if heard else []
         resolving.set_attribute("entities", len(resolved.entities))
         resolving.set_attribute("entities.merged", resolved.merged)
+        resolving.set_attribute("names.linked", len(linked))
     await report("resolve", 1, 1)
     await lap("resolve")
 
@@ -250,6 +269,7 @@ async def run(transcript: Transcript, services: Services, report: Report) -> Ing
         relations=len(resolved.relations),
         mentions=len(resolved.mentions),
         entities_merged=resolved.merged,
+        names_linked=linked,
         failed_chunks=sorted(
             ({"chunk_index": index_of[ex.chunk_id], "error": ex.error} for ex in extractions if ex.error),
             key=lambda f: f["chunk_index"],

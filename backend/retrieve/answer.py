@@ -6,19 +6,20 @@ A question about names nothing in the namespace mentions gets an honest "not fou
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import AsyncIterator
+from typing import Protocol
 
 import numpy as np
 
 from backend.domain import Usage
 from backend.embed.port import Embedder
-from backend.graph.models import Edge, EntitySummary
-from backend.llm.port import LLMProvider
+from backend.graph.results import Edge, EntitySummary
+from backend.llm.port import LLMProvider, LLMResponse
 from backend.llm.prompts import answer as prompt
-from backend.observability.pricing import price
 
 from . import statements
-from .models import AnswerBody, Evidence
+from .evidence import AnswerBody, Evidence
 
 _CITED = re.compile(r"\[(\d{1,2})\]")
 EXTRACTIVE_SENTENCES = 3
@@ -32,8 +33,17 @@ SEARCHED_CITATIONS = 5
 
 _HEADER = "Extractive answer (no language model): what was said that is closest to the question —"
 
-# (event, data) pairs, the SSE stream's events: token … then citations, done
+# (event, data) pairs: an answerer's are token… then usage; `answer_events` turns them into the
+# events /v1/query streams and `weaver ask` prints: token… then citations, done
 Event = tuple[str, dict]
+
+
+class Answerer(Protocol):
+    mode: str  # "extractive" | "generated", as the answer body names it
+
+    def stream(self, question: str, evidence: Evidence) -> AsyncIterator[Event]:
+        """The answer's text as ("token", {"text"}) events, then ("usage", {"usage", "uncited"})."""
+        ...
 
 
 def cited(answer: str, citations: list) -> list[int]:
@@ -151,33 +161,52 @@ class GeneratedAnswerer:
         parts: list[str] = []
         usage = Usage()
         async for piece in self.llm.stream(request):
-            if isinstance(piece, str):
+            if isinstance(piece, LLMResponse):  # the closing one: tokens, retries, cache
+                usage.add(piece.usage())
+            else:
                 parts.append(piece)
                 yield "token", {"text": piece}
-            else:  # the closing LLMResponse: tokens, retries, cache
-                usage.retries += piece.retries
-                if piece.cached:
-                    usage.cache_hits += 1
-                else:
-                    usage.llm_calls += 1
-                    usage.input_tokens += piece.input_tokens
-                    usage.output_tokens += piece.output_tokens
-                    usage.cost_usd += price(piece.model, piece.input_tokens, piece.output_tokens)[0]
         yield "usage", {"usage": usage.model_dump(), "uncited": not cited("".join(parts), evidence.citations)}
 
 
-async def collect(answerer, question: str, evidence: Evidence) -> tuple[str, Usage, bool]:
-    """The whole answer at once, for JSON responses."""
-    text, usage, uncited = [], Usage(), False
+def cited_evidence(evidence: Evidence) -> dict:
+    """The `citations` event: what the answer's [n] refer to (none when nothing was found)."""
+    cited = [] if not_found(evidence) else evidence.citations
+    return {
+        "citations": [c.model_dump() for c in cited],
+        "entities": [e.model_dump() for e in evidence.entities],
+        "relations": [r.model_dump() for r in evidence.relations],
+    }
+
+
+async def answer_events(answerer: Answerer, question: str, evidence: Evidence) -> AsyncIterator[Event]:
+    """An answer as it is written: token…, then citations, then done (mode, usage, uncited, timings,
+    the answer's own time among them). What /v1/query streams, `weaver ask` prints and a conversation
+    keeps."""
+    started = time.perf_counter()
+    final: dict = {}
     async for event, data in answerer.stream(question, evidence):
         if event == "token":
+            yield event, data
+        else:
+            final = data
+    evidence.timings_ms["answer"] = round((time.perf_counter() - started) * 1000, 2)
+    yield "citations", cited_evidence(evidence)
+    yield "done", {"mode": answerer.mode, **final, "timings_ms": evidence.timings_ms}
+
+
+async def collect(answerer: Answerer, question: str, evidence: Evidence) -> tuple[str, Usage, bool]:
+    """The whole answer at once, for JSON responses: (text, usage, uncited)."""
+    text, usage, uncited = [], Usage(), False
+    async for event, data in answer_events(answerer, question, evidence):
+        if event == "token":
             text.append(data["text"])
-        elif event == "usage":
+        elif event == "done":
             usage, uncited = Usage.model_validate(data["usage"]), data["uncited"]
     return "".join(text), usage, uncited
 
 
-def answer_body(answerer, text: str, usage: Usage, uncited: bool, evidence: Evidence) -> AnswerBody:
+def answer_body(answerer: Answerer, text: str, usage: Usage, uncited: bool, evidence: Evidence) -> AnswerBody:
     return AnswerBody(
         answer=text,
         mode=answerer.mode,

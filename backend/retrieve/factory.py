@@ -6,10 +6,10 @@ from backend.embed.port import Embedder
 from backend.embed.remembered import RememberingEmbedder
 from backend.llm.port import LLMProvider
 
-from .answer import ExtractiveAnswerer, GeneratedAnswerer
+from .answer import Answerer, ExtractiveAnswerer, GeneratedAnswerer
 
 
-def build_answerer(embedder: Embedder, llm: LLMProvider | None):
+def build_answerer(embedder: Embedder, llm: LLMProvider | None) -> Answerer:
     """`llm`: the provider chain (`llm.factory.build_llm`), or None offline."""
     return ExtractiveAnswerer(RememberingEmbedder(embedder)) if llm is None else GeneratedAnswerer(llm)
 

@@ -44,18 +44,8 @@ def ask(api: str, key: str, question: str, **extra) -> httpx.Response:
 
 
 def stream(api: str, key: str, question: str, session_id: str) -> list[tuple[str, dict]]:
-    events, name = [], None
     body = {"question": question, "k": 5, "session_id": session_id, "stream": True}
-    with httpx.stream("POST", f"{api}/v1/query", json=body, headers=auth(key), timeout=120) as response:
-        assert response.status_code == 200
-        for line in response.iter_lines():
-            if line.startswith("event:"):
-                name = line.split(":", 1)[1].strip()
-            elif line.startswith("data:"):
-                import json
-
-                events.append((name, json.loads(line.split(":", 1)[1])))
-    return events
+    return read_events(f"{api}/v1/query", auth(key), 120, method="POST", json=body)
 
 
 @pytest.fixture(scope="module")

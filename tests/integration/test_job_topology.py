@@ -18,6 +18,7 @@ import pytest
 
 from tests.support.live_server import free_port
 from tests.support.qmsum import meeting_path
+from tests.support.sse import read_events
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -61,16 +62,7 @@ def ready(base: str) -> bool:
 
 
 def events(base: str, job_id: str) -> list[tuple[str, dict]]:
-    seen, event = [], None
-    with httpx.stream("GET", f"{base}/v1/jobs/{job_id}/events", timeout=DEADLINE_S) as response:
-        for line in response.iter_lines():
-            if line.startswith("event:"):
-                event = line.split(":", 1)[1].strip()
-            elif line.startswith("data:"):
-                seen.append((event, json.loads(line.split(":", 1)[1])))
-                if event in ("done", "error"):
-                    break
-    return seen
+    return read_events(f"{base}/v1/jobs/{job_id}/events", timeout=DEADLINE_S)
 
 
 def test_two_apis_two_workers_a_killed_worker_and_nothing_lost(tmp_path):

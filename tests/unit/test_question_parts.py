@@ -5,10 +5,10 @@ clauses, relations the graph holds and broad "what does X want" questions."""
 from __future__ import annotations
 
 from backend.conversation.hops import _addressed, _main_thing_first, _merge, _who_does_it, split
-from backend.conversation.models import TurnEntity
+from backend.conversation.session import TurnEntity
 from backend.domain import Citation
 from backend.retrieve import statements
-from backend.retrieve.models import Evidence
+from backend.retrieve.evidence import Evidence
 
 
 def test_a_compound_question_splits_where_a_new_question_starts():
@@ -83,7 +83,7 @@ def test_a_sentence_stating_a_relation_the_question_asks_about_scores_higher():
 
 
 def _edge(source: str, kind: str, target: str):
-    from backend.graph.models import Edge
+    from backend.graph.results import Edge
 
     return Edge(source=source, target=target, type=kind)
 
@@ -136,7 +136,7 @@ def test_she_after_an_answered_who_is_whoever_answered_it():
 
 
 def test_the_next_part_is_asked_of_the_person_the_graph_says_does_it():
-    from backend.graph.models import EntitySummary
+    from backend.graph.results import EntitySummary
 
     def summary(id_: str, name: str, kind: str) -> EntitySummary:
         return EntitySummary(id=id_, name=name, type=kind)

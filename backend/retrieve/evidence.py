@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from backend.domain import Citation, Usage
-from backend.graph.models import Edge, EntitySummary
+from backend.domain import Citation, Namespace, Usage
+from backend.graph.results import Edge, EntitySummary
 
 
 class Mode(StrEnum):
@@ -22,8 +23,10 @@ class Question(BaseModel):
         json_schema_extra={"examples": [{"question": "When does the Lisbon office open?", "k": 5}]}
     )
 
-    question: str = Field(min_length=1, max_length=2_000, description="A question in plain language.")
-    namespace: str | None = Field(None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+    question: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2_000)] = (
+        Field(description="A question in plain language (blank is refused).")
+    )
+    namespace: Namespace | None = None
     k: int = Field(10, ge=1, le=50, description="How many citations at most.")
     mode: Mode = Mode.HYBRID
 
