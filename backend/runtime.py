@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from backend.config import Settings, SettingsError
 from backend.conversation.factory import build_resolver, build_session_store
+from backend.conversation.hops import HopRetriever
 from backend.conversation.service import Conversations
 from backend.conversation.store import SessionStore
 from backend.embed.factory import Embedders, build_embedders
@@ -17,7 +18,7 @@ from backend.ingest.pipeline import Services
 from backend.ingest.worker import IngestWorker
 from backend.llm.factory import build_cache, build_extractor, build_llm
 from backend.retrieve.answer import Answerer
-from backend.retrieve.factory import build_answerer
+from backend.retrieve.factory import build_answerer, offline_answerer
 from backend.retrieve.rerank import CrossEncoderReranker
 from backend.retrieve.service import Retriever
 from backend.speech.factory import build_transcriber
@@ -31,7 +32,7 @@ class Runtime:
     jobs: JobStore
     events: JobEvents
     ingest: IngestWorker
-    retriever: Retriever
+    retriever: HopRetriever
     answerer: Answerer
     audio_store: AudioStore
     sessions: SessionStore
@@ -105,12 +106,16 @@ async def open_runtime(settings: Settings, *, start_workers: bool = True) -> Run
     except Exception:
         await store.close()
         raise
-    retriever = Retriever(
+    retriever = HopRetriever(
+        Retriever(
+            store,
+            embedders.passages,
+            embedders.names,
+            reranker=CrossEncoderReranker() if settings.rerank_top else None,
+            rerank_top=settings.rerank_top,
+        ),
         store,
-        embedders.passages,
-        embedders.names,
-        reranker=CrossEncoderReranker() if settings.rerank_top else None,
-        rerank_top=settings.rerank_top,
+        offline_answerer(answerer, embedders.names),
     )
     return Runtime(
         settings=settings,

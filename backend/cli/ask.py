@@ -11,7 +11,7 @@ from backend.conversation.session import Session
 from backend.errors import NotFound
 from backend.observability.conversation import in_session
 from backend.observability.tracing import span
-from backend.retrieve.answer import answer_events
+from backend.retrieve.answer import answer_events, cited
 from backend.retrieve.evidence import Question
 from backend.runtime import Runtime
 
@@ -26,13 +26,15 @@ async def ask_once(runtime: Runtime, question: Question, namespace: str, out=Non
     """`weaver ask QUESTION`: retrieve, answer, print."""
     out = out or sys.stdout
     evidence = await runtime.retriever.retrieve(namespace, question)
+    answer = ""
     async for event, data in answer_events(runtime.answerer, question.question, evidence):
         if event == "token":
+            answer += data["text"]
             print(data["text"], end="", file=out, flush=True)
         elif event == "citations":
             print(file=out)
-            if data["citations"]:
-                print(citations_table(data["citations"]), file=out)
+            if data["citations"]:  # the ones the answer uses
+                print(citations_table(data["citations"], cited(answer, data["citations"])), file=out)
         elif event == "done":
             print(_cost_line(data["mode"], data.get("usage", {})), file=out, flush=True)
     return 0
@@ -63,7 +65,8 @@ async def ask_in(conversations: Conversations, session: Session, question: Quest
     print(file=out)
     turn = answered.turn
     if turn.citations:
-        print(citations_table([c.model_dump() for c in turn.citations]), file=out)
+        shown = cited(turn.answer, turn.citations)  # the ones the answer uses
+        print(citations_table([c.model_dump() for c in turn.citations], shown), file=out)
     print(_cost_line(turn.mode, turn.usage.model_dump()), file=out, flush=True)
     return answered
 

@@ -19,6 +19,7 @@ from backend import sse
 from backend.config import Settings
 from backend.ingest.files import EXTENSIONS
 from backend.observability.logs import configure_logging
+from backend.retrieve.answer import cited
 from backend.speech.audio import FORMATS as AUDIO_FORMATS
 
 from .terminal import ProgressBar, citations_table, table
@@ -132,9 +133,11 @@ def ask(base_url: str, question: str, namespace: str = "demo") -> dict:
     citations: list = []
     with httpx.Client(base_url=base_url, timeout=120) as client:
         body = {"question": question, "namespace": namespace, "k": 5, "stream": True}
+        answer = ""
         with client.stream("POST", "/v1/query", json=body) as response:
             for event, data in sse.events(response.iter_lines()):
                 if event == "token":
+                    answer += data["text"]
                     print(data["text"], end="", flush=True)
                 elif event == "citations":
                     citations = data["citations"]
@@ -143,7 +146,7 @@ def ask(base_url: str, question: str, namespace: str = "demo") -> dict:
             final["trace_id"] = response.headers.get("x-trace-id")
     print()
     if citations:
-        print(citations_table(citations))
+        print(citations_table(citations, cited(answer, citations)))
     usage = final.get("usage", {})
     total_ms = sum(final.get("timings_ms", {}).values())
     calls, cost = usage.get("llm_calls", 0), usage.get("cost_usd", 0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -270,4 +271,9 @@ def main(argv: list[str] | None = None) -> int:
     from backend.observability import metrics
 
     metrics.configure(settings.metrics == "emf")  # `serve` turns them on in create_app (auto)
-    return COMMANDS[args.command](settings, args)
+    try:
+        return COMMANDS[args.command](settings, args)
+    except BrokenPipeError:  # `weaver settings | head`: the reader has what it wanted
+        # Python's advice: point stdout at devnull so the interpreter's final flush does not fail too
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0

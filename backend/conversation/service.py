@@ -20,10 +20,10 @@ from backend.graph import GraphStore
 from backend.observability.tracing import capture_content, span
 from backend.retrieve.answer import Answerer, answer_events, not_found
 from backend.retrieve.evidence import Evidence, Question
-from backend.retrieve.service import Retriever
 
 from .about import turn_entities
 from .followup import Resolved
+from .hops import HopRetriever
 from .session import Session, Turn
 from .store import SessionStore
 
@@ -55,7 +55,7 @@ def _describe(current, resolved: Resolved, question: str, turn: int) -> None:
 
 class Conversations:
     def __init__(
-        self, store: SessionStore, resolver, retriever: Retriever, answerer: Answerer, graph: GraphStore
+        self, store: SessionStore, resolver, retriever: HopRetriever, answerer: Answerer, graph: GraphStore
     ) -> None:
         self.store, self.resolver, self.retriever = store, resolver, retriever
         self.answerer, self.graph = answerer, graph

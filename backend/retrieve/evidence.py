@@ -31,6 +31,17 @@ class Question(BaseModel):
     mode: Mode = Mode.HYBRID
 
 
+class Part(BaseModel):
+    """One question of a compound one ("…, and how long will it take?"), asked after the ones before."""
+
+    question: str = Field(description="This part as asked.")
+    standalone: str = Field(
+        description="As it was searched for: its pronouns resolved with what the earlier parts asked "
+        "about and were answered with."
+    )
+    citations: list[int] = Field(description="The citations (numbered from 1) found for this part.")
+
+
 class Evidence(BaseModel):
     trace_id: str | None = Field(None, description="Finds this request in Phoenix, Langfuse and X-Ray.")
     citations: list[Citation]
@@ -40,6 +51,11 @@ class Evidence(BaseModel):
         default_factory=list, description="Names in the question that nothing in the namespace mentions."
     )
     timings_ms: dict[str, float] = Field(default_factory=dict)
+    parts: list[Part] = Field(
+        default_factory=list,
+        description="For a question in parts, each part in order, as it was searched for; empty for one "
+        "question.",
+    )
 
 
 class AnswerBody(BaseModel):
@@ -54,3 +70,6 @@ class AnswerBody(BaseModel):
     usage: Usage = Field(default_factory=Usage)
     trace_id: str | None = None
     timings_ms: dict[str, float] = Field(default_factory=dict)
+    parts: list[Part] = Field(
+        default_factory=list, description="For a question in parts, how it was taken apart (as in Evidence)."
+    )

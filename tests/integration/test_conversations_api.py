@@ -99,6 +99,34 @@ def test_the_stream_says_the_standalone_question_first(api):
     assert events[-1][1]["session_id"] == session_id and events[-1][1]["turn"] == 2
 
 
+def test_a_question_in_two_parts_is_answered_part_by_part_with_the_first_answer_in_the_second(api):
+    question = (
+        "Who is building the export that Northwind's planners in Singapore asked for, "
+        "and how long will it take?"
+    )
+    body = ask(api, KEY_A, question).json()
+    first, second = body["parts"]
+    assert (
+        first["standalone"] == "Who is building the export that Northwind's planners in Singapore asked for?"
+    )
+    # "it" is the export the first part asked about, not Northwind named in its relative clause, and
+    # the part is asked of whom the graph says builds it (Lena Fischer —BUILD→ sap export)
+    assert second["standalone"] == "How long will the export take, Lena Fischer?"
+    assert all(1 <= n <= len(body["citations"]) for part in body["parts"] for n in part["citations"])
+    answer = body["answer"]
+    assert answer.index(first["standalone"]) < answer.index(second["standalone"])
+    check_turn(answer, body["citations"], [
+        ("Lena builds the SAP export", "Lena builds the SAP export next week", "engineering-standup"),
+        ("About a week for a first version", "About a week for a first version", "engineering-standup"),
+    ])  # fmt: skip
+    # each quote sits under the part it answers, citing one of that part's citations
+    builds = next(line for line in answer.splitlines() if "Lena builds" in line)
+    assert answer.index(builds) < answer.index(second["standalone"])
+
+    one = ask(api, KEY_A, "How long will the export take, Lena Fischer?").json()
+    assert one["parts"] == []  # a question in one part is answered as before
+
+
 def test_session_new_starts_one_and_answers(api):
     body = ask(api, KEY_A, "What does Northwind want?", session_id="new").json()
     assert body["session_id"].startswith("ses_") and body["turn"] == 1

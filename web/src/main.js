@@ -231,9 +231,17 @@ async function showTrace(turn, traceId) {
   } catch { /* the id alone is still useful */ }
 }
 
+// The citations an answer refers to with [n]; every citation when it refers to none (an uncited answer).
+function citedNumbers(answer, count) {
+  const used = new Set([...answer.matchAll(/\[(\d{1,2})\]/g)].map((m) => Number(m[1])).filter((n) => n >= 1 && n <= count));
+  return used.size ? used : new Set(Array.from({ length: count }, (_, i) => i + 1));
+}
+
 function showEvidence(turn, data, draw = true) {
   const chips = turn.querySelector(".chips");
+  const shown = citedNumbers(turn.querySelector(".answer").textContent, data.citations.length);
   data.citations.forEach((c, i) => {
+    if (!shown.has(i + 1)) return; // the chips are the sources the answer uses
     const chip = document.createElement("button");
     chip.type = "button";
     chip.className = "chip";
