@@ -111,7 +111,7 @@ class Settings(BaseSettings):
         ge=0,
         le=19,
         description="How much lower a worker process's CPU priority is than the API's (19, the lowest: "
-        "`/v1/retrieve` p95 during 20 ingests was 1.9× idle at 10, 1.3× at 19, ingest as fast).",
+        "`/v1/retrieve` p95 during 20 ingests was 1.3× idle at 19, 1.9× at 10; README, Benchmarks).",
     )
     job_lease_s: float = Field(
         60.0,
