@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from backend.config import Settings
 from tests.support.live_server import free_port
 from tests.support.qmsum import meeting_path
 from tests.support.sse import read_events
@@ -92,6 +93,9 @@ def test_two_apis_two_workers_a_killed_worker_and_nothing_lost(tmp_path):
             return None
 
         victim_job = wait_until(running_on_a_worker, "a job running on a worker")
+        # workers run below the API in the CPU's queue (KW_WORKER_NICE; bench/load.py --only-ingest)
+        nice = min(19, os.getpriority(os.PRIO_PROCESS, 0) + Settings.model_fields["worker_nice"].default)
+        assert [os.getpriority(os.PRIO_PROCESS, w.pid) for w in workers] == [nice, nice]
         victim = next(w for w in workers if f":{w.pid}:" in victim_job["worker"])
         victim.send_signal(signal.SIGKILL)  # no goodbye: its job keeps a lease that will run out
         victim.wait(timeout=30)
