@@ -15,6 +15,8 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from pydantic_settings.exceptions import SettingsError as SourceError
 
+from backend.domain import Namespace
+
 ENV_PREFIX = "KW_"
 ADMIN_NAMESPACE = "*"
 
@@ -107,7 +109,11 @@ class Settings(BaseSettings):
         False, description="Run ingest jobs inside the API process too (a one-process setup; the tests)."
     )
     worker_nice: int = Field(
-        10, ge=0, le=19, description="How much lower a worker process's CPU priority is than the API's."
+        19,
+        ge=0,
+        le=19,
+        description="How much lower a worker process's CPU priority is than the API's (19, the lowest: "
+        "`/v1/retrieve` p95 during 20 ingests was 1.3× idle at 19, 1.9× at 10; README, Benchmarks).",
     )
     job_lease_s: float = Field(
         60.0,
@@ -117,6 +123,39 @@ class Settings(BaseSettings):
     )
     job_max_attempts: int = Field(
         3, ge=1, le=20, description="Claims of a job before it is failed (dead-lettered) with its reason."
+    )
+    job_backend: Literal["sqlite", "aws"] = Field(
+        "sqlite",
+        description="Where jobs live: `sqlite` (the data dir; workers on this machine) or `aws` (SQS queue "
+        "and dead-letter queue, DynamoDB job table, S3 uploads: any API task answers any job).",
+    )
+    jobs_queue_url: str | None = Field(
+        None,
+        description="SQS queue of jobs waiting for a worker (a message is a job id; its visibility timeout "
+        "is the lease); required for `aws`.",
+    )
+    jobs_dlq_url: str | None = Field(
+        None,
+        description="The queue's dead-letter queue (redrive after KW_JOB_MAX_ATTEMPTS receives): its jobs "
+        "are marked failed with the reason; required for `aws`.",
+    )
+    jobs_table: str | None = Field(
+        None,
+        pattern=r"^[A-Za-z0-9_.-]{3,255}$",
+        description="DynamoDB table of jobs, their requests and their events (keys `job_id`, `seq`); "
+        "required for `aws`.",
+    )
+    uploads_bucket: str | None = Field(
+        None,
+        description="S3 bucket for large job requests (`uploads/`) and, when KW_SPEECH_BUCKET is unset, "
+        "recordings; required for `aws`.",
+    )
+    job_retention_s: int = Field(
+        30 * 86_400,
+        ge=3_600,
+        le=365 * 86_400,
+        description="AWS backend: a finished job's row, request and events are deleted (DynamoDB TTL) "
+        "this long after it ends.",
     )
     max_upload_bytes: int = Field(20_000_000, ge=1_000, description="Larger transcript uploads get 413.")
     max_transcript_chars: int = Field(2_000_000, ge=100, description="Longer transcripts get 422.")
@@ -215,6 +254,19 @@ class Settings(BaseSettings):
     transcribe_poll_max_s: float = Field(
         10.0, gt=0, le=60, description="Longest wait between Transcribe job status polls (backoff cap)."
     )
+    speech_bias_names: int = Field(
+        25,
+        ge=0,
+        le=200,
+        description="Names that bias the recogniser: the speaker, the request's `hints`, then the "
+        "namespace's people, organisations, places and products, most-mentioned first (Whisper hotwords, "
+        "an Amazon Transcribe custom vocabulary); 0: off. More names cost decoding time (README: Voice).",
+    )
+    speech_correct_names: bool = Field(
+        True,
+        description="After transcription, link names heard nearly right (by sound and spelling) to the "
+        "namespace's entities; the chunk keeps what was heard.",
+    )
 
     # --- observability -----------------------------------------------------------------------
     service_name: str = Field(
@@ -271,9 +323,8 @@ class Settings(BaseSettings):
         description="Serve on a non-loopback address (KW_HOST, `--host`) with no KW_API_KEYS; without it the "
         "server refuses to start there. For a private network or when another layer authenticates.",
     )
-    default_namespace: str = Field(
+    default_namespace: Namespace = Field(
         "default",
-        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$",
         description="Namespace used when a request names none (auth off, or an admin key).",
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="JSON log level.")
@@ -332,6 +383,10 @@ class Settings(BaseSettings):
             raise ValueError("KW_NEO4J_URI is required when KW_GRAPH_BACKEND=neo4j")
         if self.session_backend == "dynamodb" and not self.sessions_table:
             raise ValueError("KW_SESSIONS_TABLE is required when KW_SESSION_BACKEND=dynamodb")
+        if self.job_backend == "aws":
+            for field in ("jobs_queue_url", "jobs_dlq_url", "jobs_table", "uploads_bucket"):
+                if not getattr(self, field):
+                    raise ValueError(f"KW_{field.upper()} is required when KW_JOB_BACKEND=aws")
         if self.speech_provider == "transcribe" and not self.speech_bucket:
             raise ValueError("KW_SPEECH_BUCKET is required when KW_SPEECH_PROVIDER=transcribe")
         return self
@@ -364,7 +419,9 @@ def describe_settings() -> list[tuple[str, str, str]]:
     for name, field in Settings.model_fields.items():
         default = field.get_default(call_default_factory=True)
         shown = (
-            "" if default is None else (json.dumps(default) if isinstance(default, dict) else str(default))
+            ""
+            if default is None
+            else (json.dumps(default) if isinstance(default, dict | bool) else str(default))
         )
         rows.append((f"{ENV_PREFIX}{name.upper()}", shown, field.description or ""))
     return rows

@@ -123,11 +123,14 @@ class Entity(Model):
 
 
 class Mention(Model):
-    """An entity is mentioned `count` times in a chunk."""
+    """An entity is mentioned `count` times in a chunk. `heard` keeps how a recording's transcription
+    spelled a name that was linked to this entity by sound and spelling ("Henry Coulson" for Henrik
+    Olsen); the chunk's text keeps the heard form too, so nothing is silently rewritten."""
 
     entity_id: str
     chunk_id: str
     count: int = Field(1, ge=1)
+    heard: list[str] = Field(default_factory=list)
 
 
 class Relation(Model):
@@ -169,13 +172,6 @@ class Usage(Model):
     def add(self, other: Usage) -> None:
         for name in Usage.model_fields:
             setattr(self, name, getattr(self, name) + getattr(other, name))
-
-
-class Answer(Model):
-    answer: str
-    mode: str
-    citations: list[Citation]
-    usage: Usage = Field(default_factory=Usage)
 
 
 class JobStatus(StrEnum):

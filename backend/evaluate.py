@@ -25,7 +25,7 @@ from pathlib import Path
 
 from backend.domain import Citation, JobStatus
 from backend.ingest.pipeline import IngestRequest
-from backend.retrieve.models import Mode, Question
+from backend.retrieve.evidence import Mode, Question
 from backend.runtime import Runtime
 
 NAMESPACE = "eval"

@@ -27,7 +27,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from backend.domain import Citation, JobStatus
 from backend.ingest.files import request_for
-from backend.retrieve.models import Question
+from backend.retrieve.evidence import Question
 
 NAMESPACE = "eval-answers"
 _MARKER = re.compile(r"\[(\d{1,2})\]")

@@ -7,17 +7,19 @@ from dataclasses import dataclass
 
 from backend.config import Settings, SettingsError
 from backend.conversation.factory import build_resolver, build_session_store
+from backend.conversation.hops import HopRetriever
 from backend.conversation.service import Conversations
 from backend.conversation.store import SessionStore
 from backend.embed.factory import Embedders, build_embedders
 from backend.embed.vector_cache import VectorCache, with_cache
 from backend.graph import GraphStore, open_graph_store
 from backend.ingest.events import JobEvents
-from backend.ingest.jobs import JobStore
+from backend.ingest.job_store import JobStore
 from backend.ingest.pipeline import Services
 from backend.ingest.worker import IngestWorker
 from backend.llm.factory import build_cache, build_extractor, build_llm
-from backend.retrieve.factory import build_answerer
+from backend.retrieve.answer import Answerer
+from backend.retrieve.factory import build_answerer, offline_answerer
 from backend.retrieve.rerank import CrossEncoderReranker
 from backend.retrieve.service import Retriever
 from backend.speech.factory import build_transcriber
@@ -31,8 +33,8 @@ class Runtime:
     jobs: JobStore
     events: JobEvents
     ingest: IngestWorker
-    retriever: Retriever
-    answerer: object  # ExtractiveAnswerer | GeneratedAnswerer: `stream(question, evidence)`
+    retriever: HopRetriever
+    answerer: Answerer
     audio_store: AudioStore
     sessions: SessionStore
     conversations: Conversations
@@ -62,6 +64,17 @@ async def _check_vector_models(settings: Settings, store: GraphStore, embedders:
         )
 
 
+def _job_store(settings: Settings) -> JobStore:
+    """KW_JOB_BACKEND: the data dir's SQLite (one machine), or SQS + DynamoDB + S3 (any task, any job)."""
+    if settings.job_backend == "aws":
+        from backend.ingest.aws_jobs import AwsJobStore
+
+        return AwsJobStore.from_settings(settings)
+    from backend.ingest.sqlite_jobs import SqliteJobStore
+
+    return SqliteJobStore(settings.data_dir / "jobs.sqlite3")
+
+
 async def open_runtime(settings: Settings, *, start_workers: bool = True) -> Runtime:
     embedders = build_embedders(settings)
     cache = build_cache(settings)
@@ -72,7 +85,7 @@ async def open_runtime(settings: Settings, *, start_workers: bool = True) -> Run
     store = await open_graph_store(settings)
     try:
         await _check_vector_models(settings, store, embedders)
-        jobs = JobStore(settings.data_dir / "jobs.sqlite3")
+        jobs = _job_store(settings)
         events = JobEvents(jobs)
         audio_store = AudioStore(settings)
         vector_cache = (
@@ -101,12 +114,16 @@ async def open_runtime(settings: Settings, *, start_workers: bool = True) -> Run
     except Exception:
         await store.close()
         raise
-    retriever = Retriever(
+    retriever = HopRetriever(
+        Retriever(
+            store,
+            embedders.passages,
+            embedders.names,
+            reranker=CrossEncoderReranker() if settings.rerank_top else None,
+            rerank_top=settings.rerank_top,
+        ),
         store,
-        embedders.passages,
-        embedders.names,
-        reranker=CrossEncoderReranker() if settings.rerank_top else None,
-        rerank_top=settings.rerank_top,
+        offline_answerer(answerer, embedders.names),
     )
     return Runtime(
         settings=settings,

@@ -1,16 +1,23 @@
 """Load on a live `weaver serve` over loopback, with the server's default limits (a benchmark, not a
 test): throughput and p50/p95/p99 of `/v1/retrieve` and `/v1/query` at 8 and 32 concurrent clients,
 how many answers were 429 (over the tenant's rate) or 503 (shed: too many questions in flight), and
-`/v1/retrieve` at 8 concurrent while 20 transcripts are ingested at once.
+`/v1/retrieve` at 8 concurrent while 20 transcripts are ingested at once — and that phase's p95 over the
+idle `/v1/retrieve` × 8 p95 of the same run (issue #17's bound: at most 2×).
 
-The server is its own process (`weaver serve`, offline defaults, auth on) on a fresh data dir: four
+The server is its own process (`weaver serve`, offline defaults — so ingest runs in the
+KW_WORKER_PROCESSES worker process it starts, not in the API — auth on) on a fresh data dir: four
 AMI meetings of QMSum (ES2006a-d, 26k words) in namespace `bench`, asked their own QMSum questions.
 Every client of a phase shares one tenant's API key, as one busy customer would. Clients are closed
 loops (the next request when the last is answered) and behave: after a 429 or 503 they wait
 `Retry-After`, as the docs ask. Latencies are of answered (200) requests. Each phase stops after its
 request count or its time cap, whichever comes first; the whole run after `--runs` rounds.
 
-    .venv/bin/python bench/load.py [--runs 3] [--requests 160] [--qmsum DIR]
+    .venv/bin/python bench/load.py [--runs 3] [--requests 160] [--qmsum DIR] [--only-ingest]
+                                   [--env KW_NAME=value ...]
+
+`--only-ingest` runs just the phases the ratio needs (idle `/v1/retrieve` × 8, the same during 20
+ingests, and idle again after them: the shared machine's load drifts); `--env` passes settings to the
+server (e.g. `KW_WORKER_NICE=19`) to compare set-ups.
 """
 
 from __future__ import annotations
@@ -64,10 +71,11 @@ class Phase:
         return len(self.latencies_ms) / self.wall_s if self.wall_s else 0.0
 
 
-def start_server(data_dir: Path) -> tuple[subprocess.Popen, str]:
+def start_server(data_dir: Path, extra_env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("KW_")},
+        **(extra_env or {}),
         "KW_DATA_DIR": str(data_dir),
         "KW_PORT": str(port),
         "KW_API_KEYS": json.dumps({ADMIN: "*", READER: "bench", WRITER: "ingest"}),
@@ -195,21 +203,22 @@ class Workload:
         )
 
 
-async def phases(url: str, work: Workload, requests: int) -> list[Phase]:
+async def phases(url: str, work: Workload, requests: int, only_ingest: bool = False) -> list[Phase]:
     limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
     async with httpx.AsyncClient(base_url=url, timeout=300, limits=limits) as client:
         await wait_for_jobs(client, ADMIN, await ingest(client, ADMIN, work.asked, "bench"), 900)
         await closed_loop(client, Phase("warm-up"), "/v1/query", work.questions, 2, 10)
         done = []
-        for path in ("/v1/retrieve", "/v1/query"):
-            for clients in (8, 32):
+        for path in ("/v1/retrieve",) if only_ingest else ("/v1/retrieve", "/v1/query"):
+            for clients in (8,) if only_ingest else (8, 32):
                 phase = Phase(f"`{path}` × {clients}")
                 done.append(
                     await closed_loop(client, phase, path, work.questions, clients, requests * clients // 8)
                 )
-        # a tenant reading more than its rate allows (cheap reads, so the rate binds before the CPU does)
-        flood = Phase("`/v1/graph/stats` × 32")
-        done.append(await closed_loop(client, flood, "/v1/graph/stats", work.questions, 32, FLOOD_READS))
+        if not only_ingest:
+            # a tenant reading more than its rate allows (cheap reads, so the rate binds before the CPU does)
+            flood = Phase("`/v1/graph/stats` × 32")
+            done.append(await closed_loop(client, flood, "/v1/graph/stats", work.questions, 32, FLOOD_READS))
         during = Phase("`/v1/retrieve` × 8 during 20 ingests")
         stop = asyncio.Event()
         readers = asyncio.create_task(closed_loop(client, during, "/v1/retrieve", work.questions, 8, 0, stop))
@@ -218,14 +227,19 @@ async def phases(url: str, work: Workload, requests: int) -> list[Phase]:
         during.extra["ingest_s"] = time.monotonic() - started
         stop.set()
         done.append(await readers)
+        # idle again: the machine's other load may have changed while the jobs ran (a shared box)
+        after = Phase("`/v1/retrieve` × 8 after the ingests")
+        done.append(await closed_loop(client, after, "/v1/retrieve", work.questions, 8, requests))
         return done
 
 
-def one_run(work: Workload, requests: int) -> list[Phase]:
+def one_run(
+    work: Workload, requests: int, only_ingest: bool = False, extra_env: dict[str, str] | None = None
+) -> list[Phase]:
     with tempfile.TemporaryDirectory(prefix="kw-load-") as tmp:
-        server, url = start_server(Path(tmp))
+        server, url = start_server(Path(tmp), extra_env)
         try:
-            return asyncio.run(phases(url, work, requests))
+            return asyncio.run(phases(url, work, requests, only_ingest))
         finally:
             server.terminate()
             server.wait(timeout=60)
@@ -251,10 +265,31 @@ def table(runs: list[list[Phase]]) -> str:
             f"| {cell([len(p.latencies_ms) for p in same])} | {cell([p.statuses[429] for p in same])} "
             f"| {cell([p.statuses[503] for p in same])} |"
         )
-    ingest_s = [run[-1].extra["ingest_s"] for run in runs]
+    ingest_s = [during(run).extra["ingest_s"] for run in runs]
     lines.append(f"\n20 transcripts ingested under that load in {statistics.median(ingest_s):.0f} s "
                  f"({min(ingest_s):.0f}–{max(ingest_s):.0f})")  # fmt: skip
+    ratios = [under_ingest_ratio(run) for run in runs]
+    mid = statistics.median(ratios)
+    lines.append(
+        f"`/v1/retrieve` × 8 p95 during 20 ingests ÷ idle p95 before them (same run): {mid:.2f}× "
+        f"({min(ratios):.2f}–{max(ratios):.2f}×; goal ≤ 2×: {'met' if mid <= 2 else 'not met'})"
+    )
+    afters = [under_ingest_ratio(run, after=True) for run in runs]
+    lines.append(
+        f"… ÷ idle p95 after them: {statistics.median(afters):.2f}× ({min(afters):.2f}–{max(afters):.2f}×)"
+    )
     return "\n".join(lines)
+
+
+def during(run: list[Phase]) -> Phase:
+    return next(p for p in run if p.name.endswith("during 20 ingests"))
+
+
+def under_ingest_ratio(run: list[Phase], after: bool = False) -> float:
+    """p95 of `/v1/retrieve` × 8 during the ingests over its idle p95 (before them, or after), one run."""
+    name = "`/v1/retrieve` × 8 after the ingests" if after else "`/v1/retrieve` × 8"
+    idle = next(p for p in run if p.name == name)
+    return during(run).pct(0.95) / idle.pct(0.95)
 
 
 def main() -> None:
@@ -264,18 +299,27 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--requests", type=int, default=160, help="answers per phase at 8 clients (×4 at 32)")
     parser.add_argument("--qmsum", type=Path, default=None, help="QMSum validation meetings (default: found)")
+    parser.add_argument(
+        "--only-ingest", action="store_true", help="only `/v1/retrieve` × 8: idle, during ingests, idle"
+    )
+    parser.add_argument(
+        "--env", action="append", default=[], metavar="KW_NAME=value", help="a server setting (repeatable)"
+    )
     args = parser.parse_args()
+    extra_env = dict(item.split("=", 1) for item in args.env)
     data = args.qmsum or qmsum_dir()
     if data is None:
         sys.exit("QMSum validation meetings not found: pass --qmsum DIR or set KW_QMSUM_DIR")
     work = Workload.read(data)
-    runs = []
+    runs, loads = [], []
     for i in range(args.runs):
         load_before = os.getloadavg()[0]
-        runs.append(one_run(work, args.requests))
-        print(f"run {i + 1}: load average {load_before:.1f} → {os.getloadavg()[0]:.1f}", file=sys.stderr)
+        runs.append(one_run(work, args.requests, args.only_ingest, extra_env))
+        loads.append(f"{load_before:.1f} → {os.getloadavg()[0]:.1f}")
+        print(f"run {i + 1}: load average {loads[-1]}", file=sys.stderr)
         print(table(runs[-1:]), file=sys.stderr)
-    print(f"\n{args.runs} runs, median (range):\n")
+    print(f"\n{args.runs} runs, median (range); server settings: {extra_env or 'defaults'}; "
+          f"load average per run: {', '.join(loads)}\n")  # fmt: skip
     print(table(runs))
 
 

@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from backend.config import load_settings  # noqa: E402
 from backend.ingest.pipeline import IngestRequest  # noqa: E402
-from backend.retrieve.models import Question  # noqa: E402
+from backend.retrieve.evidence import Question  # noqa: E402
 from backend.runtime import open_runtime  # noqa: E402
 
 CASES = ROOT / "examples" / "eval" / "answers.json"

@@ -1,7 +1,10 @@
 """What tracing costs a request: `POST /v1/retrieve` latency with all three exporters on (Phoenix,
 Langfuse and X-Ray via OTLP, each to a local receiver that decodes what it gets) vs tracing off (no
-provider: every span a no-op), same process, same graph, in many short alternating rounds so both
-settings see the same machine (a shared 2-core VM drifts by ±10 % over a minute).
+provider: every span a no-op), same process, same graph, in many short rounds so every setting sees
+the same machine (a shared 2-core VM drifts by ±10 % over a minute). Traced rounds come in two arms,
+the same provider, sampler, ids, `BatchSpanProcessor` and OTLP encoder/exporter in both: `lean`, our
+`LeanSpan` (observability/spans.py), and `sdk`, the SDK's own tracer and span; each round runs
+off, lean and sdk in a rotating order.
 
 A traced round's clocks stop only when every span it made has been encoded and posted: exporting
 runs on background threads that share the GIL with requests, and a round that left its export for
@@ -30,10 +33,13 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from opentelemetry.sdk.trace import TracerProvider  # noqa: E402
+
+from backend.cli.demo import EXAMPLES  # noqa: E402
 from backend.config import load_settings  # noqa: E402
-from backend.demo import EXAMPLES  # noqa: E402
 from backend.ingest.files import EXTENSIONS  # noqa: E402
 from backend.observability import tracing  # noqa: E402
+from backend.observability.spans import LeanTracerProvider  # noqa: E402
 from tests.support.live_server import free_port, live_server  # noqa: E402
 from tests.support.sse import read_events  # noqa: E402
 
@@ -47,11 +53,15 @@ QUESTIONS = [
 
 @dataclass
 class Round:
-    traced: bool
     latencies: list[float]  # ms, each request as the client saw it
     wall: float  # s, the whole round: for a traced round, until its spans are all exported
     cpu: float  # s of CPU, every thread of this process: server, exporters, and the client
     flush: float = 0.0  # s of `wall` after the last response, exporting what was left
+    arm: str = "off"  # "off" (no-op spans) | "lean" | "sdk"
+
+    @property
+    def traced(self) -> bool:
+        return self.arm != "off"
 
 
 def measure(api: str, n: int) -> list[float]:
@@ -126,30 +136,30 @@ def run(args, sink_url: str) -> None:
             measure(api, 50)  # warm-up
             before = httpx.get(f"{sink_url}/counts").json()
             n, rounds = args.requests // args.rounds, []
-            for i in range(args.rounds):  # which setting goes first alternates: neither gets the warm slot
-                if i % 2:
-                    rounds.append((untraced_round(api, n), traced_round(api, settings, n)))
-                else:
-                    rounds.append((traced_round(api, settings, n), untraced_round(api, n)))
+            for i in range(args.rounds):  # the order rotates: no arm always gets the warm slot
+                order = ARMS[i % 3 :] + ARMS[: i % 3]
+                done = {arm: one_round(api, settings, n, arm) for arm in order}
+                rounds.append(tuple(done[arm] for arm in ARMS))
             received = httpx.get(f"{sink_url}/counts").json()
     report(args, rounds, {path: count - before.get(path, 0) for path, count in sorted(received.items())})
 
 
-def traced_round(api: str, settings, n: int) -> Round:
-    tracing.setup_tracing(settings)
+ARMS = ("off", "lean", "sdk")
+PROVIDERS = {"lean": LeanTracerProvider, "sdk": TracerProvider}
+
+
+def one_round(api: str, settings, n: int, arm: str) -> Round:
+    if arm != "off":
+        tracing.setup_tracing(settings, PROVIDERS[arm])
     started, cpu = time.perf_counter(), time.process_time()
     latencies = measure(api, n)
     flushing = time.perf_counter()
-    tracing.flush()  # the clocks stop when every span of the round is encoded and posted
+    if arm != "off":
+        tracing.flush()  # the clocks stop when every span of the round is encoded and posted
     wall, cpu = time.perf_counter() - started, time.process_time() - cpu
-    tracing.shutdown()
-    return Round(True, latencies, wall, cpu, wall - (flushing - started))
-
-
-def untraced_round(api: str, n: int) -> Round:
-    started, cpu = time.perf_counter(), time.process_time()
-    latencies = measure(api, n)
-    return Round(False, latencies, time.perf_counter() - started, time.process_time() - cpu)
+    if arm != "off":
+        tracing.shutdown()
+    return Round(latencies, wall, cpu, wall - (flushing - started), arm)
 
 
 def ratio(pairs: list[tuple[Round, Round]], field: str, pooled: bool = False) -> float:
@@ -158,38 +168,45 @@ def ratio(pairs: list[tuple[Round, Round]], field: str, pooled: bool = False) ->
     return statistics.median(getattr(a, field) / getattr(b, field) for a, b in pairs)
 
 
-def report(args, rounds: list[tuple[Round, Round]], delivered: dict[str, int]) -> None:
-    pairs = [(a, b) if a.traced else (b, a) for a, b in rounds]
-    on = [x for traced, _ in pairs for x in traced.latencies]
-    off = [x for _, untraced in pairs for x in untraced.latencies]
-    print(f"\n`POST /v1/retrieve`, {args.requests} requests per setting, {args.rounds} alternating rounds\n")
+def percent(ratio: float) -> str:
+    return f"{(ratio - 1) * 100:+.1f} %"
+
+
+def median_latency(rounds: list[Round]) -> float:
+    return statistics.median(x for r in rounds for x in r.latencies)
+
+
+def report(args, rounds: list[tuple[Round, Round, Round]], delivered: dict[str, int]) -> None:
+    print(f"\n`POST /v1/retrieve`, {args.requests} requests per setting, {args.rounds} rotating rounds\n")
     print("| tracing | p50 ms | p95 ms | mean ms | round time / request, ms | CPU / request, ms |")
     print("|---|---:|---:|---:|---:|---:|")
-    for label, values, rounds_of in (
-        ("off (no-op spans)", off, [b for _, b in pairs]),
-        ("on: Phoenix + Langfuse + X-Ray (OTLP)", on, [a for a, _ in pairs]),
-    ):
-        ordered = sorted(values)
-        p95 = ordered[int(0.95 * (len(ordered) - 1))]
+    labels = {
+        "off": "off (no-op spans)",
+        "lean": "on, LeanSpan: Phoenix + Langfuse + X-Ray (OTLP)",
+        "sdk": "on, SDK span: Phoenix + Langfuse + X-Ray (OTLP)",
+    }
+    for i, arm in enumerate(ARMS):
+        rounds_of = [r[i] for r in rounds]
+        values = sorted(x for r in rounds_of for x in r.latencies)
+        p95 = values[int(0.95 * (len(values) - 1))]
         wall = sum(r.wall for r in rounds_of) / len(values) * 1000
         cpu = sum(r.cpu for r in rounds_of) / len(values) * 1000
-        print(f"| {label} | {statistics.median(values):.1f} | {p95:.1f} | {statistics.mean(values):.1f} "
+        mean = statistics.mean(values)
+        print(f"| {labels[arm]} | {statistics.median(values):.1f} | {p95:.1f} | {mean:.1f} "
               f"| {wall:.2f} | {cpu:.2f} |")  # fmt: skip
-    estimates = {
-        "round time (export included), all rounds": ratio(pairs, "wall", pooled=True),
-        "round time, median of the pairs' ratios": ratio(pairs, "wall"),
-        "CPU (export included), all rounds": ratio(pairs, "cpu", pooled=True),
-        "CPU, median of the pairs' ratios": ratio(pairs, "cpu"),
-        "median request latency": statistics.median(on) / statistics.median(off),
-    }
+    off, lean, sdk = ([r[i] for r in rounds] for i in range(3))
     print()
-    for name, value in estimates.items():
-        print(f"Overhead, {name + ':':<44} {(value - 1) * 100:+.1f} %")
-    flush = statistics.mean(a.flush for a, _ in pairs) * 1000
-    print(f"(of a traced round's time, its final flush: {flush:.1f} ms per {len(on) // len(pairs)} requests)")
+    for name, a, b in (("lean vs off", lean, off), ("sdk vs off", sdk, off), ("sdk vs lean", sdk, lean)):
+        pairs = list(zip(a, b, strict=True))
+        latency = median_latency(a) / median_latency(b)
+        wall, pooled = percent(ratio(pairs, "wall")), percent(ratio(pairs, "wall", True))
+        print(f"{name}: round time {wall} (pooled {pooled}), "
+              f"CPU {percent(ratio(pairs, 'cpu'))} (pooled {percent(ratio(pairs, 'cpu', True))}), "
+              f"median latency {percent(latency)}")  # fmt: skip
+    traced = [x for r in lean + sdk for x in r.latencies]
     # proof the traced rounds really exported: every span of every traced request, at every backend
     print("\nSpans received per traced request: " + ", ".join(
-        f"{path} {count / len(on):.1f}" for path, count in delivered.items()))  # fmt: skip
+        f"{path} {count / len(traced):.1f}" for path, count in delivered.items()))  # fmt: skip
 
 
 if __name__ == "__main__":

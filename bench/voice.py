@@ -21,11 +21,12 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from backend.cli.terminal import table  # noqa: E402
 from backend.config import load_settings  # noqa: E402
-from backend.terminal import table  # noqa: E402
 from tests.support.live_server import live_server  # noqa: E402
 from tests.support.qmsum import meeting_path  # noqa: E402
 from tests.support.speech import speak, transcode  # noqa: E402
+from tests.support.sse import read_events  # noqa: E402
 
 WORDS_PER_SECOND = 3.2  # espeak-ng -s 150 on this meeting's (short) words, measured
 
@@ -43,10 +44,7 @@ def upload_until_done(api: str, path: Path) -> tuple[float, dict]:
         accepted = httpx.post(f"{api}/v1/recordings", files={"file": (path.name, f)}, data={"language": "en"})
     accepted.raise_for_status()
     job_id = accepted.json()["job_id"]
-    with httpx.stream("GET", f"{api}/v1/jobs/{job_id}/events", timeout=3600) as events:
-        for line in events.iter_lines():
-            if line.startswith("event:") and line.split(":", 1)[1].strip() in ("done", "error"):
-                break
+    read_events(f"{api}/v1/jobs/{job_id}/events", timeout=3600)  # to its end
     wall = time.perf_counter() - started
     job = httpx.get(f"{api}/v1/jobs/{job_id}").json()
     if job["status"] != "succeeded":

@@ -1,6 +1,7 @@
-# KnowledgeWeaver on AWS: the API on ECS Fargate behind an ALB, Neo4j on EC2 in a private subnet,
-# audio and transcripts in S3, secrets in Secrets Manager, and the dashboards and alarms that
-# dashboards/ and alerts/ describe. See docs/deploy-aws.md.
+# KnowledgeWeaver on AWS: the API on ECS Fargate behind an ALB, ingest workers as a second ECS
+# service fed by SQS (job state in DynamoDB), Neo4j on EC2 in a private subnet, audio and transcripts
+# in S3, secrets in Secrets Manager, and the dashboards and alarms that dashboards/ and alerts/
+# describe. See docs/deploy-aws.md.
 
 locals {
   name = "${var.project}-${var.environment}"
@@ -43,6 +44,7 @@ module "storage" {
   account_id             = data.aws_caller_identity.current.account_id
   alb_log_retention_days = var.alb_log_retention_days
   backup_retain_days     = var.backup_retain_days
+  uploads_expire_days    = var.job_retention_days + 15
 }
 
 module "sessions" {
@@ -51,6 +53,16 @@ module "sessions" {
   name                = local.name
   kms_key_arn         = module.secrets.kms_key_arn
   deletion_protection = var.sessions_deletion_protection
+}
+
+module "jobs" {
+  source = "./modules/jobs"
+
+  name                = local.name
+  kms_key_arn         = module.secrets.kms_key_arn
+  max_attempts        = var.job_max_attempts
+  lease_s             = var.job_lease_s
+  deletion_protection = var.jobs_deletion_protection
 }
 
 module "iam" {
@@ -63,6 +75,9 @@ module "iam" {
   bucket_arn         = module.storage.bucket_arn
   kms_key_arn        = module.secrets.kms_key_arn
   sessions_table_arn = module.sessions.table_arn
+  jobs_table_arn     = module.jobs.table_arn
+  jobs_queue_arn     = module.jobs.queue_arn
+  jobs_dlq_arn       = module.jobs.dlq_arn
   secret_arns = [
     module.secrets.neo4j_secret_arn,
     module.secrets.langfuse_secret_arn,
@@ -152,6 +167,39 @@ module "service" {
   langfuse_host          = var.langfuse_host
   sessions_table         = module.sessions.table_name
   session_idle_ttl_s     = var.session_idle_ttl_s
+  jobs = {
+    queue_url    = module.jobs.queue_url
+    dlq_url      = module.jobs.dlq_url
+    table_name   = module.jobs.table_name
+    lease_s      = var.job_lease_s
+    max_attempts = var.job_max_attempts
+    retention_s  = var.job_retention_days * 86400
+  }
+}
+
+module "worker" {
+  source = "./modules/worker"
+
+  name                = local.name
+  region              = var.region
+  cluster_arn         = module.service.cluster_arn
+  cluster_name        = module.service.cluster_name
+  private_subnet_ids  = module.network.private_subnet_ids
+  security_group_id   = module.service.security_group_id
+  image               = "${module.storage.repository_url}:${var.image_tag}"
+  task_cpu            = var.worker_cpu
+  task_memory         = var.worker_memory
+  task_role_arn       = module.iam.worker_role_arn
+  execution_role_arn  = module.iam.execution_role_arn
+  environment         = module.service.app_environment
+  secrets             = module.service.app_secrets
+  collector_container = module.service.collector_container
+  log_group_name      = module.service.log_group_name
+  jobs_at_once        = var.worker_jobs_at_once
+  queue_name          = module.jobs.queue_name
+  min_tasks           = var.worker_min_tasks
+  max_tasks           = var.worker_max_tasks
+  backlog_per_task    = var.worker_backlog_per_task
 }
 
 module "observability" {
@@ -168,6 +216,9 @@ module "observability" {
   service_name                 = local.service_name
   cluster_name                 = module.service.cluster_name
   ecs_service_name             = module.service.service_name
+  worker_service_name          = module.worker.service_name
+  jobs_queue_name              = module.jobs.queue_name
+  jobs_dlq_name                = module.jobs.dlq_name
   load_balancer_arn_suffix     = module.service.load_balancer_arn_suffix
   target_group_arn_suffix      = module.service.target_group_arn_suffix
   neo4j_instance_id            = module.neo4j.instance_id

@@ -23,6 +23,26 @@ output "service_name" {
   value       = module.service.service_name
 }
 
+output "worker_service_name" {
+  description = "The ingest workers' ECS service."
+  value       = module.worker.service_name
+}
+
+output "jobs_queue_url" {
+  description = "The jobs queue (KW_JOBS_QUEUE_URL)."
+  value       = module.jobs.queue_url
+}
+
+output "jobs_dlq_url" {
+  description = "The jobs' dead-letter queue (KW_JOBS_DLQ_URL): see docs/runbooks/jobs-dead-letters.md."
+  value       = module.jobs.dlq_url
+}
+
+output "jobs_table_name" {
+  description = "The jobs table (KW_JOBS_TABLE)."
+  value       = module.jobs.table_name
+}
+
 output "neo4j_instance_id" {
   description = "Neo4j EC2 instance; connect with `aws ssm start-session --target <id>`."
   value       = module.neo4j.instance_id

@@ -318,3 +318,100 @@ variable "sessions_deletion_protection" {
   description = "Protect the conversations table from deletion (set false before destroying an environment)."
   default     = true
 }
+
+# --- ingest jobs and their workers ------------------------------------------------------------------
+variable "job_max_attempts" {
+  type        = number
+  description = "Claims of a job before it is dead-lettered with its reason: the queue's maxReceiveCount and KW_JOB_MAX_ATTEMPTS."
+  default     = 3
+  validation {
+    condition     = var.job_max_attempts >= 1 && var.job_max_attempts <= 20
+    error_message = "job_max_attempts must be between 1 and 20 (the app's bounds)."
+  }
+}
+
+variable "job_lease_s" {
+  type        = number
+  description = "A worker's lease on a job, in seconds (KW_JOB_LEASE_S; the SQS visibility timeout, renewed every third of it)."
+  default     = 60
+  validation {
+    condition     = var.job_lease_s >= 2 && var.job_lease_s <= 3600
+    error_message = "job_lease_s must be between 2 and 3600 seconds (the app's bounds)."
+  }
+}
+
+variable "job_retention_days" {
+  type        = number
+  description = "Days a finished job's record (state, request, events) is kept before DynamoDB's TTL deletes it (KW_JOB_RETENTION_S); uploads are kept 15 days longer."
+  default     = 30
+  validation {
+    condition     = var.job_retention_days >= 1 && var.job_retention_days <= 365
+    error_message = "job_retention_days must be between 1 and 365 (the app's bounds)."
+  }
+}
+
+variable "jobs_deletion_protection" {
+  type        = bool
+  description = "Protect the jobs table from deletion (set false before destroying an environment)."
+  default     = true
+}
+
+variable "worker_cpu" {
+  type        = number
+  description = "Fargate CPU units of a worker task (worker + collector)."
+  default     = 1024
+  validation {
+    condition     = contains([512, 1024, 2048, 4096], var.worker_cpu)
+    error_message = "worker_cpu must be 512, 1024, 2048 or 4096."
+  }
+}
+
+variable "worker_memory" {
+  type        = number
+  description = "Fargate memory of a worker task in MiB."
+  default     = 2048
+  validation {
+    condition     = var.worker_memory >= 1024 && var.worker_memory <= 30720
+    error_message = "worker_memory must be between 1024 and 30720 MiB."
+  }
+}
+
+variable "worker_jobs_at_once" {
+  type        = number
+  description = "Jobs one worker task runs at once (KW_INGEST_WORKERS): they mostly wait on Bedrock."
+  default     = 4
+  validation {
+    condition     = var.worker_jobs_at_once >= 1 && var.worker_jobs_at_once <= 32
+    error_message = "worker_jobs_at_once must be between 1 and 32 (the app's bounds)."
+  }
+}
+
+variable "worker_min_tasks" {
+  type        = number
+  description = "Fewest worker tasks. At least one: workers also fail dead-lettered jobs with their reasons."
+  default     = 1
+  validation {
+    condition     = var.worker_min_tasks >= 1
+    error_message = "worker_min_tasks must be at least 1."
+  }
+}
+
+variable "worker_max_tasks" {
+  type        = number
+  description = "Most worker tasks (the autoscaling ceiling; mind Bedrock's quotas: each task keeps worker_jobs_at_once jobs' LLM calls in flight)."
+  default     = 8
+  validation {
+    condition     = var.worker_max_tasks >= 1 && var.worker_max_tasks <= 50
+    error_message = "worker_max_tasks must be between 1 and 50."
+  }
+}
+
+variable "worker_backlog_per_task" {
+  type        = number
+  description = "Target of the workers' scaling: jobs in the queue (waiting and running) per running worker task."
+  default     = 8
+  validation {
+    condition     = var.worker_backlog_per_task >= 1
+    error_message = "worker_backlog_per_task must be at least 1."
+  }
+}

@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from backend.graph.console import run_read_only
-from backend.graph.models import CypherResult
+from backend.graph.results import CypherResult
 
 from .auth import CallerDep
 from .deps import StoreDep

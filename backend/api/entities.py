@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from backend.domain import EntityType
 from backend.errors import NotFound
-from backend.graph.models import Edge, EntitySummary, ScoredChunk, Subgraph
+from backend.graph.results import Edge, EntitySummary, MentioningChunk, Subgraph
 
 from .auth import CallerDep
 from .deps import NamespaceQuery, SettingsDep, StoreDep
@@ -18,7 +18,7 @@ router = APIRouter(prefix="/v1/entities", tags=["entities"])
 
 
 class EntityDetail(EntitySummary):
-    mentions: list[ScoredChunk]
+    mentions: list[MentioningChunk]
     relations: list[Edge]
     neighbours: list[EntitySummary]
 
@@ -35,7 +35,7 @@ async def search_entities(
 ):
     ns = caller.namespace_for(namespace, settings.default_namespace)
     if q:
-        found = await store.fulltext_search_entities(ns, q, k=limit * 2 if type else limit)
+        found = await store.search.fulltext_search_entities(ns, q, k=limit * 2 if type else limit)
         return [
             EntitySummary(**e.model_dump(exclude={"score"})) for e in found if not type or e.type == type
         ][:limit]

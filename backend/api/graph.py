@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from backend.graph.models import GraphStats, Subgraph
+from backend.graph.results import GraphStats, Subgraph
 
 from .auth import CallerDep
 from .deps import NamespaceQuery, SettingsDep, StoreDep

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import json
 
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
+from backend import sse
 from backend.domain import Job
 
 from .auth import CallerDep
@@ -29,10 +29,6 @@ async def retry_job(job_id: str, caller: CallerDep, ingest: IngestDep) -> Job:
     return await ingest.retry(job_id, caller.namespace)
 
 
-def _sse(event: str, data: dict) -> str:
-    return f"event: {event}\ndata: {json.dumps(data, default=str)}\n\n"
-
-
 @router.get("/{job_id}/events", responses={200: {"content": {"text/event-stream": {}}}, **errors(404)})
 async def job_events(job_id: str, caller: CallerDep, runtime: RuntimeDep) -> StreamingResponse:
     """Server-sent events: `stage` and `progress` with real counts (`done` of `total` in the current
@@ -41,22 +37,22 @@ async def job_events(job_id: str, caller: CallerDep, runtime: RuntimeDep) -> Str
 
     async def stream():
         current = await runtime.jobs.get(job_id) or job
-        yield _sse("progress", {"job_id": job_id, "stage": current.stage, "progress": current.progress})
+        yield sse.encode("progress", {"job_id": job_id, "stage": current.stage, "progress": current.progress})
         events = runtime.events.follow(job_id)
         next_event = asyncio.ensure_future(anext(events, None))
         try:
             while True:
                 done, _ = await asyncio.wait({next_event}, timeout=_KEEPALIVE_S)
                 if not done:
-                    yield ": keep-alive\n\n"
+                    yield sse.KEEP_ALIVE
                     continue
                 item = next_event.result()
                 if item is None:
                     return
-                yield _sse(*item)
+                yield sse.encode(*item)
                 next_event = asyncio.ensure_future(anext(events, None))
         finally:
             next_event.cancel()
             await events.aclose()
 
-    return StreamingResponse(stream(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
+    return StreamingResponse(stream(), media_type=sse.MEDIA_TYPE, headers=sse.HEADERS)

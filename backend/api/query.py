@@ -3,18 +3,16 @@ streamed as server-sent events), alone or within a conversation (`session_id`)."
 
 from __future__ import annotations
 
-import json
-import time
-
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 from pydantic import Field
 
-from backend.conversation.models import SESSION_ID_PATTERN
+from backend import sse
 from backend.conversation.service import Answered
+from backend.conversation.session import SESSION_ID_PATTERN
 from backend.observability.conversation import bind_session
-from backend.retrieve.answer import answer_body, collect, not_found
-from backend.retrieve.models import AnswerBody, Evidence, Question
+from backend.retrieve.answer import answer_body, answer_events, cited_evidence, collect
+from backend.retrieve.evidence import AnswerBody, Evidence, Question
 
 from .auth import CallerDep
 from .deps import RuntimeDep, SettingsDep
@@ -52,17 +50,8 @@ async def retrieve(body: Question, caller: CallerDep, runtime: RuntimeDep, setti
     return await runtime.retriever.retrieve(namespace, body)
 
 
-def _sse(event: str, data: dict) -> str:
-    return f"event: {event}\ndata: {json.dumps(data, default=str)}\n\n"
-
-
-def _evidence_event(evidence: Evidence) -> dict:
-    cited = [] if not_found(evidence) else evidence.citations
-    return {
-        "citations": [c.model_dump() for c in cited],
-        "entities": [e.model_dump() for e in evidence.entities],
-        "relations": [r.model_dump() for r in evidence.relations],
-    }
+def _streamed(events) -> StreamingResponse:
+    return StreamingResponse(events, media_type=sse.MEDIA_TYPE, headers=sse.HEADERS)
 
 
 @router.post(
@@ -87,24 +76,14 @@ async def query(body: QueryRequest, caller: CallerDep, runtime: RuntimeDep, sett
     evidence = await runtime.retriever.retrieve(namespace, body)
     answerer = runtime.answerer
     if not body.stream:
-        started = time.perf_counter()
         text, usage, uncited = await collect(answerer, body.question, evidence)
-        evidence.timings_ms["answer"] = round((time.perf_counter() - started) * 1000, 2)
         return answer_body(answerer, text, usage, uncited, evidence)
 
     async def events():
-        started = time.perf_counter()
-        final: dict = {}
-        async for event, data in answerer.stream(body.question, evidence):
-            if event == "token":
-                yield _sse("token", data)
-            else:
-                final = data
-        evidence.timings_ms["answer"] = round((time.perf_counter() - started) * 1000, 2)
-        yield _sse("citations", _evidence_event(evidence))
-        yield _sse("done", {"mode": answerer.mode, **final, "timings_ms": evidence.timings_ms})
+        async for event, data in answer_events(answerer, body.question, evidence):
+            yield sse.encode(event, data)
 
-    return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
+    return _streamed(events())
 
 
 async def _in_conversation(body: QueryRequest, caller, runtime, settings):
@@ -149,9 +128,9 @@ async def _in_conversation(body: QueryRequest, caller, runtime, settings):
     async def events():
         async for event, data in asking:
             if event == "answered":
-                yield _sse("citations", _evidence_event(data.evidence))
-                yield _sse("done", done(data))
+                yield sse.encode("citations", cited_evidence(data.evidence))
+                yield sse.encode("done", done(data))
             else:
-                yield _sse(event, data)
+                yield sse.encode(event, data)
 
-    return StreamingResponse(events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
+    return _streamed(events())

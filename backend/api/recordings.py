@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from backend.domain import NAMESPACE_PATTERN, NAMESPACE_RULE
 from backend.errors import InvalidInput, PayloadTooLarge
+from backend.ingest.known_names import HINT_CHARS, HINTS_MAX, split_hints
 from backend.ingest.pipeline import IngestRequest
 from backend.observability.tracing import traceparent
 from backend.speech import intake
@@ -25,7 +26,7 @@ from .openapi import errors
 from .transcripts import Accepted
 
 router = APIRouter(prefix="/v1/recordings", tags=["recordings"])
-_FIELDS = ("namespace", "title", "speaker", "language", "recorded_at")
+_FIELDS = ("namespace", "title", "speaker", "language", "recorded_at", "hints")
 
 
 @router.post(
@@ -43,6 +44,10 @@ _FIELDS = ("namespace", "title", "speaker", "language", "recorded_at")
                             "file": {"type": "string", "format": "binary",
                                      "description": f"Audio: {', '.join(sorted(FORMATS))}."},
                             **{f: {"type": "string"} for f in _FIELDS},
+                            "hints": {"type": "string", "description": (
+                                "Names the recording is likely to hold, comma-separated (or the field "
+                                f"repeated; at most {HINTS_MAX}): heard with the namespace's own names."
+                            )},
                         },
                         "required": ["file"],
                         "additionalProperties": False,
@@ -84,6 +89,7 @@ async def submit_recording(
         language=fields.get("language"),
         transcriber=ingest.services.transcriber,
     )
+    hints = _hints(form.getlist("hints"))
     with tempfile.TemporaryDirectory(prefix="kw-upload-") as tmp:
         path = Path(tmp) / "upload"
         await asyncio.to_thread(_save, upload.file, path)
@@ -103,6 +109,7 @@ async def submit_recording(
             source=f"recording:{upload.filename or audio.sha256[:12] + audio.extension}",
             audio=audio,
             speaker=fields.get("speaker"),
+            hints=hints,
             language=fields.get("language"),
             recorded_at=datetime.fromisoformat(fields["recorded_at"]) if "recorded_at" in fields else None,
             traceparent=traceparent(),
@@ -113,6 +120,16 @@ async def submit_recording(
     return Accepted(
         job_id=job.id, transcript_id=job.transcript_id or "", status=job.status.value, duplicate=not created
     )
+
+
+def _hints(values: list) -> list[str]:
+    names = split_hints([v for v in values if isinstance(v, str)])
+    if len(names) > HINTS_MAX:
+        raise InvalidInput(f"hints: {len(names)} names; at most {HINTS_MAX}")
+    long = next((n for n in names if len(n) > HINT_CHARS), None)
+    if long is not None:
+        raise InvalidInput(f"hints: a name is at most {HINT_CHARS} characters ({long[:20]}… is longer)")
+    return names
 
 
 def _save(source, path: Path) -> None:

@@ -7,11 +7,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
-from backend.conversation.models import SESSION_ID_PATTERN, Session
 from backend.conversation.service import gone
-from backend.domain import NAMESPACE_PATTERN
+from backend.conversation.session import SESSION_ID_PATTERN, Session
+from backend.domain import Namespace
 from backend.observability.conversation import bind_session
 
 from .auth import Caller, CallerDep
@@ -26,7 +26,7 @@ SessionId = Annotated[
 
 
 class NewSession(BaseModel):
-    namespace: str | None = Field(None, pattern=NAMESPACE_PATTERN)
+    namespace: Namespace | None = None
 
 
 async def session_for(

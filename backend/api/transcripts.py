@@ -10,9 +10,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from backend.domain import NAMESPACE_PATTERN, NAMESPACE_RULE
+from backend.domain import NAMESPACE_RULE, Namespace
 from backend.errors import InvalidInput, NotFound, PayloadTooLarge
-from backend.graph.models import DeleteResult, TranscriptInfo
+from backend.graph.results import DeleteResult, TranscriptInfo
 from backend.ingest.files import EXTENSIONS
 from backend.ingest.formats import FORMATS
 from backend.ingest.pipeline import IngestRequest
@@ -32,7 +32,7 @@ class TranscriptUpload(BaseModel):
         }
     )
 
-    namespace: str | None = Field(None, pattern=NAMESPACE_PATTERN, description=f"{NAMESPACE_RULE}.")
+    namespace: Namespace | None = Field(None, description=f"{NAMESPACE_RULE}.")
     title: str | None = Field(None, max_length=300)
     format: str = Field("auto", description=f"One of {', '.join(FORMATS)}.")
     content: str | dict | list = Field(

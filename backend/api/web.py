@@ -13,7 +13,9 @@ from pydantic import BaseModel, Field
 
 from backend import __version__
 from backend.errors import InvalidInput, Unauthorized
+from backend.ingest.files import EXTENSIONS as TRANSCRIPT_EXTENSIONS
 from backend.observability.xray import xray_trace_id
+from backend.speech.audio import FORMATS as AUDIO_FORMATS
 
 from .auth import Caller, CallerDep, get_caller
 from .deps import SettingsDep, get_store
@@ -39,6 +41,8 @@ class UiConfig(BaseModel):
     phoenix_project: str
     langfuse_host: str | None
     xray: bool
+    transcript_extensions: list[str] = Field(description="Files `POST /v1/transcripts` reads.")
+    recording_extensions: list[str] = Field(description="Files `POST /v1/recordings` accepts.")
 
 
 class TraceLinks(BaseModel):
@@ -94,6 +98,8 @@ async def ui_config(request: Request, settings: SettingsDep) -> UiConfig:
         phoenix_project=settings.phoenix_project,
         langfuse_host=settings.langfuse_host,
         xray=settings.xray_mode != "off",
+        transcript_extensions=list(TRANSCRIPT_EXTENSIONS),
+        recording_extensions=list(AUDIO_FORMATS),
     )
 
 

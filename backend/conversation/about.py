@@ -18,7 +18,7 @@ import Stemmer
 from backend.graph import GraphStore
 
 from .mentions import Named, entities_named, find
-from .models import TurnEntity
+from .session import TurnEntity
 
 MAX_ENTITIES = 8
 SPEAKER_WEIGHT = 0.3

@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import logging
 
-from backend.domain import Usage
 from backend.llm.port import LLMError, LLMProvider
 from backend.llm.prompts import condense as prompt
-from backend.observability.pricing import price
 
 from .followup import HISTORY_TURNS, OfflineResolver, Resolved
 from .mentions import find
-from .models import Turn, TurnEntity
+from .session import Turn, TurnEntity
 
 log = logging.getLogger(__name__)
 MAX_QUESTION_CHARS = 2_000
@@ -45,13 +43,7 @@ class CondensingResolver:
         except LLMError as exc:
             log.warning("condense call failed; resolving offline", extra={"error": exc.code})
             return await self.fallback.resolve(namespace, question, history)
-        usage = Usage(retries=response.retries)
-        if response.cached:
-            usage.cache_hits = 1
-        else:
-            usage.llm_calls = 1
-            usage.input_tokens, usage.output_tokens = response.input_tokens, response.output_tokens
-            usage.cost_usd = price(response.model, response.input_tokens, response.output_tokens)[0]
+        usage = response.usage()
         standalone = _clean(response.text)
         if not standalone or len(standalone) > MAX_QUESTION_CHARS:
             resolved = await self.fallback.resolve(namespace, question, history)

@@ -18,7 +18,7 @@ import zlib
 
 from backend.errors import ProviderUnavailable
 
-from .models import Session, Turn
+from .session import Session, Turn
 from .store import SessionPolicy, decode_turns, encode_turns, epoch, from_epoch
 
 PARTITION_KEY = "session_id"

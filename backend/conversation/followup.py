@@ -32,7 +32,7 @@ from backend.graph import GraphStore
 
 from .about import asks_for_person
 from .mentions import CONCEPT, entities_named, find
-from .models import Resolution, Turn, TurnEntity
+from .session import Resolution, Turn, TurnEntity
 
 HISTORY_TURNS = 3
 PERSON = frozenset({"he", "him", "his", "himself", "she", "her", "hers", "herself"})

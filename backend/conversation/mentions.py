@@ -12,7 +12,7 @@ from typing import Protocol
 
 from backend.domain import normalise_key
 from backend.graph import GraphStore
-from backend.graph.models import EntitySummary
+from backend.graph.results import EntitySummary
 
 _CAPITALISED = re.compile(r"\b[A-ZÀ-Ý][\w'’-]*(?:\s+[A-ZÀ-Ý][\w'’-]*)*")
 CONCEPT = "Concept"
@@ -65,7 +65,7 @@ async def entities_named(
     query = text if concepts else " ".join(m.group(0) for m in _CAPITALISED.finditer(text))
     if not query.strip():
         return []
-    candidates = await store.fulltext_search_entities(namespace, query, k=k)
+    candidates = await store.search.fulltext_search_entities(namespace, query, k=k)
     found: list[Named] = []
     for entity in best_typed([EntitySummary.model_validate(c.model_dump()) for c in candidates]):
         if entity.type == CONCEPT and not concepts:

@@ -18,13 +18,13 @@ from backend.domain import Usage
 from backend.errors import NotFound
 from backend.graph import GraphStore
 from backend.observability.tracing import capture_content, span
-from backend.retrieve.answer import not_found
-from backend.retrieve.models import Evidence, Question
-from backend.retrieve.service import Retriever
+from backend.retrieve.answer import Answerer, answer_events, not_found
+from backend.retrieve.evidence import Evidence, Question
 
 from .about import turn_entities
 from .followup import Resolved
-from .models import Session, Turn
+from .hops import HopRetriever
+from .session import Session, Turn
 from .store import SessionStore
 
 
@@ -55,7 +55,7 @@ def _describe(current, resolved: Resolved, question: str, turn: int) -> None:
 
 class Conversations:
     def __init__(
-        self, store: SessionStore, resolver, retriever: Retriever, answerer, graph: GraphStore
+        self, store: SessionStore, resolver, retriever: HopRetriever, answerer: Answerer, graph: GraphStore
     ) -> None:
         self.store, self.resolver, self.retriever = store, resolver, retriever
         self.answerer, self.graph = answerer, graph
@@ -96,16 +96,14 @@ class Conversations:
         standalone = question.model_copy(update={"question": resolved.standalone})
         evidence = await self.retriever.retrieve(session.namespace, standalone)
         evidence.timings_ms["resolve"] = resolve_ms
-        started = time.perf_counter()
         parts: list[str] = []
         usage, uncited = Usage(), False
-        async for event, data in self.answerer.stream(resolved.standalone, evidence):
+        async for event, data in answer_events(self.answerer, resolved.standalone, evidence):
             if event == "token":
                 parts.append(data["text"])
                 yield "token", data
-            elif event == "usage":
+            elif event == "done":
                 usage, uncited = Usage.model_validate(data["usage"]), data["uncited"]
-        evidence.timings_ms["answer"] = round((time.perf_counter() - started) * 1000, 2)
         usage.add(resolved.usage)
         answer = "".join(parts)
         with span("conversation.remember", kind="CHAIN"):

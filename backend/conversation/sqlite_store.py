@@ -9,7 +9,7 @@ import sqlite3
 import threading
 from pathlib import Path
 
-from .models import Session, Turn
+from .session import Session, Turn
 from .store import SessionPolicy, decode_turns, encode_turns, from_epoch
 
 _SCHEMA = """

@@ -14,7 +14,7 @@ from typing import Protocol
 
 from pydantic import TypeAdapter
 
-from .models import Session, Turn
+from .session import Session, Turn
 
 _TURNS = TypeAdapter(list[Turn])
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from backend.errors import Forbidden, GraphQueryError, InvalidInput, QueryFailed
 
-from .models import CypherResult
+from .results import CypherResult
 from .store import GraphStore
 
 # LOAD CSV reads files on the database host; it is not a write, so the databases allow it in

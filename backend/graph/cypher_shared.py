@@ -66,7 +66,7 @@ UPSERT_MENTIONS = """
 UNWIND $rows AS r
 MATCH (e:Entity {id: r.entity_id}), (c:Chunk {id: r.chunk_id})
 MERGE (e)-[m:MENTIONED_IN]->(c)
-SET m.count = r.count
+SET m.count = r.count, m.heard = r.heard
 """
 
 REFRESH_MENTION_COUNTS = """
@@ -149,14 +149,6 @@ WHERE e.namespace = $namespace
 RETURN {ENTITY_FIELDS}
 """
 
-GET_CHUNKS = f"""
-UNWIND $ids AS id
-MATCH (c:Chunk {{id: id}})
-WHERE c.namespace = $namespace
-OPTIONAL MATCH (c)-[:PART_OF]->(t:Transcript)
-RETURN {CHUNK_FIELDS}
-"""
-
 CHUNKS_MENTIONING = f"""
 UNWIND $ids AS id
 MATCH (e:Entity {{id: id}})-[m:MENTIONED_IN]->(c:Chunk)
@@ -179,8 +171,18 @@ ENTITY_MENTIONS = f"""
 MATCH (e:Entity {{id: $id}})-[m:MENTIONED_IN]->(c:Chunk)
 WHERE e.namespace = $namespace
 OPTIONAL MATCH (c)-[:PART_OF]->(t:Transcript)
-RETURN {CHUNK_FIELDS}, toFloat(m.count) AS score
+RETURN {CHUNK_FIELDS}, toFloat(m.count) AS score, coalesce(m.heard, []) AS heard
 ORDER BY c.transcript_id, c.index
+LIMIT $limit
+"""
+
+# The names a recording's transcription is biased towards and checked against: the namespace's
+# entities of the given types, most-mentioned first.
+KNOWN_NAMES = f"""
+MATCH (e:Entity)
+WHERE e.namespace = $namespace AND e.type IN $types
+RETURN {ENTITY_FIELDS}
+ORDER BY e.mention_count DESC, e.name
 LIMIT $limit
 """
 

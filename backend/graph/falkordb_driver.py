@@ -33,6 +33,9 @@ from .runner import Rows
 from .values import to_plain
 
 log = logging.getLogger(__name__)
+# Tries of one of our statements when connections drop under it: the test that kills every client
+# connection five times in a row must not fail a write.
+OUR_TRIES = 7
 
 _ALREADY = ("already indexed", "already exists")
 _CONNECTION_WAIT_S = 120.0  # a caller waits this long for a free connection before a 503
@@ -216,11 +219,19 @@ class FalkorDBRunner:
                 "the database stopped while running this query and was restarted; the query is "
                 "refused from now on: narrow it (smaller ranges, fewer rows)"
             )
-        # Ours (MERGEs: safe to repeat) gets one more try, on a fresh connection to a live server.
-        try:
-            return self._rows(*await self._execute(query, params, read_only, timeout_ms, limit))
-        except (redis.ConnectionError, redis.TimeoutError) as exc:
-            raise GraphUnavailable(f"the graph database is not answering: {type(exc).__name__}") from None
+        # Ours (MERGEs: safe to repeat) runs again on a fresh connection to a live server, a few times
+        # with a growing pause: connections can drop again while it waits (killed clients, a restart).
+        for attempt in range(1, OUR_TRIES):
+            if attempt > 1:
+                await asyncio.sleep(min(0.05 * 2 ** (attempt - 2), 1.0))
+            restarts = self._restarts
+            try:
+                return self._rows(*await self._execute(query, params, read_only, timeout_ms, limit))
+            except (redis.ConnectionError, redis.TimeoutError) as exc:
+                failure = type(exc).__name__
+                if attempt + 1 < OUR_TRIES:
+                    await self._recover(restarts)
+        raise GraphUnavailable(f"the graph database is not answering: {failure}")
 
     @staticmethod
     def _rows(result: QueryResult, truncated: bool) -> Rows:

@@ -2,8 +2,11 @@
 
 FalkorDB takes parameters as a typed literal header in front of the query; the official client builds
 it one value at a time, which took 70 % of the time of a 500-chunk upsert with 384-d embeddings
-(measured). This writes the same header with a fast path for float vectors. Strings are escaped
-exactly as the client does, so values stay values: parameters, never Cypher.
+(measured). This writes the same header with a fast path for embeddings: a list of floats under one
+of `VECTOR_KEYS` (a parameter or a map key: `embedding` in written rows, `vector` in searches and
+probes) is written with 9 significant digits, which round-trips the float32 FalkorDB stores exactly.
+Every other float keeps all its digits, as the client writes it. Strings are escaped exactly as the
+client does, so values stay values: parameters, never Cypher.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import re
 from typing import Any
 
 _KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+VECTOR_KEYS = frozenset({"embedding", "vector"})  # graph/rows.py, graph/index_search.py
 
 
 def _string(value: str) -> str:
@@ -35,7 +39,8 @@ def _vector(values: list[float] | tuple[float, ...]) -> str:
     return "[" + text[:-1] + "]"
 
 
-def literal(value: Any) -> str:
+def literal(value: Any, key: str | None = None) -> str:
+    """`value` as a header literal; `key`, the parameter or map key it stands under."""
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -47,15 +52,14 @@ def literal(value: Any) -> str:
     if isinstance(value, float):
         return _number(value)
     if isinstance(value, list | tuple):
-        if value and type(value[0]) is float:
-            # A list that starts with a float is taken for a vector; one formatting call checks the
-            # rest (a string or a map in it raises, and it goes item by item) — checking each item's
-            # type first cost a quarter of the encoding.
+        if key in VECTOR_KEYS and value and type(value[0]) is float:
+            # One formatting call checks the rest too (a string or a map in it raises, and the list
+            # goes item by item): checking each item's type first cost a quarter of the encoding.
             with contextlib.suppress(TypeError):
                 return _vector(value)
         return "[" + ",".join(map(literal, value)) + "]"
     if isinstance(value, dict):
-        return "{" + ",".join(f"{_key(k)}:{literal(v)}" for k, v in value.items()) + "}"
+        return "{" + ",".join(f"{_key(k)}:{literal(v, k)}" for k, v in value.items()) + "}"
     raise TypeError(f"cannot send a {type(value).__name__} as a FalkorDB parameter")
 
 
@@ -68,4 +72,4 @@ def _key(key: str) -> str:
 def with_params(query: str, params: dict[str, Any] | None) -> str:
     if not params:
         return query
-    return "CYPHER " + " ".join(f"{_key(k)}={literal(v)}" for k, v in params.items()) + " " + query
+    return "CYPHER " + " ".join(f"{_key(k)}={literal(v, k)}" for k, v in params.items()) + " " + query

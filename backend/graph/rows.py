@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from itertools import pairwise
 
-from backend.domain import Chunk, Entity, Relation, Transcript
+from backend.domain import Chunk, Entity, Mention, Relation, Transcript
 from backend.errors import InvalidInput
 
 
@@ -71,6 +71,14 @@ def entity_rows(entities: Sequence[Entity], dim: int) -> list[dict]:
             }
         )
     return rows
+
+
+def mention_rows(mentions: Sequence[Mention]) -> list[dict]:
+    # `heard` is null (no property) unless a recording's name was linked by sound and spelling
+    return [
+        {"entity_id": m.entity_id, "chunk_id": m.chunk_id, "count": m.count, "heard": unique(m.heard) or None}
+        for m in mentions
+    ]
 
 
 def relation_rows(relations: Sequence[Relation]) -> list[dict]:

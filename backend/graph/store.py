@@ -3,7 +3,7 @@ CypherRunner. Code above this never knows which database it talks to.
 
 Every statement goes through `run`, the one place where graph queries are observed, and every
 statement but the admin console is scoped to a namespace passed as a parameter. The index searches
-(vector, full-text, batched entity probes) live in `search.py`, a part of this class.
+(vector, full-text, batched entity probes) are `store.search` (`index_search.py`), over `read` and `run`.
 """
 
 from __future__ import annotations
@@ -20,11 +20,13 @@ from backend.errors import InvalidInput
 from backend.observability import metrics
 from backend.observability.tracing import span
 
-from .models import (
+from .index_search import IndexSearch
+from .results import (
     DeleteResult,
     Edge,
     EntitySummary,
     GraphStats,
+    MentioningChunk,
     ScoredChunk,
     Subgraph,
     TranscriptInfo,
@@ -34,18 +36,18 @@ from .rows import (
     check_dimensions,
     chunk_rows,
     entity_rows,
+    mention_rows,
     next_links,
     relation_rows,
     transcript_rows,
     unique,
 )
 from .runner import CypherRunner, Rows
-from .search import IndexSearches
 
 T = TypeVar("T", bound=BaseModel)
 
 
-class GraphStore(IndexSearches):
+class GraphStore:
     def __init__(
         self,
         runner: CypherRunner,
@@ -64,6 +66,14 @@ class GraphStore(IndexSearches):
         self.timeout_ms = timeout_ms
         self.row_limit = row_limit
         self.overfetch = overfetch
+        self.search = IndexSearch(
+            self.read,
+            self.run,
+            dialect,
+            embedding_dim=embedding_dim,
+            overfetch=overfetch,
+            batch_size=batch_size,
+        )
 
     @property
     def system(self) -> str:
@@ -150,8 +160,8 @@ class GraphStore(IndexSearches):
         return await self._write_batches("upsert_entities", self.cypher.UPSERT_ENTITIES, batch)
 
     async def upsert_mentions(self, mentions: Sequence[Mention]) -> int:
-        mention_rows = [m.model_dump() for m in mentions]
-        written = await self._write_batches("upsert_mentions", self.cypher.UPSERT_MENTIONS, mention_rows)
+        rows = mention_rows(mentions)
+        written = await self._write_batches("upsert_mentions", self.cypher.UPSERT_MENTIONS, rows)
         await self._refresh_mention_counts(unique(m.entity_id for m in mentions))
         return written
 
@@ -167,34 +177,52 @@ class GraphStore(IndexSearches):
         )
 
     # --- reads --------------------------------------------------------------------------------
-    async def _read(self, operation: str, statement: str, params: dict[str, Any], model: type[T]) -> list[T]:
+    async def read(self, operation: str, statement: str, params: dict[str, Any], model: type[T]) -> list[T]:
+        """`run` a read and validate each row as `model`."""
         rows = await self.run(operation, statement, params, read_only=True)
         return [model.model_validate(r) for r in rows.rows]
 
     async def get_entities(self, namespace: str, ids: Sequence[str]) -> list[EntitySummary]:
         params = {"namespace": namespace, "ids": list(ids)}
-        return await self._read("get_entities", self.cypher.GET_ENTITIES, params, EntitySummary)
+        return await self.read("get_entities", self.cypher.GET_ENTITIES, params, EntitySummary)
 
-    async def get_chunks(self, namespace: str, ids: Sequence[str]) -> list[ScoredChunk]:
-        params = {"namespace": namespace, "ids": list(ids)}
-        return await self._read("get_chunks", self.cypher.GET_CHUNKS, params, ScoredChunk)
+    async def chunk_version(self, namespace: str) -> int:
+        """Moves whenever the namespace's chunks do (0: never written since versions were kept)."""
+        params = {"namespace": namespace}
+        rows = await self.run("chunk_version", self.cypher.CHUNK_VERSION, params, read_only=True)
+        return rows.rows[0]["version"] if rows.rows else 0
+
+    async def _bump_chunk_version(self, namespaces: Sequence[str]) -> None:
+        params = {"namespaces": sorted(set(namespaces))}
+        await self.run("bump_chunk_version", self.cypher.BUMP_CHUNK_VERSION, params)
+
+    async def namespace_chunks(self, namespace: str) -> list[ScoredChunk]:
+        """Every chunk of the namespace (what the in-memory passages are built from)."""
+        params = {"namespace": namespace}
+        return await self.read("namespace_chunks", self.cypher.NAMESPACE_CHUNKS, params, ScoredChunk)
 
     async def chunks_mentioning(
         self, namespace: str, entity_ids: Sequence[str], k: int = 10
     ) -> list[ScoredChunk]:
         """Chunks that mention these entities, most of them (then most often) first."""
         params = {"namespace": namespace, "ids": list(entity_ids), "k": k}
-        return await self._read("chunks_mentioning", self.cypher.CHUNKS_MENTIONING, params, ScoredChunk)
+        return await self.read("chunks_mentioning", self.cypher.CHUNKS_MENTIONING, params, ScoredChunk)
 
     async def list_entities(
         self, namespace: str, *, entity_type: str | None = None, skip: int = 0, limit: int = 50
     ) -> list[EntitySummary]:
         params = {"namespace": namespace, "type": entity_type, "skip": skip, "limit": limit}
-        return await self._read("list_entities", self.cypher.LIST_ENTITIES, params, EntitySummary)
+        return await self.read("list_entities", self.cypher.LIST_ENTITIES, params, EntitySummary)
 
-    async def entity_mentions(self, namespace: str, entity_id: str, limit: int = 50) -> list[ScoredChunk]:
+    async def entity_mentions(self, namespace: str, entity_id: str, limit: int = 50) -> list[MentioningChunk]:
         params = {"namespace": namespace, "id": entity_id, "limit": limit}
-        return await self._read("entity_mentions", self.cypher.ENTITY_MENTIONS, params, ScoredChunk)
+        return await self.read("entity_mentions", self.cypher.ENTITY_MENTIONS, params, MentioningChunk)
+
+    async def known_names(self, namespace: str, types: Sequence[str], limit: int) -> list[EntitySummary]:
+        """The namespace's entities of these types, most-mentioned first: the names a recording's
+        transcription is biased towards and checked against."""
+        params = {"namespace": namespace, "types": list(types), "limit": limit}
+        return await self.read("known_names", self.cypher.KNOWN_NAMES, params, EntitySummary)
 
     async def _subgraph(self, namespace: str, rows: Rows, seeds: Sequence[str] = ()) -> Subgraph:
         edges = [Edge.model_validate(r) for r in rows.rows]
@@ -232,7 +260,7 @@ class GraphStore(IndexSearches):
         self, namespace: str, *, skip: int = 0, limit: int = 100
     ) -> list[TranscriptInfo]:
         params = {"namespace": namespace, "skip": skip, "limit": limit}
-        return await self._read("list_transcripts", self.cypher.LIST_TRANSCRIPTS, params, TranscriptInfo)
+        return await self.read("list_transcripts", self.cypher.LIST_TRANSCRIPTS, params, TranscriptInfo)
 
     async def transcripts_per_namespace(self) -> dict[str, int]:
         """Every namespace that holds transcripts, with how many, most first. Not scoped: callers check

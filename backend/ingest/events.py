@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator
 
 from backend.domain import JobStatus
 
-from .jobs import JobStore
+from .job_store import JobStore
 
 _POLL_S = 0.25  # how often a follower looks for events written by another process
 _PROGRESS_EVERY_S = 0.2  # progress events reach the store at most this often per job

@@ -22,7 +22,10 @@ def request_for(
     title: str | None = None,
     *,
     audio_store: AudioStore | None = None,
+    speaker: str | None = None,
+    hints: list[str] | None = None,
 ) -> IngestRequest:
+    """`speaker` and `hints` (names the recording is likely to hold) apply to recordings."""
     if not path.is_file():
         raise InvalidInput(f"{path}: no such file")
     if path.suffix.lower() in AUDIO_FORMATS and audio_store is not None:
@@ -35,7 +38,12 @@ def request_for(
             store=audio_store,
         )
         return IngestRequest(
-            namespace=namespace, title=title or path.stem, source=f"recording:{path.name}", audio=audio
+            namespace=namespace,
+            title=title or path.stem,
+            source=f"recording:{path.name}",
+            audio=audio,
+            speaker=speaker,
+            hints=hints or [],
         )
     chosen = fmt if fmt != "auto" else EXTENSIONS.get(path.suffix.lower(), "auto")
     try:

@@ -97,7 +97,7 @@ class ExistingLookups:
             self._found[(namespace, name)] = loop.create_future()
         if missing:
             try:
-                near = await self._store.entities_near(namespace, missing)
+                near = await self._store.search.entities_near(namespace, missing)
             except BaseException as exc:
                 for name, _ in missing:  # whoever waits on these names gets the error; a later call retries
                     future = self._found.pop((namespace, name))

@@ -26,10 +26,12 @@ from backend.graph import GraphStore
 from backend.llm.port import ChunkExtraction, ChunkText, Extractor
 from backend.observability import metrics
 from backend.observability.tracing import span
-from backend.speech.models import StoredAudio, Transcriber
+from backend.speech.port import StoredAudio, Transcriber
 
 from . import formats
 from .chunking import chunk_segments
+from .heard_names import HeardNames
+from .known_names import NameBook
 from .lookahead import EmbedMemo, EmbedProgress, ExistingLookups
 from .resolve import Resolved, resolve
 
@@ -53,6 +55,7 @@ class IngestRequest(BaseModel):
     content: str | dict | list | None = None  # None for a recording until it is transcribed
     audio: StoredAudio | None = None
     speaker: str | None = None  # who speaks in a recording without speaker labels
+    hints: list[str] = Field(default_factory=list)  # names a recording is likely to hold
     recorded_at: datetime | None = None
     language: str | None = None
     traceparent: str | None = None  # the submitting request's trace, continued by the job
@@ -66,6 +69,11 @@ class IngestResult(BaseModel):
     mentions: int
     entities_merged: int
     failed_chunks: list[dict] = Field(default_factory=list)
+    names_linked: list[dict] = Field(
+        default_factory=list,
+        description="Names a recording's transcription got nearly right, linked to the entity they name: "
+        "{heard, name, entity_id}; the chunk keeps the heard form.",
+    )
     extractor: str
     usage: Usage = Field(default_factory=Usage)
     stage_ms: dict[str, float] = Field(default_factory=dict)
@@ -144,7 +152,10 @@ def chunk_text(chunk: Chunk) -> ChunkText:
     return ChunkText(id=chunk.id, index=chunk.index, text=chunk.text, speakers=chunk.speakers, lines=lines)
 
 
-async def run(transcript: Transcript, services: Services, report: Report) -> IngestResult:
+async def run(
+    transcript: Transcript, services: Services, report: Report, *, book: NameBook | None = None
+) -> IngestResult:
+    """`book`: for a transcribed recording, the names its namespace knows, to link near misses to."""
     settings, store = services.settings, services.store
     timings: dict[str, float] = {}
     clock = time.perf_counter()
@@ -179,9 +190,15 @@ async def run(transcript: Transcript, services: Services, report: Report) -> Ing
     chunk_vectors = asyncio.create_task(embed_chunks.all([c.text for c in chunks], progress))
 
     try:
-        extractions = await _extract(transcript, chunks, services.extractor, lookups, report)
+        texts = [chunk_text(c) for c in chunks]
+        heard = await asyncio.to_thread(HeardNames.check, book, texts) if book else None
+        if heard:
+            texts = [heard.for_extraction(t) for t in texts]
+        extractions = await _extract(transcript, texts, services.extractor, lookups, report)
         await lap("extract")
-        resolved = await _resolve(transcript, chunks, extractions, embed, lookups, settings, report)
+        resolved, linked = await _resolve(
+            transcript, chunks, extractions, heard, embed, lookups, settings, report
+        )
         await lap("resolve")
         progress.total += len(resolved.entities)
         names = await embed.all([e.name for e in resolved.entities], progress)
@@ -205,6 +222,7 @@ async def run(transcript: Transcript, services: Services, report: Report) -> Ing
         relations=len(resolved.relations),
         mentions=len(resolved.mentions),
         entities_merged=resolved.merged,
+        names_linked=linked,
         failed_chunks=sorted(
             ({"chunk_index": index_of[ex.chunk_id], "error": ex.error} for ex in extractions if ex.error),
             key=lambda f: f["chunk_index"],
@@ -217,20 +235,20 @@ async def run(transcript: Transcript, services: Services, report: Report) -> Ing
 
 async def _extract(
     transcript: Transcript,
-    chunks: list[Chunk],
+    texts: list[ChunkText],
     extractor: Extractor,
     lookups: ExistingLookups,
     report: Report,
 ) -> list[ChunkExtraction]:
     extractions: list[ChunkExtraction] = []
-    await report("extract", 0, len(chunks))
-    attributes = {"extractor": f"{extractor.provider}:{extractor.name}", "chunks": len(chunks)}
+    await report("extract", 0, len(texts))
+    attributes = {"extractor": f"{extractor.provider}:{extractor.name}", "chunks": len(texts)}
     with span("ingest.extract", kind="CHAIN", **attributes):
-        async for result in extractor.extract([chunk_text(c) for c in chunks]):
+        async for result in extractor.extract(texts):
             extractions.append(result)
             if result.extraction:
                 lookups.warm(transcript.namespace, [e.name for e in result.extraction.entities])
-            await report("extract", len(extractions), len(chunks))
+            await report("extract", len(extractions), len(texts))
     return extractions
 
 
@@ -238,12 +256,17 @@ async def _resolve(
     transcript: Transcript,
     chunks: list[Chunk],
     extractions: list[ChunkExtraction],
+    heard: HeardNames | None,
     embed: EmbedMemo,
     lookups: ExistingLookups,
     settings: Settings,
     report: Report,
-) -> Resolved:
+) -> tuple[Resolved, list[dict]]:
+    """The job's entities, mentions and relations; and for a recording, the names heard nearly right
+    that were linked to their entities."""
     await report("resolve", 0, 1)
+    if heard:
+        heard.pin_types(extractions)
     with span("ingest.resolve", kind="CHAIN") as resolving:
         try:
             resolved = await resolve(
@@ -256,10 +279,12 @@ async def _resolve(
             )
         finally:
             await lookups.close()
+        linked = heard.link(resolved) if heard else []
         resolving.set_attribute("entities", len(resolved.entities))
         resolving.set_attribute("entities.merged", resolved.merged)
+        resolving.set_attribute("names.linked", len(linked))
     await report("resolve", 1, 1)
-    return resolved
+    return resolved, linked
 
 
 async def _write(

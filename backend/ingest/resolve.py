@@ -114,6 +114,11 @@ class Resolved:
     merged: int  # surface forms folded into another entity
     dropped_candidates: int
 
+    def add_mention(self, entity_id: str, chunk_id: str, count: int) -> Mention:
+        mention = Mention(entity_id=entity_id, chunk_id=chunk_id, count=count)
+        self.mentions.append(mention)
+        return mention
+
 
 def _union(clusters: list[_Cluster], pairs: list[tuple[int, int]]) -> list[_Cluster]:
     parent = list(range(len(clusters)))

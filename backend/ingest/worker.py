@@ -17,11 +17,12 @@ import uuid
 from backend.domain import Job, JobStatus, Transcript
 from backend.errors import Conflict, NotFound, Overloaded, ProviderUnavailable, WeaverError
 from backend.observability import metrics, tracing
-from backend.speech import stage as speech
+from backend.speech import stage as transcription_stage
 
 from . import pipeline
 from .events import JobEvents
-from .jobs import JobStore
+from .job_store import JobStore
+from .known_names import NameBook, read_name_book
 from .pipeline import IngestRequest, Services
 
 log = logging.getLogger(__name__)
@@ -93,8 +94,8 @@ class IngestWorker:
             request.model_dump(mode="json"),
             trace_id=_trace_id(request),
         )
-        if request.audio is None:
-            self._prepared[job.id] = prepared  # parsed once; a job run elsewhere or again parses again
+        if request.audio is None and self._tasks:  # kept only where it may run: an API-only process
+            self._prepared[job.id] = prepared  # would hold every upload. Run elsewhere or again: parsed again
         self._work.set()
         return job, True
 
@@ -145,8 +146,12 @@ class IngestWorker:
                 await self._run_leased(job.id)
             except asyncio.CancelledError:
                 raise
-            except Exception:  # a bug in one job must not stop the worker
+            except Exception as exc:  # a bug in one job must not stop the worker
                 log.exception("job crashed", extra={"job_id": job.id})
+                # Its lease runs out and it is tried again; should it never get through, this is the
+                # reason its dead letter gives.
+                with contextlib.suppress(Exception):
+                    await self.jobs.update(job.id, owner=self.name, error=_failure(exc))
 
     async def _run_leased(self, job_id: str) -> None:
         """Run the job while renewing its lease; stop working on it if the lease is lost."""
@@ -172,26 +177,24 @@ class IngestWorker:
                 current.set_attribute("job.id", job_id)
                 if not request.traceparent:  # a job from the CLI starts its own trace: keep its id
                     await self.jobs.update(job_id, owner=self.name, trace_id=tracing.trace_id_hex(current))
-                listened_ms = None
+                listened_ms, book = None, None
                 if request.audio is not None:
                     heard = time.perf_counter()
-                    request = await self._transcribe(request, tracker)
+                    request, book = await self._transcribe(request, tracker)
                     listened_ms = round((time.perf_counter() - heard) * 1000, 1)
                 transcript = self._prepared.pop(job_id, None) or pipeline.prepare(
                     request, self.services.settings
                 )
                 current.set_attribute("transcript.id", transcript.id)
-                result = await pipeline.run(transcript, self.services, tracker.report)
+                result = await pipeline.run(transcript, self.services, tracker.report, book=book)
                 if listened_ms is not None:
-                    result.stage_ms = {speech.STAGE: listened_ms, **result.stage_ms}
+                    result.stage_ms = {transcription_stage.STAGE: listened_ms, **result.stage_ms}
                 for key in ("chunks", "entities", "relations"):
                     current.set_attribute(f"result.{key}", getattr(result, key))
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            message = (
-                exc.message if isinstance(exc, WeaverError) else f"internal error ({type(exc).__name__})"
-            )
+            message = _failure(exc)
             if not isinstance(exc, WeaverError):
                 log.exception("ingest failed", extra={"job_id": job_id})
             if await self.jobs.update(job_id, owner=self.name, status=JobStatus.FAILED, error=message):
@@ -227,27 +230,40 @@ class IngestWorker:
         )  # fmt: skip
         await self.events.publish(job_id, "done", {"job_id": job_id, "result": summary})
 
-    async def _transcribe(self, request: IngestRequest, tracker: _Tracker) -> IngestRequest:
-        """A recording becomes the transcript content the pipeline parses."""
-        audio = request.audio
-        result = await speech.transcribe(
-            audio,
+    async def _transcribe(
+        self, request: IngestRequest, tracker: _Tracker
+    ) -> tuple[IngestRequest, NameBook | None]:
+        """A recording becomes the transcript content the pipeline parses, heard with the names its
+        namespace knows; and the names to check what was heard against (None: not checked)."""
+        settings = self.services.settings
+        book = None
+        if settings.speech_bias_names or settings.speech_correct_names:
+            book = await read_name_book(
+                self.services.store, request.namespace, speaker=request.speaker, hints=request.hints
+            )
+        result = await transcription_stage.transcribe(
+            request.audio,
             self.services.transcriber,
-            self.services.settings.data_dir,
+            settings.data_dir,
             tracker.report,
-            language=request.language or self.services.settings.speech_language,
+            language=request.language or settings.speech_language,
             speaker=request.speaker,
+            vocabulary=book.vocabulary(settings.speech_bias_names) if book else None,
         )
-        return request.model_copy(
+        transcribed = request.model_copy(
             update={"content": result.content, "format": result.format, "language": result.language}
         )
+        return transcribed, book if settings.speech_correct_names else None
 
 
 def _weights(request: IngestRequest) -> dict[str, float]:
     """Each stage's share of the job's 0..1 progress; a recording spends about half of it listening."""
     if request.audio is None:
         return pipeline.STAGES
-    return {speech.STAGE: 0.5, **{stage: share * 0.5 for stage, share in pipeline.STAGES.items()}}
+    return {
+        transcription_stage.STAGE: 0.5,
+        **{stage: share * 0.5 for stage, share in pipeline.STAGES.items()},
+    }
 
 
 class _Tracker:
@@ -289,6 +305,11 @@ class _Tracker:
         if changed or now - self._saved_at >= _SAVE_EVERY_S:
             self._saved_at = now
             await self.jobs.update(self.job_id, owner=self.owner, stage=current, progress=self.progress)
+
+
+def _failure(exc: Exception) -> str:
+    """What a job's caller is told went wrong: our errors say it; anything else is named, not shown."""
+    return exc.message if isinstance(exc, WeaverError) else f"internal error ({type(exc).__name__})"
 
 
 def _trace_id(request: IngestRequest) -> str | None:

@@ -18,9 +18,8 @@ from collections.abc import AsyncIterator, Sequence
 from pydantic import ValidationError
 
 from backend.domain import Usage
-from backend.observability.pricing import price
 
-from .port import ChunkExtraction, ChunkText, LLMError, LLMProvider, LLMResponse
+from .port import ChunkExtraction, ChunkText, LLMError, LLMProvider
 from .prompts import extract as prompt
 from .schema import Extraction, extraction_json_schema
 
@@ -55,12 +54,12 @@ class LLMExtractor:
         request = prompt.build(chunk, self._schema)
         try:
             response = await self.llm.complete(request)
-            _count(usage, response)
+            usage.add(response.usage())
             try:
                 extraction = _parse(response.text)
             except ValueError as problem:
                 repaired = await self.llm.complete(prompt.repair(request, response.text, str(problem)))
-                _count(usage, repaired)
+                usage.add(repaired.usage())
                 try:
                     extraction = _parse(repaired.text)
                 except ValueError as still:
@@ -84,17 +83,6 @@ def _parse(text: str) -> Extraction:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         raise ValueError(f"{where}: {first['msg']} ({exc.error_count()} problems)") from None
-
-
-def _count(usage: Usage, response: LLMResponse) -> None:
-    usage.retries += response.retries
-    if response.cached:
-        usage.cache_hits += 1
-        return
-    usage.llm_calls += 1
-    usage.input_tokens += response.input_tokens
-    usage.output_tokens += response.output_tokens
-    usage.cost_usd += price(response.model, response.input_tokens, response.output_tokens)[0]
 
 
 # --- windows -----------------------------------------------------------------------------------

@@ -79,22 +79,8 @@ class RetryingLLM(_Wrapper):
             try:
                 response = await asyncio.wait_for(self.inner.complete(request), self.timeout_s)
                 return response.model_copy(update={"retries": attempt})
-            except TimeoutError:
-                error: LLMError = ProviderFailure(
-                    f"{self.provider} did not answer within {self.timeout_s:.0f}s"
-                )
-            except LLMError as exc:
-                if not exc.retryable:
-                    exc.details["retries"] = attempt
-                    raise
-                error = exc
-            if attempt >= self.max_retries:
-                error.details["retries"] = attempt
-                error.message = f"{error.message} (gave up after {attempt + 1} attempts)"
-                raise error
-            delay = random.uniform(0, min(self.max_delay_s, self.base_delay_s * 2**attempt))  # noqa: S311 — jitter
-            attempt += 1
-            await self._sleep(delay)
+            except (TimeoutError, LLMError) as exc:
+                attempt = await self._again(exc, attempt)
 
     async def stream(self, request: LLMRequest) -> AsyncIterator[str | LLMResponse]:
         """Retries only before the first piece: once text has reached the caller it cannot be unsaid."""
@@ -105,23 +91,29 @@ class RetryingLLM(_Wrapper):
                 async with asyncio.timeout(self.timeout_s):
                     async for piece in self.inner.stream(request):
                         started = True
-                        yield (
-                            piece.model_copy(update={"retries": attempt})
-                            if isinstance(piece, LLMResponse)
-                            else piece
-                        )
+                        if isinstance(piece, LLMResponse):
+                            piece = piece.model_copy(update={"retries": attempt})
+                        yield piece
                 return
-            except TimeoutError:
-                error: LLMError = ProviderFailure(
-                    f"{self.provider} did not finish within {self.timeout_s:.0f}s"
-                )
-            except LLMError as exc:
-                error = exc
-            if started or not error.retryable or attempt >= self.max_retries:
-                error.details["retries"] = attempt
-                raise error
-            attempt += 1
-            await self._sleep(random.uniform(0, min(self.max_delay_s, self.base_delay_s * 2**attempt)))  # noqa: S311
+            except (TimeoutError, LLMError) as exc:
+                attempt = await self._again(exc, attempt, may_retry=not started)
+
+    async def _again(self, exc: TimeoutError | LLMError, attempt: int, *, may_retry: bool = True) -> int:
+        """After a failed attempt: wait a full-jitter backoff and return the next attempt's number, or
+        raise the error (with the retries made) when it is not worth retrying or retries are spent."""
+        error = (
+            ProviderFailure(f"{self.provider} did not answer within {self.timeout_s:.0f}s")
+            if isinstance(exc, TimeoutError)
+            else exc
+        )
+        error.details["retries"] = attempt
+        if not (may_retry and error.retryable):
+            raise error
+        if attempt >= self.max_retries:
+            error.message = f"{error.message} (gave up after {attempt + 1} attempts)"
+            raise error
+        await self._sleep(random.uniform(0, min(self.max_delay_s, self.base_delay_s * 2**attempt)))  # noqa: S311 — jitter
+        return attempt + 1
 
 
 class TokenBucket:
@@ -162,27 +154,31 @@ class LimitedLLM(_Wrapper):
         concurrency: int,
         requests_per_minute: int = 0,
         tokens_per_minute: int = 0,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         super().__init__(inner)
         self._slots = asyncio.Semaphore(concurrency)
-        self._requests = TokenBucket(requests_per_minute) if requests_per_minute else None
-        self._tokens = TokenBucket(tokens_per_minute) if tokens_per_minute else None
+        paced = {"clock": clock, "sleep": sleep}
+        self._requests = TokenBucket(requests_per_minute, **paced) if requests_per_minute else None
+        self._tokens = TokenBucket(tokens_per_minute, **paced) if tokens_per_minute else None
+
+    async def _admit(self, request: LLMRequest) -> None:
+        """Wait for the request's share of the per-minute budgets (holding a slot)."""
+        if self._requests:
+            await self._requests.take(1)
+        if self._tokens:
+            # a request's size is known only afterwards; 4 characters a token is the usual estimate
+            await self._tokens.take(sum(len(m.content) for m in request.messages) / 4 + request.max_tokens)
 
     async def complete(self, request: LLMRequest) -> LLMResponse:
         async with self._slots:
-            if self._requests:
-                await self._requests.take(1)
-            if self._tokens:
-                # a request's size is known only afterwards; 4 characters a token is the usual estimate
-                await self._tokens.take(
-                    sum(len(m.content) for m in request.messages) / 4 + request.max_tokens
-                )
+            await self._admit(request)
             return await self.inner.complete(request)
 
     async def stream(self, request: LLMRequest) -> AsyncIterator[str | LLMResponse]:
         async with self._slots:
-            if self._requests:
-                await self._requests.take(1)
+            await self._admit(request)
             async for piece in self.inner.stream(request):
                 yield piece
 
@@ -241,7 +237,7 @@ class TracedLLM(_Wrapper):
                 LLMCalls=1,
                 LLMInputTokens=response.input_tokens,
                 LLMOutputTokens=response.output_tokens,
-                LLMCostUSD=price(response.model, response.input_tokens, response.output_tokens)[0],
+                LLMCostUSD=response.usage().cost_usd,
                 LLMRetries=response.retries,
             )
 

@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 
 from backend.domain import Usage
 from backend.errors import WeaverError
+from backend.observability.pricing import price
 
 from .schema import Extraction
 
@@ -42,6 +43,18 @@ class LLMResponse(BaseModel):
     latency_ms: float = 0.0
     retries: int = 0
     cached: bool = False
+
+    def usage(self) -> Usage:
+        """What this response cost: a cache hit is counted as one, with no tokens and no cost."""
+        if self.cached:
+            return Usage(cache_hits=1, retries=self.retries)
+        return Usage(
+            llm_calls=1,
+            input_tokens=self.input_tokens,
+            output_tokens=self.output_tokens,
+            cost_usd=price(self.model, self.input_tokens, self.output_tokens)[0],
+            retries=self.retries,
+        )
 
 
 class LLMError(WeaverError):

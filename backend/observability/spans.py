@@ -36,7 +36,14 @@ from opentelemetry.trace import Link, SpanContext, SpanKind, Status, StatusCode,
 
 _PLAIN = frozenset({str, bool, int, float})
 _UNSET = Status(StatusCode.UNSET)
-_SAMPLED, _NOT_SAMPLED = TraceFlags(TraceFlags.SAMPLED), TraceFlags(TraceFlags.DEFAULT)
+# (sampled, random trace id) -> the span's trace flags
+_FLAGS = {
+    (sampled, random): TraceFlags(
+        (TraceFlags.SAMPLED if sampled else 0) | (TraceFlags.RANDOM_TRACE_ID if random else 0)
+    )
+    for sampled in (False, True)
+    for random in (False, True)
+}
 
 
 def _clean(attributes: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -52,6 +59,7 @@ class LeanTracer(trace.Tracer):
 
     def __init__(self, sdk: Any, scope: InstrumentationScope) -> None:
         self.sampler, self.ids = sdk.sampler, sdk.id_generator
+        self.random_ids = self.ids.is_trace_id_random()  # the W3C random-trace-id flag, as the SDK sets it
         self.resource, self.processor, self.scope = sdk.resource, sdk.span_processor, scope
 
     def start_span(
@@ -69,8 +77,10 @@ class LeanTracer(trace.Tracer):
         if not parent.is_valid:
             parent = None
             trace_id = self.ids.generate_trace_id()
+            random = self.random_ids
         else:
             trace_id = parent.trace_id
+            random = parent.trace_flags.random_trace_id
         if links:
             links = tuple(link for link in links if link.context.is_valid or link.attributes)
         if self.sampler is DEFAULT_ON:  # the default (no OTEL_TRACES_SAMPLER): its rule, without the call
@@ -84,7 +94,7 @@ class LeanTracer(trace.Tracer):
             trace_id,
             self.ids.generate_span_id(),
             is_remote=False,
-            trace_flags=_SAMPLED if sampled else _NOT_SAMPLED,
+            trace_flags=_FLAGS[(bool(sampled), bool(random))],
             trace_state=state,
         )
         if not recording:

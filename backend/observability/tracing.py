@@ -23,7 +23,6 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.sdk.trace.sampling import DEFAULT_ON, ParentBased, Sampler, TraceIdRatioBased
-from opentelemetry.trace import Status, StatusCode
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 from backend import __version__
@@ -88,8 +87,9 @@ def _instrument_libraries() -> None:
     _state.libraries_instrumented = True
 
 
-def setup_tracing(settings) -> TracerProvider:
-    """(Re)build the process's provider from settings; the previous one is flushed and shut down."""
+def setup_tracing(settings, provider_class: type[TracerProvider] = LeanTracerProvider) -> TracerProvider:
+    """(Re)build the process's provider from settings; the previous one is flushed and shut down.
+    `provider_class`: the SDK's own `TracerProvider` is bench/tracing.py's stock arm."""
     if _state.provider is not None:
         _state.provider.shutdown()
     resource = Resource.create(
@@ -99,7 +99,7 @@ def setup_tracing(settings) -> TracerProvider:
             "openinference.project.name": settings.phoenix_project,
         }
     )
-    provider = LeanTracerProvider(
+    provider = provider_class(
         resource=resource, id_generator=AwsXRayIdGenerator(), sampler=sampler(settings.trace_sample_ratio)
     )
     _state.fanout = None
@@ -167,10 +167,6 @@ def span(name: str, kind: str | None = None, **attributes: Any):
         given[KIND] = kind
     # Attributes given at the start are checked once as a set, not once each.
     return tracer().start_as_current_span(name, attributes=given)
-
-
-def fail(current: trace.Span, exc: BaseException) -> None:
-    current.set_status(Status(StatusCode.ERROR, type(exc).__name__))
 
 
 def trace_id_hex(current: trace.Span | None = None) -> str | None:

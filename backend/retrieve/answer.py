@@ -6,30 +6,49 @@ A question about names nothing in the namespace mentions gets an honest "not fou
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import AsyncIterator
+from typing import Protocol
 
 import numpy as np
 
 from backend.domain import Usage
 from backend.embed.port import Embedder
-from backend.graph.models import Edge, EntitySummary
-from backend.llm.port import LLMProvider
+from backend.graph.results import Edge, EntitySummary
+from backend.llm.port import LLMProvider, LLMResponse
 from backend.llm.prompts import answer as prompt
-from backend.observability.pricing import price
 
 from . import statements
-from .models import AnswerBody, Evidence
+from .evidence import AnswerBody, Evidence
 
 _CITED = re.compile(r"\[(\d{1,2})\]")
 EXTRACTIVE_SENTENCES = 3
+PART_SENTENCES = 2  # per part of a question in parts
+BROAD_SENTENCES = 5  # for "what does X want": the several things X asked for
 # Citations are passages of three chunks, so the top three hold more than five single chunks did;
 # every sentence in them is embedded per question, the answer's main cost offline.
 QUOTED_CITATIONS = 3
 # …and of the next ones, only sentences sharing a word with the question (few, so cheap to embed).
 SEARCHED_CITATIONS = 5
 
-# (event, data) pairs, the SSE stream's events: token … then citations, done
+_HEADER = "Extractive answer (no language model): what was said that is closest to the question —"
+
+# (event, data) pairs: an answerer's are token… then usage; `answer_events` turns them into the
+# events /v1/query streams and `weaver ask` prints: token… then citations, done
 Event = tuple[str, dict]
+
+
+class Answerer(Protocol):
+    mode: str  # "extractive" | "generated", as the answer body names it
+
+    def stream(self, question: str, evidence: Evidence) -> AsyncIterator[Event]:
+        """The answer's text as ("token", {"text"}) events, then ("usage", {"usage", "uncited"})."""
+        ...
+
+
+def cited(answer: str, citations: list) -> list[int]:
+    """The citations (numbered from 1) the answer refers to with [n], in order."""
+    return sorted({int(n) for n in _CITED.findall(answer) if 1 <= int(n) <= len(citations)})
 
 
 def not_found(evidence: Evidence) -> str | None:
@@ -50,6 +69,10 @@ def graph_facts(relations: list[Edge], entities: list[EntitySummary], limit: int
     return [f"{names[r.source]} —{r.type}→ {names[r.target]}" for r in ranked[:limit]]
 
 
+def _renumber(text: str, numbers: list[int]) -> str:
+    return _CITED.sub(lambda m: f"[{numbers[int(m.group(1)) - 1]}]", text)
+
+
 class ExtractiveAnswerer:
     mode = "extractive"
 
@@ -63,13 +86,37 @@ class ExtractiveAnswerer:
         yield "usage", {"usage": Usage().model_dump(), "uncited": False}
 
     async def _compose(self, question: str, evidence: Evidence) -> str:
+        if len(evidence.parts) < 2:
+            lines = await self._quotes(question, evidence, EXTRACTIVE_SENTENCES)
+            if not lines:
+                return "The closest passages are cited below; none has a full sentence to quote."
+            lines.insert(0, _HEADER)
+        else:  # a question in parts: the quotes for each, under the part as it was searched for
+            lines = [_HEADER]
+            for part in evidence.parts:
+                own = evidence.model_copy(
+                    update={"citations": [evidence.citations[n - 1] for n in part.citations], "parts": []}
+                )
+                quotes = await self._quotes(part.standalone, own, PART_SENTENCES)
+                # a part's [n] number its own citations: renumber them as the merged evidence does
+                lines.append(part.standalone)
+                lines += [_renumber(q, part.citations) for q in quotes]
+                if not quotes:
+                    lines.append("• (no full sentence to quote in its passages)")
+        facts = graph_facts(evidence.relations, evidence.entities, limit=3)
+        if facts:
+            lines.append("Related facts in the graph: " + "; ".join(facts) + ".")
+        return "\n".join(lines)
+
+    async def _quotes(self, question: str, evidence: Evidence, limit: int) -> list[str]:
+        """The `limit` sentences of the evidence that best answer the question, as quoted lines."""
         quoted = evidence.citations[:SEARCHED_CITATIONS]
         wanted = statements.stems(question)
         found = statements.candidates(
             quoted, QUOTED_CITATIONS, wanted, statements.kinds_of(evidence.entities)
         )
         if not found:
-            return "The closest passages are cited below; none has a full sentence to quote."
+            return []
         prompts = [c.prompt for c in found if c.prompt]
         vectors = np.array(await self.embedder.embed([question, *(c.embedded for c in found), *prompts]))
         closeness = vectors[1:] @ vectors[0]
@@ -80,20 +127,20 @@ class ExtractiveAnswerer:
         ]
         people = statements.people_in(quoted, [e.name for e in evidence.entities if e.type == "Person"])
         named = statements.named_in(question, people)
-        weighted = statements.weights(found, wanted)
+        weighted = statements.weights(found, wanted, question)
+        names = {e.id: e.name for e in evidence.entities}
+        relations = statements.relations_asked(question, evidence.relations, names)
+        subject = statements.wanting(question)
         scores = [
-            statements.score(c, similarity[i], question, weighted, people, named) for i, c in enumerate(found)
+            statements.score(c, similarity[i], question, weighted, people, named, relations, subject)
+            for i, c in enumerate(found)
         ]
         order = sorted(range(len(found)), key=lambda i: -scores[i])
-        chosen = sorted(
-            (found[i] for i in order[:EXTRACTIVE_SENTENCES]), key=lambda c: (c.number, c.position)
-        )
-        lines = ["Extractive answer (no language model): what was said that is closest to the question —"]
-        lines += [f"• {c.speaker or 'Someone'}: “{c.sentence}” [{c.number}]" for c in chosen]
-        facts = graph_facts(evidence.relations, evidence.entities, limit=3)
-        if facts:
-            lines.append("Related facts in the graph: " + "; ".join(facts) + ".")
-        return "\n".join(lines)
+        if subject:  # a broad question: more of what was said, none of it twice
+            limit = max(limit, BROAD_SENTENCES)
+            order = statements.diverse([found[i] for i in order], order)
+        chosen = sorted((found[i] for i in order[:limit]), key=lambda c: (c.number, c.position))
+        return [f"• {c.speaker or 'Someone'}: “{c.sentence}” [{c.number}]" for c in chosen]
 
 
 class GeneratedAnswerer:
@@ -114,34 +161,52 @@ class GeneratedAnswerer:
         parts: list[str] = []
         usage = Usage()
         async for piece in self.llm.stream(request):
-            if isinstance(piece, str):
+            if isinstance(piece, LLMResponse):  # the closing one: tokens, retries, cache
+                usage.add(piece.usage())
+            else:
                 parts.append(piece)
                 yield "token", {"text": piece}
-            else:  # the closing LLMResponse: tokens, retries, cache
-                usage.retries += piece.retries
-                if piece.cached:
-                    usage.cache_hits += 1
-                else:
-                    usage.llm_calls += 1
-                    usage.input_tokens += piece.input_tokens
-                    usage.output_tokens += piece.output_tokens
-                    usage.cost_usd += price(piece.model, piece.input_tokens, piece.output_tokens)[0]
-        cited = {int(n) for n in _CITED.findall("".join(parts)) if 1 <= int(n) <= len(evidence.citations)}
-        yield "usage", {"usage": usage.model_dump(), "uncited": not cited}
+        yield "usage", {"usage": usage.model_dump(), "uncited": not cited("".join(parts), evidence.citations)}
 
 
-async def collect(answerer, question: str, evidence: Evidence) -> tuple[str, Usage, bool]:
-    """The whole answer at once, for JSON responses."""
-    text, usage, uncited = [], Usage(), False
+def cited_evidence(evidence: Evidence) -> dict:
+    """The `citations` event: what the answer's [n] refer to (none when nothing was found)."""
+    cited = [] if not_found(evidence) else evidence.citations
+    return {
+        "citations": [c.model_dump() for c in cited],
+        "entities": [e.model_dump() for e in evidence.entities],
+        "relations": [r.model_dump() for r in evidence.relations],
+    }
+
+
+async def answer_events(answerer: Answerer, question: str, evidence: Evidence) -> AsyncIterator[Event]:
+    """An answer as it is written: token…, then citations, then done (mode, usage, uncited, timings,
+    the answer's own time among them). What /v1/query streams, `weaver ask` prints and a conversation
+    keeps."""
+    started = time.perf_counter()
+    final: dict = {}
     async for event, data in answerer.stream(question, evidence):
         if event == "token":
+            yield event, data
+        else:
+            final = data
+    evidence.timings_ms["answer"] = round((time.perf_counter() - started) * 1000, 2)
+    yield "citations", cited_evidence(evidence)
+    yield "done", {"mode": answerer.mode, **final, "timings_ms": evidence.timings_ms}
+
+
+async def collect(answerer: Answerer, question: str, evidence: Evidence) -> tuple[str, Usage, bool]:
+    """The whole answer at once, for JSON responses: (text, usage, uncited)."""
+    text, usage, uncited = [], Usage(), False
+    async for event, data in answer_events(answerer, question, evidence):
+        if event == "token":
             text.append(data["text"])
-        elif event == "usage":
+        elif event == "done":
             usage, uncited = Usage.model_validate(data["usage"]), data["uncited"]
     return "".join(text), usage, uncited
 
 
-def answer_body(answerer, text: str, usage: Usage, uncited: bool, evidence: Evidence) -> AnswerBody:
+def answer_body(answerer: Answerer, text: str, usage: Usage, uncited: bool, evidence: Evidence) -> AnswerBody:
     return AnswerBody(
         answer=text,
         mode=answerer.mode,
@@ -152,4 +217,5 @@ def answer_body(answerer, text: str, usage: Usage, uncited: bool, evidence: Evid
         usage=usage,
         trace_id=evidence.trace_id,
         timings_ms=evidence.timings_ms,
+        parts=evidence.parts,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from backend.domain import Citation
-from backend.graph.models import ScoredChunk
+from backend.graph.results import ScoredChunk
 
 RRF_K = 60  # the constant from Cormack et al. (2009); it damps the weight of the very top ranks
 

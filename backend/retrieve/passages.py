@@ -25,7 +25,7 @@ import Stemmer
 from bm25s.tokenization import Tokenizer
 
 from backend.graph import GraphStore
-from backend.graph.models import ScoredChunk
+from backend.graph.results import ScoredChunk
 
 # A passage is a chunk and this many chunks either side of it: BM25 over ~220-word passages found
 # 0.599 of the tuning half's spans at 10 against 0.496 over single ~75-word chunks (same words of

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 
 from backend.graph import GraphStore
-from backend.graph.models import ScoredChunk, ScoredEntity, Subgraph
+from backend.graph.results import ScoredChunk, ScoredEntity, Subgraph
 
 from .fuse import rrf
 from .passages import Passages
@@ -32,7 +32,7 @@ class Ask:
 
 
 async def by_vector(store: GraphStore, ask: Ask) -> list[ScoredChunk]:
-    return await store.vector_search_chunks(ask.namespace, ask.vector, k=ask.pool)
+    return await store.search.vector_search_chunks(ask.namespace, ask.vector, k=ask.pool)
 
 
 async def by_fulltext(passages: Passages, ask: Ask) -> list[ScoredChunk]:
@@ -51,10 +51,10 @@ def by_speaker(passages: Passages, ask: Ask, ranked: list[list[ScoredChunk]]) ->
 async def link(store: GraphStore, ask: Ask, limit: int = 5) -> list[ScoredEntity]:
     """Entities named in the question (full-text on names and aliases), then entities whose name
     means what the whole question means."""
-    named = await store.fulltext_search_entities(ask.namespace, ask.text, k=limit)
+    named = await store.search.fulltext_search_entities(ask.namespace, ask.text, k=limit)
     close = [
         e
-        for e in await store.vector_search_entities(ask.namespace, ask.vector, k=limit)
+        for e in await store.search.vector_search_entities(ask.namespace, ask.vector, k=limit)
         if e.score >= LINK_SIMILARITY
     ]
     linked: dict[str, ScoredEntity] = {}

@@ -8,12 +8,12 @@ import time
 
 from backend.embed.port import Embedder
 from backend.graph import GraphStore
-from backend.graph.models import ScoredChunk
+from backend.graph.results import ScoredChunk
 from backend.observability.tracing import capture_content, span, trace_id_hex
 
 from . import search
+from .evidence import Evidence, Mode, Question
 from .fuse import rrf, to_citations
-from .models import Evidence, Mode, Question
 from .passages import PassageCache
 from .rerank import CrossEncoderReranker
 

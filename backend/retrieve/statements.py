@@ -5,8 +5,11 @@ Each sentence of the best citations is a candidate, scored by
 - its similarity to the question (sentence embeddings, the names model);
 - the question's words it shares (stemmed), each weighted by how few candidates have it, so "what
   does Northwind *want*" prefers "they *want* two hundred trackers" to the many sentences that merely
-  name Northwind. A sentence that says "they", "he", "she" or "it" is read with the names of the two
-  sentences before it ("…the Northwind pilot…? The pilot starts in March. They want …"), and one that
+  name Northwind; in "what does Sven Larsen's *insurer* want" the possessive's head counts twice
+  (it is what is asked about; Sven Larsen only says whose), and the words of a relative clause half
+  ("who is building the export *that Northwind's planners asked for*": they only say which export).
+  A sentence that says "they", "he", "she" or "it" is read with the names of the two sentences
+  before it ("…the Northwind pilot…? The pilot starts in March. They want …"), and one that
   opens with such a pronoun is embedded with the name put in its place ("Northwind want …"): the
   nearest organisation for "they" (the graph's types), the nearest speaker or person for "he"/"she";
 - whether it holds the kind of thing the question asks for: a duration for "how long", a date or day
@@ -14,6 +17,14 @@ Each sentence of the best citations is a candidate, scored by
 - whether its speaker is the person the question names ("how long will it take Lena Fischer" →
   what Lena Fischer said), and whether it is about someone else: a statement that opens with another
   person's name ("Maria wants a date …") does not say what Northwind wants;
+- whether it states a relation the graph holds that the question asks about: for "who is *building*
+  the export", a sentence naming both ends of a BUILD relation ("Lena builds the SAP export next
+  week") — the graph read the evidence already, so its verbs point at the sentence that answers;
+- for a broad question of what someone wants ("what does Northwind want / ask for / need"): whether
+  it states a want of theirs: a want verb (want, need, ask, request, require, remember, useless, …)
+  in a sentence that names them ("Northwind also asked whether …", "… useless to Northwind") or reads
+  as them ("They want two hundred trackers"). Such an answer quotes more sentences
+  (`BROAD_SENTENCES`), no two saying nearly the same;
 - minus a penalty when it is itself a question. A question in the evidence that is close to the one
   asked ("How long would that take, Lena?") lends its closeness to the reply that follows it from
   another speaker ("About a week for a first version.") — meetings answer questions that way. The
@@ -37,6 +48,8 @@ TYPE_BONUS = 0.1
 OVERLAP_WEIGHT = 0.3
 SPEAKER_BONUS = 0.1
 OTHER_SUBJECT_PENALTY = 0.15
+RELATION_BONUS = 0.15
+WANT_BONUS = 0.2
 MIN_WORDS = 4
 MIN_REPLY_WORDS = 3
 
@@ -88,6 +101,19 @@ CONTEXT_SENTENCES = 2
 _SUBJECT = re.compile(
     r"^\s*(?i:what|when|where|why|which|how(?:\s+\w+)?)\s+(?:\w+\s+)?(?i:does|did|do|is|was|are|were|will|"
     r"would|can|could|should|has|have|had)\s+(?P<subject>[A-ZÀ-Ý][\w'’-]*(?:\s+[A-ZÀ-Ý][\w'’-]*)*)"
+)
+_POSSESSIVE_HEAD = re.compile(r"[\w-]+(?:'s|’s|s'|s’)\s+([a-z][\w-]*)")
+_POSSESSIVE_PAIR = re.compile(r"([A-ZÀ-Ý][\w-]*(?:\s+[A-ZÀ-Ý][\w-]*)*)(?:'s|’s)\s+([a-z][\w-]*)")
+_RELATIVE = re.compile(r"\s(?:that|which|whom|whose|who)\s", re.IGNORECASE)
+_WANTS = re.compile(
+    r"^\s*what\s+(?:else\s+)?(?:does|did|do|would)\s+(?P<subject>[A-ZÀ-Ý][\w'’-]*(?:\s+[A-ZÀ-Ý][\w'’-]*)*)"
+    r"(?:'s\s+[\w-]+)?\s+(?:want|need|ask\s+for|ask|request|require|expect|care\s+about)\b",
+    re.IGNORECASE,
+)
+_WANT_VERB = re.compile(
+    r"\b(?:wants?|wanted|needs?|needed|ask(?:s|ed)?|requests?|requested|requires?|required|remember|"
+    r"expects?|useless|must)\b",
+    re.IGNORECASE,
 )
 _stemmer = Stemmer.Stemmer("english")
 
@@ -186,14 +212,56 @@ def _resolve_opening(sentence: str, names: list[str], kinds: dict[str, str]) -> 
     return ""
 
 
-def weights(found: list[Candidate], wanted: set[str]) -> dict[str, float]:
-    """Each question word's weight: rarer among the candidates, more telling (BM25's IDF)."""
+def weights(found: list[Candidate], wanted: set[str], question: str = "") -> dict[str, float]:
+    """Each question word's weight: rarer among the candidates, more telling (BM25's IDF); the head
+    of a possessive ("Sven Larsen's *insurer*") twice."""
     counts = {w: 0 for w in wanted}
     for candidate in found:
         for w in _candidate_stems(candidate) & wanted:
             counts[w] += 1
     n = len(found)
-    return {w: math.log(1 + (n - c + 0.5) / (c + 0.5)) for w, c in counts.items()}
+    clause = relative_clause_start(question)
+    main, relative = (question, "") if clause is None else (question[:clause], question[clause:])
+    heads = stems(" ".join(_POSSESSIVE_HEAD.findall(main)))
+    background = stems(relative) - stems(main)
+    return {
+        w: math.log(1 + (n - c + 0.5) / (c + 0.5)) * (2.0 if w in heads else 0.5 if w in background else 1.0)
+        for w, c in counts.items()
+    }
+
+
+def relative_clause_start(question: str) -> int | None:
+    """Where the question's relative clause starts ("the export *that Northwind's planners asked
+    for*"): it says which thing is meant, while the main clause says what is asked about it."""
+    found = _RELATIVE.search(question, 1)
+    return found.start() if found else None
+
+
+def relations_asked(question: str, relations, names: dict[str, str]) -> list[tuple[str, str]]:
+    """(source, target) names of the graph's relations whose verb the question uses ("who is
+    *building* …" → BUILD); `names`: entity id → name."""
+    asked = stems(question)
+    return [
+        (names[r.source], names[r.target])
+        for r in relations
+        if r.type != "TALKED_ABOUT"
+        and r.source in names
+        and r.target in names
+        and _stemmer.stemWord(r.type.split("_")[0].lower()) in asked
+    ]
+
+
+def states(sentence: str, relations: list[tuple[str, str]]) -> bool:
+    """The sentence names both ends of one of the relations (a person by full or first name)."""
+    lowered = sentence.lower()
+
+    def said(name: str) -> bool:
+        forms = {name.lower()}
+        if " " in name and name[:1].isupper():  # a person: by first name too
+            forms.add(name.split()[0].lower())
+        return any(re.search(rf"(?<![\w-]){re.escape(f)}(?![\w-])", lowered) for f in forms)
+
+    return any(said(source) and said(target) for source, target in relations)
 
 
 def _candidate_stems(candidate: Candidate) -> set[str]:
@@ -225,6 +293,8 @@ def score(
     weighted: dict[str, float],
     people: set[str],
     named_people: set[str],
+    relations: list[tuple[str, str]] = (),
+    wants: str | None = None,
 ) -> float:
     """`similarity`: of the candidate to the question (for a reply, the mean of its own and that of
     the question it answers); `weighted`: the question's words and their weights."""
@@ -239,9 +309,40 @@ def score(
         total += TYPE_BONUS
     if candidate.speaker and candidate.speaker in named_people:
         total += SPEAKER_BONUS
+        if _own(candidate.sentence, question, candidate.speaker):
+            total += SPEAKER_BONUS
     if _about_someone_else(candidate.sentence, question, people):
         total -= OTHER_SUBJECT_PENALTY
+    if relations and states(candidate.sentence, relations):
+        total += RELATION_BONUS
+    if wants and states_want(candidate, wants):
+        total += WANT_BONUS
     return total
+
+
+def wanting(question: str) -> str | None:
+    """Who a broad question asks the wants of ("What does Northwind want?" → "Northwind")."""
+    found = _WANTS.match(question)
+    return found.group("subject") if found else None
+
+
+def states_want(candidate: Candidate, subject: str) -> bool:
+    """A statement with a want verb that names the subject (or reads as it: "They want …")."""
+    text = candidate.resolved or candidate.sentence
+    if candidate.question or not _WANT_VERB.search(text):
+        return False
+    return bool(re.search(rf"\b{re.escape(subject.split()[0])}\b", text))
+
+
+def _own(sentence: str, question: str, speaker: str) -> bool:
+    """The speaker says "our insurer" and the question asks for "Sven Larsen's insurer", Sven
+    speaking: the sentence is about the very thing asked for."""
+    for owner, head in _POSSESSIVE_PAIR.findall(question):
+        if owner.split()[-1] in speaker or owner in speaker:
+            stem = _stemmer.stemWord(head.lower())
+            if re.search(rf"\b(?:my|our)\s+(?:[\w-]+\s+)?{re.escape(stem)}", sentence, re.IGNORECASE):
+                return True
+    return False
 
 
 def _about_someone_else(sentence: str, question: str, people: set[str]) -> bool:
@@ -282,3 +383,16 @@ def kinds_of(entities) -> dict[str, str]:
             if name not in best or e.mention_count > best[name][0]:
                 best[name] = (e.mention_count, e.type)
     return {name: kind for name, (_, kind) in best.items()}
+
+
+def diverse(ranked: list[Candidate], order: list[int], overlap: float = 0.6) -> list[int]:
+    """`order` without the sentences that mostly repeat a better one (their content words)."""
+    kept: list[int] = []
+    seen: list[set[str]] = []
+    for index, candidate in zip(order, ranked, strict=True):
+        words = stems(candidate.sentence)
+        if words and any(len(words & other) / len(words) > overlap for other in seen):
+            continue
+        kept.append(index)
+        seen.append(words)
+    return kept

@@ -14,8 +14,10 @@ import numpy as np
 from backend.errors import InvalidInput, UnsupportedMedia
 
 SAMPLE_RATE = 16_000  # what Whisper listens at
-# Extension -> what FFmpeg calls the container. m4a is MP4 audio; opus travels in Ogg or WebM.
-FORMATS = {".wav": "wav", ".mp3": "mp3", ".m4a": "mp4", ".ogg": "ogg", ".opus": "ogg", ".webm": "webm"}
+# The recordings we accept: extension -> its media format as Amazon Transcribe names it (m4a is MP4
+# audio; opus travels in Ogg). PyAV reads each by its content. The one table: the API, the CLI, the web
+# UI (through /v1/ui/config) and the Transcribe job all read it.
+FORMATS = {".wav": "wav", ".mp3": "mp3", ".m4a": "m4a", ".ogg": "ogg", ".opus": "ogg", ".webm": "webm"}
 CONTENT_TYPES = {
     "audio/wav": ".wav", "audio/x-wav": ".wav", "audio/wave": ".wav", "audio/mpeg": ".mp3",
     "audio/mp4": ".m4a", "audio/x-m4a": ".m4a", "audio/m4a": ".m4a", "audio/ogg": ".ogg",
@@ -42,8 +44,7 @@ def extension_for(filename: str | None, content_type: str | None) -> str:
     if by_type:
         return by_type
     raise UnsupportedMedia(
-        f"{filename or 'the upload'} is not a supported recording; send one of "
-        f"{', '.join(sorted(FORMATS))} (wav, mp3, m4a, ogg/opus, webm)"
+        f"{filename or 'the upload'} is not a supported recording; send one of {', '.join(sorted(FORMATS))}"
     )
 
 

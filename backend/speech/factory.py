@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from backend.config import Settings
 
-from .models import Transcriber
+from .port import Transcriber
 from .storage import AudioStore
 
 
 def build_transcriber(settings: Settings, store: AudioStore) -> Transcriber:
     if settings.speech_provider == "transcribe":
-        from .transcribe import AmazonTranscriber
+        from .amazon_transcribe import AmazonTranscriber
 
         return AmazonTranscriber(settings)
     from .whisper import WhisperTranscriber

@@ -11,7 +11,7 @@ from backend.domain import MAX_NAME_CHARS
 from backend.errors import InvalidInput, PayloadTooLarge
 
 from .audio import extension_for, probe
-from .models import StoredAudio, Transcriber
+from .port import StoredAudio, Transcriber
 from .storage import AudioStore
 
 

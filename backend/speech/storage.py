@@ -1,4 +1,6 @@
-"""Where recordings are kept: the data dir locally, the S3 media bucket on AWS (KW_SPEECH_BUCKET).
+"""Where recordings are kept: the data dir locally, the S3 media bucket on AWS (KW_SPEECH_BUCKET; with
+the AWS job backend and no speech bucket, KW_UPLOADS_BUCKET, since a worker on another machine must
+read what the API stored).
 
 Keys are content-addressed (`audio/<namespace>/<sha256><ext>`), so the same recording uploaded twice
 is stored once and its job is found again.
@@ -18,7 +20,7 @@ from backend.config import Settings
 from backend.errors import ProviderUnavailable
 
 from .audio import AudioInfo
-from .models import StoredAudio
+from .port import StoredAudio
 
 
 def sha256_file(path: Path) -> str:
@@ -46,7 +48,8 @@ def s3_client(settings: Settings):
 class AudioStore:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.bucket = settings.speech_bucket
+        shared = settings.uploads_bucket if settings.job_backend == "aws" else None
+        self.bucket = settings.speech_bucket or shared
         self._s3 = s3_client(settings) if self.bucket else None
 
     def key(self, namespace: str, sha256: str, extension: str) -> str:

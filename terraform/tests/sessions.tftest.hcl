@@ -70,7 +70,7 @@ run "conversations_live_in_dynamodb" {
   }
   assert {
     condition = length([
-      for s in module.iam.task_policy.statement : s if s.sid == "ConversationsKey" &&
+      for s in module.iam.task_policy.statement : s if s.sid == "TablesKey" &&
       toset(s.resources) == toset([module.secrets.kms_key_arn]) &&
       anytrue([for c in s.condition : c.variable == "kms:ViaService" && contains(c.values, "dynamodb.us-east-1.amazonaws.com")])
     ]) == 1

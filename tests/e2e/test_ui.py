@@ -7,6 +7,7 @@ SCREENSHOTS_DIR (the docs' docs/screenshots/ via `make screenshots`) or a temp d
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -154,6 +155,9 @@ def test_ask_see_evidence_and_graph_upload_and_trace(browser, shots, phoenix, tm
         )
         answer = browser.find_element(By.ID, "answer").text
         assert "Eindhoven" in answer
+        # the chips are the sources the answer uses, not all the evidence retrieved
+        shown = {int(c.text[1 : c.text.index("]")]) for c in chips}
+        assert shown == {int(n) for n in re.findall(r"\[(\d{1,2})\]", answer)}, (shown, answer)
         badges = wait_for(lambda: browser.find_element(By.ID, "badges").text, what="badges")
         assert " ms" in badges and "$0.0000" in badges and "LLM calls" in badges
         nodes = int(
@@ -291,7 +295,8 @@ def test_a_conversation_as_a_thread_with_citations_and_a_new_conversation_button
             chips = turn.find_elements(By.CSS_SELECTOR, ".chips button.chip")
             for fact, source, title in facts:
                 n = citation_for(answer, fact)
-                chips[n - 1].click()  # the chip the answer's [n] names opens the passage that says it
+                # the chip the answer's [n] names opens the passage that says it
+                next(c for c in chips if c.text.startswith(f"[{n}] ")).click()
                 excerpt = turn.find_element(By.CSS_SELECTOR, ".excerpt")
                 assert excerpt.is_displayed() and title in excerpt.text and source in excerpt.text
         assert len(browser.find_elements(By.CSS_SELECTOR, "#thread li.turn")) == 3

@@ -45,3 +45,20 @@ def test_ingest_and_ask_keep_log_lines_off_the_terminal(tmp_path):
         assert json_lines(done.stdout + done.stderr) == []
     logged = (tmp_path / "logs" / "ingest.jsonl").read_text()
     assert any(json.loads(line).get("message") == "ingest done" for line in logged.splitlines())
+
+
+def test_a_listing_piped_into_head_ends_quietly(tmp_path):
+    """`weaver settings | head -1`: head leaves after its line. Here the reader is gone before weaver
+    writes anything, so every write meets a closed pipe, as the later writes do behind `head`."""
+    env = {**os.environ, "KW_DATA_DIR": str(tmp_path)}
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "backend.cli", "settings"],
+            stdout=write, stderr=subprocess.PIPE, env=env, timeout=300,
+        )  # fmt: skip
+    finally:
+        os.close(write)
+    err = done.stderr.decode()
+    assert done.returncode == 0 and "Traceback" not in err and "BrokenPipe" not in err, err

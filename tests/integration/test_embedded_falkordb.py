@@ -40,7 +40,7 @@ async def test_killed_server_loses_no_acknowledged_write(tmp_path):
 
     # the same store notices the dead server, restarts it from the AOF (waiting for its indexes to be
     # rebuilt, or the vector search would fail) and carries on
-    hits = await store.vector_search_entities("ns", entities("ns", 1, "person")[0].embedding, k=3)
+    hits = await store.search.vector_search_entities("ns", entities("ns", 1, "person")[0].embedding, k=3)
     assert hits[0].score == pytest.approx(1.0, abs=1e-4)  # eight people share each unit vector here
     assert (await store.stats("ns")).entities == 300
     assert server.pid() != pid

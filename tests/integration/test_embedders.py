@@ -160,7 +160,7 @@ async def test_the_reranker_puts_the_passage_that_answers_first():
 
 async def test_with_rerank_top_set_retrieval_reranks_and_still_cites_k(tmp_path):
     from backend.ingest.pipeline import IngestRequest
-    from backend.retrieve.models import Question
+    from backend.retrieve.evidence import Question
     from backend.runtime import open_runtime
 
     runtime = await open_runtime(load_settings(data_dir=tmp_path, rerank_top=6))

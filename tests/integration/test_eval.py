@@ -9,7 +9,7 @@ import pytest
 from backend.config import load_settings
 from backend.domain import Citation
 from backend.evaluate import TUNING, evaluate_turns, half_of, report, score
-from backend.retrieve.models import Mode
+from backend.retrieve.evidence import Mode
 from backend.runtime import open_runtime
 from tests.support.qmsum import meeting_path
 

@@ -5,7 +5,6 @@ an answer that cites nothing is flagged."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import httpx
@@ -35,15 +34,8 @@ def run_session(settings) -> tuple[dict, list[tuple[str, dict]]]:
             f"{api}/v1/transcripts", json={"content": CALL.read_text(), "title": "customer-call"}, timeout=60
         ).json()
         assert read_events(f"{api}/v1/jobs/{accepted['job_id']}/events")[-1][0] == "done"
-        events, name = [], None
-        with httpx.stream(
-            "POST", f"{api}/v1/query", json={"question": QUESTION, "k": 3, "stream": True}, timeout=60
-        ) as r:
-            for line in r.iter_lines():
-                if line.startswith("event:"):
-                    name = line.split(":", 1)[1].strip()
-                elif line.startswith("data:"):
-                    events.append((name, json.loads(line.split(":", 1)[1])))
+        body = {"question": QUESTION, "k": 3, "stream": True}
+        events = read_events(f"{api}/v1/query", timeout=60, method="POST", json=body)
         body = httpx.post(f"{api}/v1/query", json={"question": QUESTION, "k": 3}, timeout=60).json()
     return body, events
 

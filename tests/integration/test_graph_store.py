@@ -111,7 +111,7 @@ async def test_entities_merge_aliases_and_keep_first_description(graph_store, na
     assert stored.aliases == ["ACME", "Acme Corporation"]
     assert stored.description == "maker of remote controls"
     # aliases are searchable as well as the name
-    hits = await graph_store.fulltext_search_entities(namespace, "corporation", k=5)
+    hits = await graph_store.search.fulltext_search_entities(namespace, "corporation", k=5)
     assert [h.id for h in hits] == [first.id]
 
 
@@ -126,31 +126,33 @@ async def test_relation_evidence_accumulates_without_duplicates(graph_store, nam
 
 async def test_vector_search_returns_similarities_nearest_first(graph_store, namespace):
     m = await seed(graph_store, namespace)
-    hits = await graph_store.vector_search_chunks(namespace, unit(TEST_DIM, 1), k=3)
+    hits = await graph_store.search.vector_search_chunks(namespace, unit(TEST_DIM, 1), k=3)
     assert hits[0].id == m.c[1].id
     assert hits[0].score == pytest.approx(1.0, abs=1e-4)
     assert all(0.0 <= h.score <= 1.0 for h in hits)
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
     assert hits[0].title == "Design kick-off"
     assert (hits[0].turn_start, hits[0].turn_end, hits[0].speakers) == (2, 3, ["Bob"])
-    opposite = await graph_store.vector_search_entities(namespace, unit(TEST_DIM, 3, -1.0), k=5)
+    opposite = await graph_store.search.vector_search_entities(namespace, unit(TEST_DIM, 3, -1.0), k=5)
     berlin = next(h for h in opposite if h.id == m.berlin.id)
     assert berlin.score == pytest.approx(0.0, abs=1e-4)  # opposite direction: similarity 0
 
 
 async def test_vector_search_rejects_wrong_dimensions(graph_store, namespace):
     with pytest.raises(InvalidInput, match="dimensions"):
-        await graph_store.vector_search_chunks(namespace, [1.0, 0.0], k=3)
+        await graph_store.search.vector_search_chunks(namespace, [1.0, 0.0], k=3)
 
 
 async def test_fulltext_search_survives_punctuation_and_operators(graph_store, namespace):
     m = await seed(graph_store, namespace)
-    hits = await graph_store.fulltext_search_chunks(namespace, "What's -the @battery | life?* (remote)", k=5)
+    hits = await graph_store.search.fulltext_search_chunks(
+        namespace, "What's -the @battery | life?* (remote)", k=5
+    )
     assert m.c[0].id in [h.id for h in hits]
     assert m.c[2].id not in [h.id for h in hits]  # shares only the stop word "the"
-    [battery] = await graph_store.fulltext_search_chunks(namespace, "battery?", k=5)
+    [battery] = await graph_store.search.fulltext_search_chunks(namespace, "battery?", k=5)
     assert battery.id == m.c[0].id
-    assert await graph_store.fulltext_search_chunks(namespace, "?! what is the", k=5) == []
+    assert await graph_store.search.fulltext_search_chunks(namespace, "?! what is the", k=5) == []
 
 
 async def test_neighbourhood_grows_with_hops(graph_store, namespace):
@@ -215,8 +217,8 @@ async def test_namespaces_never_see_each_other(graph_store, namespace):
     other = namespace + "-other"
     m = await seed(graph_store, namespace)
     assert (await graph_store.stats(other)).entities == 0
-    assert await graph_store.vector_search_chunks(other, unit(TEST_DIM, 1), k=5) == []
-    assert await graph_store.fulltext_search_chunks(other, "battery remote", k=5) == []
+    assert await graph_store.search.vector_search_chunks(other, unit(TEST_DIM, 1), k=5) == []
+    assert await graph_store.search.fulltext_search_chunks(other, "battery remote", k=5) == []
     assert await graph_store.get_entities(other, [m.alice.id]) == []
     assert (await graph_store.neighbourhood(other, [m.alice.id], hops=2)).edges == []
     assert (await graph_store.shortest_path(other, m.alice.id, m.acme.id)).edges == []
@@ -307,7 +309,7 @@ async def test_vector_search_finds_a_small_namespace_among_crowded_neighbours(gr
     mine = entity(namespace, "mine", EntityType.CONCEPT, TEST_DIM, 1)
     mine.embedding = [0.6, 0.8] + [0.0] * (TEST_DIM - 2)  # further from the query than every crowd vector
     await graph_store.upsert_entities([*crowd, mine])
-    hits = await graph_store.vector_search_entities(namespace, unit(TEST_DIM, 0), k=3)
+    hits = await graph_store.search.vector_search_entities(namespace, unit(TEST_DIM, 0), k=3)
     assert [h.name for h in hits] == ["mine"]
     assert hits[0].score == pytest.approx((1 + 0.6) / 2, abs=1e-4)
 
@@ -319,11 +321,11 @@ async def test_entities_near_answers_many_names_as_one_name_searches_would(graph
     ]
     await graph_store.upsert_entities(crowd)  # other tenants' near-identical vectors and names
     probes = [("ACME", unit(TEST_DIM, 2)), ("Berlin office", unit(TEST_DIM, 3)), ("?!", unit(TEST_DIM, 9))]
-    near = await graph_store.entities_near(namespace, probes, k_vector=3, k_text=5)
+    near = await graph_store.search.entities_near(namespace, probes, k_vector=3, k_text=5)
     assert len(near) == len(probes)
     for (name, vector), (close, named) in zip(probes, near, strict=True):
-        one_close = await graph_store.vector_search_entities(namespace, vector, k=3)
-        one_named = await graph_store.fulltext_search_entities(namespace, name, k=5)
+        one_close = await graph_store.search.vector_search_entities(namespace, vector, k=3)
+        one_named = await graph_store.search.fulltext_search_entities(namespace, name, k=5)
         assert [(h.id, round(h.score, 4)) for h in close] == [(h.id, round(h.score, 4)) for h in one_close]
         assert sorted(h.id for h in named) == sorted(h.id for h in one_named)
     (acme_close, acme_named), (berlin_close, _), (_, nothing_named) = near
@@ -331,7 +333,7 @@ async def test_entities_near_answers_many_names_as_one_name_searches_would(graph
     assert [h.id for h in acme_named] == [m.acme.id]  # the crowd's "Acme" names are another namespace's
     assert berlin_close[0].id == m.berlin.id
     assert nothing_named == []  # no searchable words: no full-text query sent
-    assert await graph_store.entities_near(namespace, []) == []
+    assert await graph_store.search.entities_near(namespace, []) == []
 
 
 async def test_passages_follow_the_graph_a_new_meeting_is_searchable_at_once(graph_store, namespace):

@@ -16,8 +16,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from backend.config import Settings
 from tests.support.live_server import free_port
 from tests.support.qmsum import meeting_path
+from tests.support.sse import read_events
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -35,22 +37,25 @@ def start(data_dir: Path, *args: str, port: int | None = None) -> subprocess.Pop
         "PYTHONPATH": str(ROOT),
         **({"KW_PORT": str(port)} if port else {}),
     }
-    return subprocess.Popen(
-        [sys.executable, "-m", "backend.cli", *args],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    log = data_dir / f"{args[0]}-{port or len(list(data_dir.glob(f'{args[0]}-*.log')))}.log"
+    with log.open("w") as out:  # each process's own log, shown when the test times out
+        return subprocess.Popen(
+            [sys.executable, "-m", "backend.cli", *args], env=env, stdout=out, stderr=subprocess.STDOUT
+        )
 
 
-def wait_until(check, what: str):
+def wait_until(check, what: str, logs: Path | None = None):
     deadline = time.monotonic() + DEADLINE_S
     while time.monotonic() < deadline:
         found = check()
         if found:
             return found
         time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
+    tails = "".join(
+        f"\n--- {log.name}\n" + "\n".join(log.read_text(errors="replace").splitlines()[-15:])
+        for log in sorted(logs.glob("*.log") if logs else [])
+    )
+    raise AssertionError(f"timed out waiting for {what}{tails}")
 
 
 def ready(base: str) -> bool:
@@ -61,16 +66,7 @@ def ready(base: str) -> bool:
 
 
 def events(base: str, job_id: str) -> list[tuple[str, dict]]:
-    seen, event = [], None
-    with httpx.stream("GET", f"{base}/v1/jobs/{job_id}/events", timeout=DEADLINE_S) as response:
-        for line in response.iter_lines():
-            if line.startswith("event:"):
-                event = line.split(":", 1)[1].strip()
-            elif line.startswith("data:"):
-                seen.append((event, json.loads(line.split(":", 1)[1])))
-                if event in ("done", "error"):
-                    break
-    return seen
+    return read_events(f"{base}/v1/jobs/{job_id}/events", timeout=DEADLINE_S)
 
 
 def test_two_apis_two_workers_a_killed_worker_and_nothing_lost(tmp_path):
@@ -99,7 +95,10 @@ def test_two_apis_two_workers_a_killed_worker_and_nothing_lost(tmp_path):
                     return job
             return None
 
-        victim_job = wait_until(running_on_a_worker, "a job running on a worker")
+        victim_job = wait_until(running_on_a_worker, "a job running on a worker", tmp_path)
+        # workers run below the API in the CPU's queue (KW_WORKER_NICE; bench/load.py --only-ingest)
+        nice = min(19, os.getpriority(os.PRIO_PROCESS, 0) + Settings.model_fields["worker_nice"].default)
+        assert [os.getpriority(os.PRIO_PROCESS, w.pid) for w in workers] == [nice, nice]
         victim = next(w for w in workers if f":{w.pid}:" in victim_job["worker"])
         victim.send_signal(signal.SIGKILL)  # no goodbye: its job keeps a lease that will run out
         victim.wait(timeout=30)

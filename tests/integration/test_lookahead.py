@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from types import SimpleNamespace
 
 import pytest
 
@@ -58,30 +59,38 @@ async def test_a_failed_embedding_reaches_every_waiter_and_the_next_call_retries
     assert await memo(["Priya"]) == [CountingEmbedder.vector("Priya")]
 
 
+class CountingSearch:
+    """The store's index searches with each `entities_near` call's names counted, and an event set
+    when the first call has answered."""
+
+    def __init__(self, search) -> None:
+        self._search, self.calls, self.first_answered = search, [], asyncio.Event()
+
+    async def entities_near(self, namespace, probes, **kw):
+        self.calls.append([name for name, _ in probes])
+        near = await self._search.entities_near(namespace, probes, **kw)
+        self.first_answered.set()
+        return near
+
+
 async def test_names_warmed_during_extraction_are_not_looked_up_again(graph_store, namespace):
     northwind = entity(namespace, "Northwind Logistics", EntityType.ORGANIZATION, TEST_DIM, 0)
     await graph_store.upsert_entities([northwind])
-    calls = []
-    near = graph_store.entities_near
-
-    async def counted(ns, probes, **kw):
-        calls.append([name for name, _ in probes])
-        return await near(ns, probes, **kw)
-
+    search = CountingSearch(graph_store.search)
     embedder = CountingEmbedder()
     memo = EmbedMemo(embedder)
-    lookups = ExistingLookups(graph_store, memo)
-    graph_store.entities_near = counted
+    lookups = ExistingLookups(SimpleNamespace(search=search), memo)  # the store as resolution sees it
     try:
         lookups.warm(namespace, ["Northwind", "Priya", "Northwind"])  # one window's names
         lookups.warm(namespace, [])
-        await asyncio.sleep(0.2)  # the next window is still with the LLM
+        await asyncio.wait_for(
+            search.first_answered.wait(), timeout=60
+        )  # while the next window is with the LLM
         names = ["Northwind", "Priya", "Tomás"]
         found = await lookups(namespace, list(zip(names, await memo(names), strict=True)))
     finally:
-        del graph_store.entities_near
         await lookups.close()
-    assert calls == [["Northwind", "Priya"], ["Tomás"]]  # one batch per window, each name once
+    assert search.calls == [["Northwind", "Priya"], ["Tomás"]]  # one batch per window, each name once
     named = [[e.id for e in candidates if e.similarity is None] for candidates in found]
     assert named == [[northwind.id], [], []]  # "Northwind" matches in full-text, the others do not
     assert all(e.similarity is not None for e in found[2])  # the nearest vectors are still offered

@@ -88,14 +88,7 @@ def test_the_answer_quotes_its_evidence_with_numbers(api):
 
 def test_streamed_answer_is_tokens_then_citations_then_done(api):
     body = {"question": "When do the trackers ship from Eindhoven?", "stream": True}
-    with httpx.stream("POST", f"{api}/v1/query", json=body, headers=auth(KEY_A), timeout=60) as response:
-        assert response.headers["content-type"].startswith("text/event-stream")
-        events, name = [], None
-        for line in response.iter_lines():
-            if line.startswith("event:"):
-                name = line.split(":", 1)[1].strip()
-            elif line.startswith("data:"):
-                events.append((name, json.loads(line.split(":", 1)[1])))
+    events = read_events(f"{api}/v1/query", auth(KEY_A), 60, method="POST", json=body)
     names = [n for n, _ in events]
     first_other = next(i for i, n in enumerate(names) if n != "token")
     assert first_other > 0 and names[first_other:] == ["citations", "done"]
@@ -110,8 +103,8 @@ def test_questions_about_what_is_not_in_the_graph_get_an_honest_not_found(api):
     assert "nothing about Napoleon, Bonaparte" in body["answer"]
 
 
-@pytest.mark.parametrize("question", ["", " " * 0, "x" * 2001])
-def test_empty_or_oversized_questions_are_422(api, question):
+@pytest.mark.parametrize("question", ["", "   ", "\n\t ", "x" * 2001])
+def test_empty_blank_or_oversized_questions_are_422(api, question):
     response = ask(api, KEY_A, question)
     assert response.status_code == 422
     assert response.json()["error"]["details"]["problems"][0]["field"] == "question"

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from backend.conversation.models import Turn
+from backend.conversation.session import Turn
 from backend.conversation.store import SessionPolicy
 from backend.domain import Citation
 

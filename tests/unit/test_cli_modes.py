@@ -2,7 +2,7 @@
 the list must be the modes the API accepts."""
 
 from backend.cli import MODES, build_parser
-from backend.retrieve.models import Mode
+from backend.retrieve.evidence import Mode
 
 
 def test_the_cli_offers_exactly_the_api_modes():

@@ -5,14 +5,15 @@ the graph knows), possessives, "it" with nothing to refer to, a pronoun the ques
 from __future__ import annotations
 
 import re
+from types import SimpleNamespace
 
 import pytest
 
 from backend.conversation.about import rank_answer_entities
 from backend.conversation.followup import OfflineResolver
 from backend.conversation.mentions import Named, find
-from backend.conversation.models import Turn, TurnEntity
-from backend.graph.models import EntitySummary, ScoredEntity
+from backend.conversation.session import Turn, TurnEntity
+from backend.graph.results import EntitySummary, ScoredEntity
 
 ENTITIES = [
     EntitySummary(
@@ -29,7 +30,7 @@ ENTITIES = [
 
 
 class NameSearch:
-    """The one graph read the resolver makes: entities whose names the text contains."""
+    """The one graph read the resolver makes (`store.search`): entities whose names the text contains."""
 
     async def fulltext_search_entities(self, namespace, text, k=10):
         words = set(re.findall(r"\w+", text.lower()))
@@ -59,7 +60,9 @@ WHO_EXPORT = turn(
 
 
 async def resolve(question: str, *history: Turn) -> tuple[str, str, list[str]]:
-    resolved = await OfflineResolver(NameSearch()).resolve("ns", question, list(history))
+    resolved = await OfflineResolver(SimpleNamespace(search=NameSearch())).resolve(
+        "ns", question, list(history)
+    )
     return resolved.standalone, resolved.resolution, [e.name for e in resolved.carried]
 
 

@@ -116,3 +116,18 @@ def test_odd_values_are_cleaned_as_the_sdk_cleans_them():
     ours = attributes(LeanTracerProvider())
     assert ours == attributes(TracerProvider())
     assert ours["list"] == ("a", "b") and ours["object"] is None
+
+
+def test_the_random_trace_id_flag_is_set_as_the_sdk_sets_it():
+    from opentelemetry.sdk.extension.aws.trace import AwsXRayIdGenerator
+
+    def flags(provider, context=None):
+        return provider.get_tracer("t").start_span("x", context=context).get_span_context().trace_flags
+
+    random_parent = trace.set_span_in_context(
+        trace.NonRecordingSpan(SpanContext(0xABC, 0x123, is_remote=True, trace_flags=TraceFlags(3)))
+    )
+    for ids in (None, AwsXRayIdGenerator()):  # the SDK's random ids; X-Ray's (a timestamp first)
+        made = [kind(id_generator=ids) if ids else kind() for kind in (TracerProvider, LeanTracerProvider)]
+        assert flags(made[0]) == flags(made[1]) and flags(made[0]).random_trace_id == (ids is None)
+        assert flags(made[0], random_parent) == flags(made[1], random_parent) == TraceFlags(3)

@@ -32,6 +32,17 @@ class Upstream:
             text="{}", model=self.model, provider=self.provider, input_tokens=1, output_tokens=1
         )
 
+    async def stream(self, request: LLMRequest):
+        """The same outcomes, streamed: "cut" fails after the first piece has been sent."""
+        if self.outcomes and self.outcomes[0] == "cut":
+            self.outcomes.pop(0)
+            self.calls += 1
+            yield "{"
+            raise ProviderFailure("connection reset")
+        response = await self.complete(request)
+        yield response.text
+        yield response
+
 
 def recorder():
     delays: list[float] = []
@@ -105,3 +116,39 @@ async def test_concurrency_limit_holds():
     llm = LimitedLLM(Slow(), concurrency=3)
     await asyncio.gather(*(llm.complete(REQUEST) for _ in range(12)))
     assert peak == 3
+
+
+async def streamed(llm, request=REQUEST) -> list:
+    return [piece async for piece in llm.stream(request)]
+
+
+async def test_a_stream_is_retried_before_its_first_piece_with_the_same_backoff():
+    delays, sleep = recorder()
+    upstream = Upstream(Throttled("429"), ProviderFailure("503"), "ok")
+    pieces = await streamed(RetryingLLM(upstream, max_retries=4, timeout_s=5, base_delay_s=0.5, sleep=sleep))
+    assert pieces[0] == "{}" and pieces[-1].retries == 2 and upstream.calls == 3
+    assert len(delays) == 2 and all(0 <= d <= 0.5 * 2**i for i, d in enumerate(delays))
+
+
+async def test_a_stream_that_fails_after_its_first_piece_is_not_retried():
+    delays, sleep = recorder()
+    upstream = Upstream("cut", "ok")
+    with pytest.raises(ProviderFailure) as err:
+        await streamed(RetryingLLM(upstream, max_retries=4, timeout_s=5, sleep=sleep))
+    assert upstream.calls == 1 and delays == [] and err.value.details["retries"] == 0
+
+
+@pytest.mark.parametrize("call", ["complete", "stream"])
+async def test_the_tokens_per_minute_limit_paces_completions_and_streams_alike(call):
+    now, waits = [0.0], []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        now[0] += seconds
+
+    # 600 tokens a minute: a bucket of 10; each request is estimated at 2/4 + 10 tokens (a full bucket)
+    llm = LimitedLLM(Upstream(), concurrency=1, tokens_per_minute=600, clock=lambda: now[0], sleep=sleep)
+    request = REQUEST.model_copy(update={"max_tokens": 10})
+    for _ in range(3):
+        await (llm.complete(request) if call == "complete" else streamed(llm, request))
+    assert waits == pytest.approx([1.0, 1.0])  # the first at once, then one a second

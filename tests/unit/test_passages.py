@@ -4,7 +4,7 @@ tests/integration/test_graph_store.py.)"""
 
 from __future__ import annotations
 
-from backend.graph.models import ScoredChunk
+from backend.graph.results import ScoredChunk
 from backend.retrieve.fuse import to_citations
 from backend.retrieve.passages import build_passages
 

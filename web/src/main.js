@@ -9,7 +9,6 @@ import cytoscape from "cytoscape";
 
 const $ = (id) => document.getElementById(id);
 const state = { config: null, graph: null, session: null, view: 0 };
-const AUDIO = /\.(wav|mp3|m4a|ogg|opus|webm)$/i;
 const TYPE_COLORS = {
   Person: "#2557a7", Organization: "#8a3ffc", Place: "#0f7d5c", Product: "#b35c00",
   Event: "#a5461a", Concept: "#66707c", Other: "#9aa4ae",
@@ -34,24 +33,32 @@ async function api(path, options = {}) {
   return response;
 }
 
-// Server-sent events over fetch: yields [event, data] pairs as they arrive.
+// Server-sent events over fetch: yields [event, data] pairs as they arrive, read as the SSE spec
+// (EventSource) reads them — the server's side is backend/sse.py: a field's value loses one leading
+// space, an event's data lines are joined with "\n", a blank line dispatches, comments are skipped.
 async function* sse(response) {
   const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = "";
+  let buffer = "", event = "message", data = [];
   for (;;) {
     const { value, done } = await reader.read();
     if (done) return;
     buffer += value;
     let cut;
-    while ((cut = buffer.indexOf("\n\n")) >= 0) {
-      const block = buffer.slice(0, cut);
-      buffer = buffer.slice(cut + 2);
-      let event = "message", data = "";
-      for (const line of block.split("\n")) {
-        if (line.startsWith("event:")) event = line.slice(6).trim();
-        else if (line.startsWith("data:")) data += line.slice(5).trim();
+    while ((cut = buffer.indexOf("\n")) >= 0) {
+      const line = buffer.slice(0, buffer[cut - 1] === "\r" ? cut - 1 : cut);
+      buffer = buffer.slice(cut + 1);
+      if (line === "") {
+        if (data.length) yield [event, JSON.parse(data.join("\n"))];
+        event = "message";
+        data = [];
+        continue;
       }
-      if (data) yield [event, JSON.parse(data)];
+      const colon = line.indexOf(":");
+      const field = colon < 0 ? line : line.slice(0, colon);
+      let text = colon < 0 ? "" : line.slice(colon + 1);
+      if (text.startsWith(" ")) text = text.slice(1);
+      if (field === "event") event = text;
+      else if (field === "data") data.push(text);
     }
   }
 }
@@ -224,9 +231,17 @@ async function showTrace(turn, traceId) {
   } catch { /* the id alone is still useful */ }
 }
 
+// The citations an answer refers to with [n]; every citation when it refers to none (an uncited answer).
+function citedNumbers(answer, count) {
+  const used = new Set([...answer.matchAll(/\[(\d{1,2})\]/g)].map((m) => Number(m[1])).filter((n) => n >= 1 && n <= count));
+  return used.size ? used : new Set(Array.from({ length: count }, (_, i) => i + 1));
+}
+
 function showEvidence(turn, data, draw = true) {
   const chips = turn.querySelector(".chips");
+  const shown = citedNumbers(turn.querySelector(".answer").textContent, data.citations.length);
   data.citations.forEach((c, i) => {
+    if (!shown.has(i + 1)) return; // the chips are the sources the answer uses
     const chip = document.createElement("button");
     chip.type = "button";
     chip.className = "chip";
@@ -390,7 +405,8 @@ async function upload(event) {
   const form = new FormData();
   form.append("file", file);
   form.append("namespace", namespace());
-  const recording = AUDIO.test(file.name);
+  const extension = file.name.slice(file.name.lastIndexOf(".")).toLowerCase();
+  const recording = state.config.recording_extensions.includes(extension);
   if (recording && $("speaker").value.trim()) form.append("speaker", $("speaker").value.trim());
   try {
     const accepted = await (await api(recording ? "/v1/recordings" : "/v1/transcripts", { method: "POST", body: form })).json();
@@ -477,6 +493,7 @@ function openNamespace() {
 // --- start --------------------------------------------------------------------------------------
 async function start() {
   await loadConfig();
+  $("file").accept = [...state.config.transcript_extensions, ...state.config.recording_extensions].join(",");
   $("version").textContent = `v${state.config.version}${state.config.git_sha ? ` (${state.config.git_sha.slice(0, 12)})` : ""}`;
   openNamespace();
   $("namespace").addEventListener("change", () => {

@@ -49,10 +49,25 @@ variable "metric_namespace" {
 
 variable "transcribe_job_prefix" {
   type        = string
-  description = "Transcription jobs the task may run are named <prefix>-<recording hash> (the app's KW_SERVICE_NAME)."
+  description = "Transcription jobs the task may run are named <prefix>-<recording hash>, custom vocabularies <prefix>-vocab-<hashes> (the app's KW_SERVICE_NAME)."
 }
 
 variable "sessions_table_arn" {
   type        = string
   description = "The conversations table: the task reads and writes its items."
+}
+
+variable "jobs_table_arn" {
+  type        = string
+  description = "The jobs table: the API accepts and reads jobs in it, the workers run them."
+}
+
+variable "jobs_queue_arn" {
+  type        = string
+  description = "The jobs queue: the API sends job ids, the workers receive them."
+}
+
+variable "jobs_dlq_arn" {
+  type        = string
+  description = "The jobs' dead-letter queue: the workers fail its jobs with their reasons."
 }

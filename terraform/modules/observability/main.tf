@@ -18,6 +18,9 @@ locals {
     llm_daily_budget_usd     = var.llm_daily_budget_usd
     min_tasks                = var.min_tasks
     deployment               = var.name
+    jobs_queue_name          = var.jobs_queue_name
+    jobs_dlq_name            = var.jobs_dlq_name
+    worker_service_name      = var.worker_service_name
   }
 
   dashboards = {

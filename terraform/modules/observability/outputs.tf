@@ -17,3 +17,13 @@ output "billing_alarm" {
   description = "The `billing:` entry of alerts/cost.yaml (name, description, severity, runbook, period, treat_missing_data)."
   value       = local.billing
 }
+
+output "alarms" {
+  description = "The CloudWatch alarms by name (the part after <name>-), for tests."
+  value       = aws_cloudwatch_metric_alarm.this
+}
+
+output "dashboard_bodies" {
+  description = "The rendered dashboard bodies by file name, for tests."
+  value       = local.dashboards
+}

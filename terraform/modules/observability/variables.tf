@@ -111,3 +111,18 @@ variable "min_tasks" {
   description = "The service's task floor: alb-healthy-hosts-low fires below it."
   default     = 1
 }
+
+variable "jobs_queue_name" {
+  type        = string
+  description = "The jobs queue (AWS/SQS QueueName): its depth and oldest message on the ingest dashboard and alarms."
+}
+
+variable "jobs_dlq_name" {
+  type        = string
+  description = "The jobs' dead-letter queue (AWS/SQS QueueName): the jobs-dead-letters alarm."
+}
+
+variable "worker_service_name" {
+  type        = string
+  description = "The worker ECS service: its running tasks on the ingest dashboard."
+}

@@ -1,5 +1,6 @@
 # The API on ECS Fargate behind an application load balancer, with an AWS Distro for OpenTelemetry
-# collector beside it: the app sends OTLP to 127.0.0.1:4318, the collector forwards to X-Ray.
+# collector beside it: the app sends OTLP to 127.0.0.1:4318, the collector forwards to X-Ray. The
+# environment, secrets and collector the worker service (modules/worker) shares are outputs.
 # EMF metric lines on stdout become CloudWatch metrics through the awslogs driver.
 
 locals {
@@ -19,20 +20,63 @@ locals {
     KW_SESSION_BACKEND           = "dynamodb"
     KW_SESSIONS_TABLE            = var.sessions_table
     KW_SESSION_IDLE_TTL_S        = tostring(var.session_idle_ttl_s)
+    KW_JOB_BACKEND               = "aws"
+    KW_JOBS_QUEUE_URL            = var.jobs.queue_url
+    KW_JOBS_DLQ_URL              = var.jobs.dlq_url
+    KW_JOBS_TABLE                = var.jobs.table_name
+    KW_UPLOADS_BUCKET            = var.bucket_name
+    KW_JOB_LEASE_S               = tostring(var.jobs.lease_s)
+    KW_JOB_MAX_ATTEMPTS          = tostring(var.jobs.max_attempts)
+    KW_JOB_RETENTION_S           = tostring(var.jobs.retention_s)
     KW_SERVICE_NAME              = var.service_name
     KW_XRAY_MODE                 = "otlp"
     KW_XRAY_OTLP_ENDPOINT        = "http://127.0.0.1:4318/v1/traces"
     KW_PHOENIX_ENDPOINT          = var.phoenix_endpoint
     KW_LANGFUSE_HOST             = var.langfuse_host
     KW_METRICS                   = "emf"
-    KW_HOST                      = "0.0.0.0"
-    KW_PORT                      = tostring(local.container_port)
     KW_DATA_DIR                  = "/data"
     # No KW_GIT_SHA here: /version reports the commit baked into the image at build time, so it proves
     # what runs rather than echoing what Terraform was told (weaver verify-deploy relies on it).
     KW_TRACE_SAMPLE_RATIO = tostring(var.trace_sample_ratio)
     KW_TRACE_CONTENT      = var.trace_content ? "true" : "false"
     AWS_EMF_ENVIRONMENT   = "Local"
+  }
+  # The API task only serves: its jobs run in the worker service (modules/worker).
+  api_environment = merge(local.app_environment, {
+    KW_HOST             = "0.0.0.0"
+    KW_PORT             = tostring(local.container_port)
+    KW_WORKER_PROCESSES = "0"
+  })
+  # Secrets every container of the app reads; the API adds its keys.
+  app_secrets = [
+    { name = "KW_LANGFUSE_PUBLIC_KEY", valueFrom = "${var.langfuse_secret_arn}:public_key::" },
+    { name = "KW_LANGFUSE_SECRET_KEY", valueFrom = "${var.langfuse_secret_arn}:secret_key::" },
+    { name = "KW_PHOENIX_API_KEY", valueFrom = "${var.phoenix_secret_arn}:api_key::" },
+  ]
+  # The ADOT collector beside the app: it sends OTLP to 127.0.0.1:4318, the collector forwards to X-Ray.
+  collector_container = {
+    name                   = "otel-collector"
+    image                  = var.collector_image
+    essential              = true
+    readonlyRootFilesystem = true
+    command                = ["--config=/etc/ecs/ecs-default-config.yaml"]
+    # The default config enables the health_check extension; the image ships this probe for it. A
+    # dead collector (essential) stops the task, and ECS replaces it instead of it running untraced.
+    healthCheck = {
+      command     = ["/healthcheck"]
+      interval    = 15
+      timeout     = 5
+      retries     = 3
+      startPeriod = 10
+    }
+    logConfiguration = {
+      logDriver = "awslogs"
+      options = {
+        awslogs-group         = aws_cloudwatch_log_group.service.name
+        awslogs-region        = var.region
+        awslogs-stream-prefix = "otel"
+      }
+    }
   }
 }
 
@@ -304,12 +348,8 @@ resource "aws_lb_target_group" "api" {
     unhealthy_threshold = 3
   }
 
-  # Jobs and their progress streams live in the task that accepted the upload (SQLite job store).
-  stickiness {
-    type            = "lb_cookie"
-    enabled         = true
-    cookie_duration = 3600
-  }
+  # No stickiness: jobs and their progress streams live in SQS and DynamoDB (KW_JOB_BACKEND=aws), so
+  # any task answers any job and streams its events.
 
   lifecycle {
     create_before_destroy = true
@@ -377,14 +417,9 @@ resource "aws_ecs_task_definition" "api" {
       essential              = true
       readonlyRootFilesystem = true
       portMappings           = [{ containerPort = local.container_port, protocol = "tcp" }]
-      environment            = [for k, v in local.app_environment : { name = k, value = v } if v != ""]
-      secrets = [
-        { name = "KW_LANGFUSE_PUBLIC_KEY", valueFrom = "${var.langfuse_secret_arn}:public_key::" },
-        { name = "KW_LANGFUSE_SECRET_KEY", valueFrom = "${var.langfuse_secret_arn}:secret_key::" },
-        # The whole secret is the JSON KW_API_KEYS expects; with none the API refuses to serve.
-        { name = "KW_API_KEYS", valueFrom = var.api_keys_secret_arn },
-        { name = "KW_PHOENIX_API_KEY", valueFrom = "${var.phoenix_secret_arn}:api_key::" },
-      ]
+      environment            = [for k, v in local.api_environment : { name = k, value = v } if v != ""]
+      # The whole API keys secret is the JSON KW_API_KEYS expects; with none the API refuses to serve.
+      secrets     = concat(local.app_secrets, [{ name = "KW_API_KEYS", valueFrom = var.api_keys_secret_arn }])
       mountPoints = [{ sourceVolume = "data", containerPath = "/data", readOnly = false }]
       healthCheck = {
         command     = ["CMD", "python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:${local.container_port}/healthz', timeout=3)"]
@@ -403,30 +438,7 @@ resource "aws_ecs_task_definition" "api" {
         }
       }
     },
-    {
-      name                   = "otel-collector"
-      image                  = var.collector_image
-      essential              = true
-      readonlyRootFilesystem = true
-      command                = ["--config=/etc/ecs/ecs-default-config.yaml"]
-      # The default config enables the health_check extension; the image ships this probe for it. A
-      # dead collector (essential) stops the task, and ECS replaces it instead of it running untraced.
-      healthCheck = {
-        command     = ["/healthcheck"]
-        interval    = 15
-        timeout     = 5
-        retries     = 3
-        startPeriod = 10
-      }
-      logConfiguration = {
-        logDriver = "awslogs"
-        options = {
-          awslogs-group         = aws_cloudwatch_log_group.service.name
-          awslogs-region        = var.region
-          awslogs-stream-prefix = "otel"
-        }
-      }
-    },
+    local.collector_container,
   ])
 }
 

@@ -62,3 +62,23 @@ output "waf" {
   description = "The web ACL and its association with the load balancer."
   value       = { acl = aws_wafv2_web_acl.api, association = aws_wafv2_web_acl_association.api }
 }
+
+output "app_environment" {
+  description = "The app's environment without the API's own settings: the worker service runs with it."
+  value       = local.app_environment
+}
+
+output "app_secrets" {
+  description = "Secrets every app container reads (the API adds KW_API_KEYS)."
+  value       = local.app_secrets
+}
+
+output "collector_container" {
+  description = "The ADOT collector's container definition: the worker tasks run one too."
+  value       = local.collector_container
+}
+
+output "log_group_name" {
+  description = "The service's log group (workers log to it too, so EMF metrics and Logs Insights see both)."
+  value       = aws_cloudwatch_log_group.service.name
+}

@@ -248,3 +248,15 @@ variable "session_idle_ttl_s" {
     error_message = "session_idle_ttl_s must be between 60 seconds and 30 days (the app's bounds)."
   }
 }
+
+variable "jobs" {
+  type = object({
+    queue_url    = string
+    dlq_url      = string
+    table_name   = string
+    lease_s      = number
+    max_attempts = number
+    retention_s  = number
+  })
+  description = "The job backend (jobs module): KW_JOBS_QUEUE_URL, KW_JOBS_DLQ_URL, KW_JOBS_TABLE, KW_JOB_LEASE_S, KW_JOB_MAX_ATTEMPTS, KW_JOB_RETENTION_S."
+}

@@ -66,6 +66,19 @@ resource "aws_s3_bucket_lifecycle_configuration" "media" {
     }
   }
 
+  # Job requests too large for the jobs table (KW_UPLOADS_BUCKET = this bucket). A job is retried from
+  # its request while its record lasts (KW_JOB_RETENTION_S after it ended), so they outlive that.
+  rule {
+    id     = "job-uploads-expire"
+    status = "Enabled"
+    filter {
+      prefix = "uploads/"
+    }
+    expiration {
+      days = var.uploads_expire_days
+    }
+  }
+
   rule {
     id     = "neo4j-backups-expire"
     status = "Enabled"

@@ -17,3 +17,8 @@ output "alb_logs_bucket" {
   description = "Bucket of the load balancer's access logs (prefix alb/); known once its policy lets the ALB write."
   value       = aws_s3_bucket_policy.alb_logs.bucket
 }
+
+output "lifecycle" {
+  description = "The media bucket's lifecycle rules, for tests."
+  value       = aws_s3_bucket_lifecycle_configuration.media
+}

@@ -46,3 +46,13 @@ variable "alb_log_retention_days" {
   description = "Days the load balancer's access logs are kept."
   default     = 90
 }
+
+variable "uploads_expire_days" {
+  type        = number
+  description = "Days job requests under uploads/ are kept (longer than the jobs' retention, so a failed job can be retried)."
+  default     = 45
+  validation {
+    condition     = var.uploads_expire_days >= 1
+    error_message = "uploads_expire_days must be at least 1."
+  }
+}

@@ -69,3 +69,6 @@ mock_resource "aws_service_discovery_private_dns_namespace" {
 mock_resource "aws_dynamodb_table" {
   defaults = { arn = "arn:aws:dynamodb:us-east-1:123456789012:table/kw-test-sessions" }
 }
+mock_resource "aws_sqs_queue" {
+  defaults = { arn = "arn:aws:sqs:us-east-1:123456789012:kw-test-jobs", url = "https://sqs.us-east-1.amazonaws.com/123456789012/kw-test-jobs" }
+}

@@ -1,7 +1,12 @@
 """Amazon Transcribe: the recording is already in the media bucket; start a job with speaker labels,
 poll it with backoff, read the JSON it writes back to the bucket. The job name is derived from the
 recording's hash, so a retried or resumed ingest picks up the same Transcribe job instead of paying
-for a second one."""
+for a second one.
+
+With names to listen for and a known language (the request's or KW_SPEECH_LANGUAGE: a custom
+vocabulary has one language, and language identification would need one per candidate), the job uses
+the namespace's custom vocabulary (`custom_vocabulary.py`) and its name carries the vocabulary's
+content hash too: the same recording heard with other names is another job."""
 
 from __future__ import annotations
 
@@ -13,10 +18,11 @@ from urllib.parse import urlparse
 from backend.config import Settings
 from backend.errors import InvalidInput, ProviderUnavailable
 
-from .models import Progress, StoredAudio, Transcription
+from .audio import FORMATS
+from .custom_vocabulary import CustomVocabularies
+from .port import Progress, StoredAudio, Transcription, Vocabulary
 from .storage import s3_client
 
-MEDIA_FORMATS = {".wav": "wav", ".mp3": "mp3", ".m4a": "m4a", ".ogg": "ogg", ".opus": "ogg", ".webm": "webm"}
 MAX_SPEAKERS = 10
 
 
@@ -32,6 +38,9 @@ class AmazonTranscriber:
             "transcribe", region_name=settings.aws_region, endpoint_url=settings.aws_endpoint_url
         )
         self._s3 = s3_client(settings)
+        self.vocabularies = CustomVocabularies(
+            self._transcribe, settings.service_name, poll_max_s=settings.transcribe_poll_max_s
+        )
 
     def check_language(self, language: str) -> None:
         if not re.fullmatch(r"[a-z]{2,3}-[A-Z]{2}", _transcribe_language(language)):
@@ -39,21 +48,33 @@ class AmazonTranscriber:
                 f"language: Amazon Transcribe wants a locale such as en-US or de-DE, not {language[:20]!r}"
             )
 
-    def job_name(self, audio: StoredAudio) -> str:
+    def job_name(self, audio: StoredAudio, vocabulary_name: str | None = None) -> str:
         # IAM scopes the task role to transcription jobs named "<service>-*" (terraform/modules/iam).
-        return f"{self.settings.service_name}-{audio.sha256[:40]}"
+        names = f"-{vocabulary_name.rsplit('-', 1)[-1]}" if vocabulary_name else ""
+        return f"{self.settings.service_name}-{audio.sha256[:40]}{names}"
 
     async def transcribe(
-        self, audio: StoredAudio, *, language: str | None, speaker: str | None, progress: Progress
+        self,
+        audio: StoredAudio,
+        *,
+        language: str | None,
+        speaker: str | None,
+        vocabulary: Vocabulary | None = None,
+        progress: Progress,
     ) -> Transcription:
         from botocore.exceptions import BotoCoreError, ClientError
 
         if not audio.uri.startswith("s3://"):
             raise ProviderUnavailable("Amazon Transcribe reads recordings from S3: set KW_SPEECH_BUCKET")
-        name = self.job_name(audio)
+        vocabulary_name = None
+        if vocabulary and language:
+            vocabulary_name = await self.vocabularies.ready(vocabulary, _transcribe_language(language))
+        name = self.job_name(audio, vocabulary_name)
         output_key = f"transcribe/{name}.json"
         try:
-            job = await asyncio.to_thread(self._start_or_find, name, audio, language, output_key)
+            job = await asyncio.to_thread(
+                self._start_or_find, name, audio, language, output_key, vocabulary_name
+            )
             delay = 0.5
             while job["TranscriptionJobStatus"] in ("QUEUED", "IN_PROGRESS"):
                 await progress(0.0, audio.duration_s)  # Transcribe reports no partial progress
@@ -72,6 +93,8 @@ class AmazonTranscriber:
         except (BotoCoreError, ClientError) as exc:
             raise ProviderUnavailable(f"Amazon Transcribe call failed ({type(exc).__name__})") from None
         content = json.loads(body)
+        if vocabulary_name:
+            await self.vocabularies.clean(vocabulary.namespace, keep=vocabulary_name)
         await progress(audio.duration_s, audio.duration_s)
         return Transcription(
             format="transcribe",
@@ -81,17 +104,21 @@ class AmazonTranscriber:
             model=self.name,
         )
 
-    def _start_or_find(self, name: str, audio: StoredAudio, language: str | None, output_key: str) -> dict:
+    def _start_or_find(
+        self, name: str, audio: StoredAudio, language: str | None, output_key: str, vocabulary: str | None
+    ) -> dict:
         from botocore.exceptions import ClientError
 
         request = {
             "TranscriptionJobName": name,
             "Media": {"MediaFileUri": audio.uri},
-            "MediaFormat": MEDIA_FORMATS[audio.extension],
+            "MediaFormat": FORMATS[audio.extension],
             "OutputBucketName": self.bucket,
             "OutputKey": output_key,
             "Settings": {"ShowSpeakerLabels": True, "MaxSpeakerLabels": MAX_SPEAKERS},
         }
+        if vocabulary:  # only with a language (see `transcribe`)
+            request["Settings"]["VocabularyName"] = vocabulary
         if language:
             request["LanguageCode"] = _transcribe_language(language)
         else:

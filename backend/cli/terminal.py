@@ -49,10 +49,13 @@ def clock(seconds: float | None) -> str:
     return f"{minutes // 60}:{minutes % 60:02d}:{secs:02d}" if minutes >= 60 else f"{minutes}:{secs:02d}"
 
 
-def citations_table(citations: Sequence[dict]) -> str:
-    """[n], transcript, who, when (time range, else turn range), and the start of what was said."""
+def citations_table(citations: Sequence[dict], shown: Sequence[int] = ()) -> str:
+    """[n], transcript, who, when (time range, else turn range), and the start of what was said; only
+    the numbers in `shown` (those the answer cites) when it names any."""
     rows = []
     for n, c in enumerate(citations, start=1):
+        if shown and n not in shown:
+            continue
         when = (
             f"{clock(c['start_s'])}–{clock(c['end_s'])}" if c.get("start_s") is not None
             else f"turns {c['turn_start']}–{c['turn_end']}"

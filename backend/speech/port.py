@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Awaitable, Callable
 from typing import Literal, Protocol
 
@@ -33,9 +34,28 @@ class Transcription(BaseModel):
     model: str
 
 
+class Vocabulary(BaseModel):
+    """Names to listen for in a recording of `namespace`, most worth hearing first (the speaker, the
+    request's hints, the namespace's most-mentioned names): Whisper's hotwords, an Amazon Transcribe
+    custom vocabulary."""
+
+    namespace: str
+    phrases: list[str]
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256("\n".join(self.phrases).encode()).hexdigest()[:16]
+
+
 class Transcriber(Protocol):
     name: str
 
     async def transcribe(
-        self, audio: StoredAudio, *, language: str | None, speaker: str | None, progress: Progress
+        self,
+        audio: StoredAudio,
+        *,
+        language: str | None,
+        speaker: str | None,
+        vocabulary: Vocabulary | None,
+        progress: Progress,
     ) -> Transcription: ...

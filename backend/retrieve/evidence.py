@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from backend.domain import Citation, Usage
-from backend.graph.models import Edge, EntitySummary
+from backend.domain import Citation, Namespace, Usage
+from backend.graph.results import Edge, EntitySummary
 
 
 class Mode(StrEnum):
@@ -22,10 +23,23 @@ class Question(BaseModel):
         json_schema_extra={"examples": [{"question": "When does the Lisbon office open?", "k": 5}]}
     )
 
-    question: str = Field(min_length=1, max_length=2_000, description="A question in plain language.")
-    namespace: str | None = Field(None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+    question: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2_000)] = (
+        Field(description="A question in plain language (blank is refused).")
+    )
+    namespace: Namespace | None = None
     k: int = Field(10, ge=1, le=50, description="How many citations at most.")
     mode: Mode = Mode.HYBRID
+
+
+class Part(BaseModel):
+    """One question of a compound one ("…, and how long will it take?"), asked after the ones before."""
+
+    question: str = Field(description="This part as asked.")
+    standalone: str = Field(
+        description="As it was searched for: its pronouns resolved with what the earlier parts asked "
+        "about and were answered with."
+    )
+    citations: list[int] = Field(description="The citations (numbered from 1) found for this part.")
 
 
 class Evidence(BaseModel):
@@ -37,6 +51,11 @@ class Evidence(BaseModel):
         default_factory=list, description="Names in the question that nothing in the namespace mentions."
     )
     timings_ms: dict[str, float] = Field(default_factory=dict)
+    parts: list[Part] = Field(
+        default_factory=list,
+        description="For a question in parts, each part in order, as it was searched for; empty for one "
+        "question.",
+    )
 
 
 class AnswerBody(BaseModel):
@@ -51,3 +70,6 @@ class AnswerBody(BaseModel):
     usage: Usage = Field(default_factory=Usage)
     trace_id: str | None = None
     timings_ms: dict[str, float] = Field(default_factory=dict)
+    parts: list[Part] = Field(
+        default_factory=list, description="For a question in parts, how it was taken apart (as in Evidence)."
+    )

@@ -1,22 +1,18 @@
-"""`weaver`: serve the API, run the demo. Settings come from KW_* environment variables."""
+"""`weaver`: the commands and their arguments. Settings come from KW_* environment variables."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import signal
+import os
 import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 
-import httpx
-
-from backend import demo
 from backend.config import Settings, SettingsError, load_settings
+from backend.ingest.files import EXTENSIONS as TRANSCRIPT_EXTENSIONS
 from backend.observability.logs import configure_logging
+from backend.speech.audio import FORMATS as AUDIO_FORMATS
 
 
 def _server(settings: Settings, host: str, port: int, *, serving: bool = True):
@@ -41,16 +37,6 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _wait_ready(base_url: str, server, timeout_s: float = 120.0) -> dict:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if server.started:
-            response = httpx.get(f"{base_url}/readyz", timeout=5)
-            return response.json()
-        time.sleep(0.1)
-    raise RuntimeError(f"the server did not start within {timeout_s:.0f}s")
-
-
 def cmd_phoenix(settings: Settings, args: argparse.Namespace) -> int:
     from backend.observability.phoenix import PhoenixServer
 
@@ -62,90 +48,22 @@ def cmd_phoenix(settings: Settings, args: argparse.Namespace) -> int:
     return subprocess.call(cmd, env=env)
 
 
-def _start_phoenix(settings: Settings, args: argparse.Namespace):
-    """The demo's own Phoenix, unless one is configured or it is turned off: (server, settings)."""
-    if settings.phoenix_endpoint or args.no_phoenix:
-        return None, settings
-    from backend.observability.phoenix import PhoenixServer, free_port
-
-    server = PhoenixServer(settings.data_dir, port=free_port())
-    print("Starting a local Phoenix for the demo's traces …", flush=True)
-    try:
-        url = server.start()
-    except RuntimeError as exc:
-        print(f"  (Phoenix did not start: {exc}; continuing without it)")
-        return None, settings
-    return server, settings.model_copy(update={"phoenix_endpoint": url})
-
-
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
-    # The terminal shows the walkthrough; the JSON log lines (each with its trace id) go to a file.
-    log_file = settings.data_dir.resolve() / "logs" / "demo.jsonl"
-    configure_logging(settings.log_level, to=log_file)
-    phoenix, settings = _start_phoenix(settings, args)
-    try:
-        return _demo(settings, args, log_file)
-    finally:
-        if phoenix is not None:
-            phoenix.stop()
+    from .demo import run_demo
 
-
-def _demo(settings: Settings, args: argparse.Namespace, log_file: Path) -> int:
-    host, port = args.host or settings.host, args.port or settings.port
-    server = _server(settings, host, port, serving=False)
-    thread = threading.Thread(target=server.run, name="api", daemon=True)
-    thread.start()
-    # uvicorn only handles signals on the main thread; here it runs in another, so stop it ourselves
-    # on SIGTERM too, letting the lifespan close the graph (and the embedded server with it).
-    signal.signal(signal.SIGTERM, lambda *_: setattr(server, "should_exit", True))
-    base_url = f"http://{host}:{port}"
-    try:
-        ready = _wait_ready(base_url, server)
-    except Exception as exc:
-        print(f"demo: {exc}", file=sys.stderr)
-        server.should_exit = True
-        return 1
-    version = httpx.get(f"{base_url}/version", timeout=5).json()
-    print()
-    print(f"KnowledgeWeaver {version['version']} ({version['git_sha'][:12]}) is up")
-    print(f"  UI         {base_url}/")
-    print(f"  API        {base_url}   (OpenAPI docs: {base_url}/docs)")
-    print(f"  readiness  {json.dumps(ready)}")
-    print(f"  data dir   {settings.data_dir.resolve()}   graph: {settings.graph_backend}")
-    print(f"  logs       {log_file}   (JSON lines, each with its trace_id)")
-    if settings.phoenix_endpoint:
-        print(f"  traces     {settings.phoenix_endpoint}   (Phoenix, project '{settings.phoenix_project}')")
-    demo.ingest_examples(base_url)
-    demo.show_graph(base_url)
-    for question in demo.QUESTIONS:
-        final = demo.ask(base_url, question)
-        if settings.phoenix_endpoint and final.get("trace_id"):
-            from backend.observability import tracing
-            from backend.observability.phoenix import trace_link
-
-            tracing.flush()
-            link = trace_link(settings.phoenix_endpoint, settings.phoenix_project, final["trace_id"])
-            print(f"trace {final['trace_id']}: {link}")
-    if args.no_serve:
-        server.should_exit = True
-        thread.join(timeout=30)
-        return 0
-    print("\nServing until Ctrl-C.")
-    try:
-        while thread.is_alive():
-            thread.join(timeout=0.5)
-    except KeyboardInterrupt:
-        server.should_exit = True
-        thread.join(timeout=30)
-    return 0
+    return run_demo(settings, args, _server)
 
 
 def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
-    from backend.ingest.local import ingest_files
+    from backend.ingest.known_names import split_hints
+
+    from .ingest import ingest_files
 
     namespace = args.namespace or settings.default_namespace
+    hints = split_hints([args.hints or ""])
+    paths = [Path(p) for p in args.paths]
     failures = asyncio.run(
-        ingest_files(settings, [Path(p) for p in args.paths], namespace, args.format, args.title)
+        ingest_files(settings, paths, namespace, args.format, args.title, speaker=args.speaker, hints=hints)
     )
     return 1 if failures else 0
 
@@ -155,35 +73,20 @@ def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _ask(settings: Settings, args: argparse.Namespace) -> int:
-    from backend.retrieve.answer import not_found
-    from backend.retrieve.models import Question
+    from backend.retrieve.evidence import Question
     from backend.runtime import open_runtime
-    from backend.terminal import citations_table
+
+    from .ask import ask_command, ask_once
 
     runtime = await open_runtime(settings, start_workers=False)
     try:
         question = Question(question=args.question, k=args.k, mode=args.mode)
         namespace = args.namespace or settings.default_namespace
         if args.session:
-            from backend.conversation.chat import ask_command
-
             return await ask_command(runtime.conversations, args, question, namespace)
-        evidence = await runtime.retriever.retrieve(namespace, question)
-        final: dict = {}
-        async for event, data in runtime.answerer.stream(args.question, evidence):
-            if event == "token":
-                print(data["text"], end="", flush=True)
-            else:
-                final = data
-        print()
-        if not not_found(evidence):
-            print(citations_table([c.model_dump() for c in evidence.citations]))
-        usage = final.get("usage", {})
-        calls, cost = usage.get("llm_calls", 0), usage.get("cost_usd", 0)
-        print(f"({runtime.answerer.mode}, {calls} LLM calls, ${cost:.4f})")
+        return await ask_once(runtime, question, namespace)
     finally:
         await runtime.close()
-    return 0
 
 
 def _in_runtime(settings: Settings, work, *, start_workers: bool = False) -> int:
@@ -202,7 +105,7 @@ def _in_runtime(settings: Settings, work, *, start_workers: bool = False) -> int
 
 
 def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
-    from backend.conversation.chat import chat_command
+    from .chat import chat_command
 
     namespace = args.namespace or settings.default_namespace
     return _in_runtime(settings, lambda runtime: chat_command(runtime.conversations, args, namespace))
@@ -242,7 +145,7 @@ def cmd_verify_deploy(settings: Settings, args: argparse.Namespace) -> int:
     return run(args)
 
 
-MODES = ("hybrid", "vector", "fulltext", "graph")  # backend.retrieve.models.Mode, without importing it
+MODES = ("hybrid", "vector", "fulltext", "graph")  # backend.retrieve.evidence.Mode, without importing it
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -263,14 +166,18 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument(
         "paths",
         nargs="+",
-        help="transcripts: .vtt .srt .txt .json (Transcribe, Whisper, turns); "
-        "recordings: .wav .mp3 .m4a .ogg .opus .webm",
+        help=f"transcripts: {' '.join(TRANSCRIPT_EXTENSIONS)} (.json: Transcribe, Whisper, turns); "
+        f"recordings: {' '.join(AUDIO_FORMATS)}",
     )
     ingest.add_argument("--namespace", help="default: KW_DEFAULT_NAMESPACE")
     ingest.add_argument(
         "--format", default="auto", help="override detection: text|vtt|srt|transcribe|whisper|turns"
     )
     ingest.add_argument("--title", help="title for a single file (default: from the file)")
+    ingest.add_argument("--speaker", help="recordings: who speaks (Whisper does not tell voices apart)")
+    ingest.add_argument(
+        "--hints", help="recordings: names they are likely to hold, comma-separated (heard with the graph's)"
+    )
     ask = sub.add_parser("ask", help="ask a question: the answer streams, then its citations")
     ask.add_argument("question")
     ask.add_argument("--namespace", help="default: KW_DEFAULT_NAMESPACE")
@@ -364,8 +271,9 @@ def main(argv: list[str] | None = None) -> int:
     from backend.observability import metrics
 
     metrics.configure(settings.metrics == "emf")  # `serve` turns them on in create_app (auto)
-    return COMMANDS[args.command](settings, args)
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        return COMMANDS[args.command](settings, args)
+    except BrokenPipeError:  # `weaver settings | head`: the reader has what it wanted
+        # Python's advice: point stdout at devnull so the interpreter's final flush does not fail too
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0

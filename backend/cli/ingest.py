@@ -8,14 +8,21 @@ from pathlib import Path
 
 from backend.config import Settings
 from backend.errors import WeaverError
+from backend.ingest.files import request_for
 from backend.runtime import open_runtime
-from backend.terminal import ProgressBar
 
-from .files import request_for
+from .terminal import ProgressBar
 
 
 async def ingest_files(
-    settings: Settings, paths: list[Path], namespace: str, fmt: str, title: str | None
+    settings: Settings,
+    paths: list[Path],
+    namespace: str,
+    fmt: str,
+    title: str | None,
+    *,
+    speaker: str | None = None,
+    hints: list[str] | None = None,
 ) -> int:
     """Ingest each file in turn; the number that were rejected or failed."""
     runtime = await open_runtime(settings)
@@ -25,8 +32,9 @@ async def ingest_files(
             bar = ProgressBar(path.name)
             try:
                 request = await asyncio.to_thread(
-                    request_for, path, namespace, fmt, title, audio_store=runtime.audio_store
-                )
+                    request_for, path, namespace, fmt, title,
+                    audio_store=runtime.audio_store, speaker=speaker, hints=hints,
+                )  # fmt: skip
                 job, created = await runtime.ingest.submit(request)
             except WeaverError as exc:
                 bar.finish(f"REJECTED: {exc.message}")

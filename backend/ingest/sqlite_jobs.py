@@ -1,5 +1,5 @@
-"""The durable job store: SQLite in the data dir (WAL, so API processes, worker processes and the CLI
-share it).
+"""The local job store (the `JobStore` port of job_store.py): SQLite in the data dir (WAL, so API
+processes, worker processes and the CLI share it).
 
 A job's request is stored with it, so a job can be run again after a crash or a failure without the
 caller sending anything twice. Work is *leased*: a worker claims a job with its name and an expiry,
@@ -17,12 +17,13 @@ import json
 import sqlite3
 import threading
 import time
-import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from backend.domain import Job, JobStatus, Usage
+
+from .job_store import check_fields, dead_letter_reason, new_job_id
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -59,17 +60,6 @@ CREATE INDEX IF NOT EXISTS job_events_job ON job_events (job_id, seq);
 """
 # Columns added after the first release: a data dir from then gets them on open.
 _ADDED = {"lease_owner": "TEXT", "lease_until": "REAL"}
-_COLUMNS = (
-    "stage",
-    "progress",
-    "error",
-    "result",
-    "usage",
-    "trace_id",
-    "attempts",
-    "status",
-    "transcript_id",
-)
 
 
 def _now() -> str:
@@ -96,7 +86,9 @@ def _row_to_job(row: sqlite3.Row) -> Job:
     )
 
 
-class JobStore:
+class SqliteJobStore:
+    name = "sqlite"
+
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=30)
@@ -130,7 +122,7 @@ class JobStore:
         *,
         trace_id: str | None = None,
     ) -> Job:
-        job_id = "job_" + uuid.uuid4().hex[:20]
+        job_id = new_job_id()
         now = _now()
 
         def insert() -> None:
@@ -170,9 +162,7 @@ class JobStore:
 
     async def update(self, job_id: str, *, owner: str | None = None, **fields: Any) -> bool:
         """Set fields of a job; with `owner`, only while that worker holds its lease. True if written."""
-        unknown = set(fields) - set(_COLUMNS)
-        if unknown:
-            raise ValueError(f"unknown job fields: {sorted(unknown)}")
+        check_fields(fields)
         values = []
         for key, value in fields.items():
             if key in ("result",):
@@ -182,10 +172,10 @@ class JobStore:
             elif isinstance(value, JobStatus):
                 value = value.value
             values.append(value)
-        assignments = ", ".join(f"{key} = ?" for key in fields)  # keys checked against _COLUMNS above
+        assignments = ", ".join(f"{key} = ?" for key in fields)  # keys checked against JOB_FIELDS above
         if fields.get("status") in (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.QUEUED):
             assignments += ", lease_owner = NULL, lease_until = NULL"
-        statement = f"UPDATE jobs SET {assignments}, updated_at = ? WHERE id = ?"  # noqa: S608 — column names from _COLUMNS
+        statement = f"UPDATE jobs SET {assignments}, updated_at = ? WHERE id = ?"  # noqa: S608 — column names from JOB_FIELDS
         params: tuple = (*values, _now(), job_id)
         if owner is not None:
             statement += " AND lease_owner = ? AND status = ?"
@@ -216,13 +206,12 @@ class JobStore:
                             self._db.execute("COMMIT")
                             return None
                         if row["attempts"] >= max_attempts:
-                            reason = row["error"] or "its worker stopped before finishing"
                             self._db.execute(
                                 "UPDATE jobs SET status = ?, error = ?, lease_owner = NULL, "
                                 "lease_until = NULL, updated_at = ? WHERE id = ?",
                                 (
                                     JobStatus.FAILED.value,
-                                    f"gave up after {row['attempts']} attempts: {reason}",
+                                    dead_letter_reason(row["attempts"], row["error"]),
                                     _now(),
                                     row["id"],
                                 ),

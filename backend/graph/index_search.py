@@ -1,25 +1,35 @@
-"""The graph store's index searches: vector (the shared approximate index, with an exact scan of the
+"""The graph's index searches: vector (the shared approximate index, with an exact scan of the
 namespace when other tenants crowd it), full-text, and the batched entity probes that ingest's
-resolution uses. A part of `GraphStore` (it reads `run`, `_read`, `cypher`, `embedding_dim`,
-`overfetch` and `batch_size` from it), kept apart so the store module stays one screen per concern.
+resolution uses. Reached as `GraphStore.search`; every statement goes through the store's `read` and
+`run`, like all of the store's own.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from types import ModuleType
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
 from backend.errors import InvalidInput
 
-from .models import ScoredChunk, ScoredEntity
+from .results import ScoredChunk, ScoredEntity
 from .rows import batches
+from .runner import Rows
 
 T = TypeVar("T", bound=BaseModel)
+Read = Callable[[str, str, dict[str, Any], type[T]], Awaitable[list[T]]]
+Run = Callable[..., Awaitable[Rows]]
 
 
-class IndexSearches:
+class IndexSearch:
+    def __init__(
+        self, read: Read, run: Run, cypher: ModuleType, *, embedding_dim: int, overfetch: int, batch_size: int
+    ) -> None:
+        self._read, self._run, self.cypher = read, run, cypher
+        self.embedding_dim, self.overfetch, self.batch_size = embedding_dim, overfetch, batch_size
+
     def _check_vector(self, vector: Sequence[float]) -> list[float]:
         if len(vector) != self.embedding_dim:
             raise InvalidInput(f"query vector has {len(vector)} dimensions; expected {self.embedding_dim}")
@@ -94,25 +104,10 @@ class IndexSearches:
     ) -> dict[int, list[ScoredEntity]]:
         hits: dict[int, list[ScoredEntity]] = {p["i"]: [] for p in probes}
         for batch in batches(probes, self.batch_size):
-            rows = await self.run(operation, statement, {**params, "probes": list(batch)}, read_only=True)
+            rows = await self._run(operation, statement, {**params, "probes": list(batch)}, read_only=True)
             for row in rows.rows:
                 hits[row["probe"]].append(ScoredEntity.model_validate(row))
         return hits
-
-    async def chunk_version(self, namespace: str) -> int:
-        """Moves whenever the namespace's chunks do (0: never written since versions were kept)."""
-        params = {"namespace": namespace}
-        rows = await self.run("chunk_version", self.cypher.CHUNK_VERSION, params, read_only=True)
-        return rows.rows[0]["version"] if rows.rows else 0
-
-    async def _bump_chunk_version(self, namespaces: Sequence[str]) -> None:
-        params = {"namespaces": sorted(set(namespaces))}
-        await self.run("bump_chunk_version", self.cypher.BUMP_CHUNK_VERSION, params)
-
-    async def namespace_chunks(self, namespace: str) -> list[ScoredChunk]:
-        """Every chunk of the namespace (what the in-memory passages are built from)."""
-        params = {"namespace": namespace}
-        return await self._read("namespace_chunks", self.cypher.NAMESPACE_CHUNKS, params, ScoredChunk)
 
     async def fulltext_search_chunks(self, namespace: str, text: str, k: int = 10) -> list[ScoredChunk]:
         query = self.cypher.fulltext_query(text)

@@ -30,6 +30,13 @@ class EntitySummary(BaseModel):
     mention_count: int = 0
 
 
+class MentioningChunk(ScoredChunk):
+    """A chunk that mentions an entity; `heard`: how a recording's transcription spelled the name
+    there, when it was linked by sound and spelling rather than said as the entity is named."""
+
+    heard: list[str] = Field(default_factory=list)
+
+
 class ScoredEntity(EntitySummary):
     score: float = 0.0
 

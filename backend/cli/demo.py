@@ -1,36 +1,42 @@
-"""`weaver demo`: the walkthrough on the embedded defaults — start the API, ingest the bundled
-examples through it (following each job's real progress over SSE), show what was built."""
+"""`weaver demo`: the walkthrough on the embedded defaults — start the API (and a local Phoenix for
+the traces), ingest the bundled examples through it (following each job's real progress over SSE),
+show what was built, ask the example questions."""
 
 from __future__ import annotations
 
+import argparse
 import json
+import signal
 import sys
+import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 
+from backend import sse
+from backend.config import Settings
 from backend.ingest.files import EXTENSIONS
+from backend.observability.logs import configure_logging
+from backend.retrieve.answer import cited
 from backend.speech.audio import FORMATS as AUDIO_FORMATS
-from backend.terminal import ProgressBar, citations_table, table
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+from .terminal import ProgressBar, citations_table, table
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 # Who speaks in each example recording (Whisper transcribes words, not voices).
 SPEAKERS = {"priya-voice-memo.ogg": "Priya Raman"}
 
 
 def _follow(client: httpx.Client, job_id: str, bar: ProgressBar) -> dict:
     """Follow a job's SSE stream to its end; the bar moves only on real progress events."""
-    event = None
     with client.stream("GET", f"/v1/jobs/{job_id}/events", timeout=600) as response:
-        for line in response.iter_lines():
-            if line.startswith("event:"):
-                event = line.split(":", 1)[1].strip()
-            elif line.startswith("data:"):
-                data = json.loads(line.split(":", 1)[1])
-                if event in ("progress", "stage"):
-                    bar.update(data["progress"], data["stage"], data.get("counts"))
-                elif event in ("done", "error"):
-                    return {"event": event, **data}
+        for event, data in sse.events(response.iter_lines()):
+            if event in ("progress", "stage"):
+                bar.update(data["progress"], data["stage"], data.get("counts"))
+            elif event in sse.ENDS:
+                return {"event": event, **data}
     return {"event": "error", "error": "the event stream ended early"}
 
 
@@ -127,25 +133,111 @@ def ask(base_url: str, question: str, namespace: str = "demo") -> dict:
     citations: list = []
     with httpx.Client(base_url=base_url, timeout=120) as client:
         body = {"question": question, "namespace": namespace, "k": 5, "stream": True}
+        answer = ""
         with client.stream("POST", "/v1/query", json=body) as response:
-            event = None
-            for line in response.iter_lines():
-                if line.startswith("event:"):
-                    event = line.split(":", 1)[1].strip()
-                elif line.startswith("data:"):
-                    data = json.loads(line.split(":", 1)[1])
-                    if event == "token":
-                        print(data["text"], end="", flush=True)
-                    elif event == "citations":
-                        citations = data["citations"]
-                    elif event == "done":
-                        final = data
+            for event, data in sse.events(response.iter_lines()):
+                if event == "token":
+                    answer += data["text"]
+                    print(data["text"], end="", flush=True)
+                elif event == "citations":
+                    citations = data["citations"]
+                elif event == "done":
+                    final = data
             final["trace_id"] = response.headers.get("x-trace-id")
     print()
     if citations:
-        print(citations_table(citations))
+        print(citations_table(citations, cited(answer, citations)))
     usage = final.get("usage", {})
     total_ms = sum(final.get("timings_ms", {}).values())
     calls, cost = usage.get("llm_calls", 0), usage.get("cost_usd", 0)
     print(f"({final.get('mode')} answer, {total_ms:.0f} ms, {calls} LLM calls, ${cost:.4f})")
     return final
+
+
+def _wait_ready(base_url: str, server, timeout_s: float = 120.0) -> dict:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if server.started:
+            response = httpx.get(f"{base_url}/readyz", timeout=5)
+            return response.json()
+        time.sleep(0.1)
+    raise RuntimeError(f"the server did not start within {timeout_s:.0f}s")
+
+
+def _start_phoenix(settings: Settings, args: argparse.Namespace):
+    """The demo's own Phoenix, unless one is configured or it is turned off: (server, settings)."""
+    if settings.phoenix_endpoint or args.no_phoenix:
+        return None, settings
+    from backend.observability.phoenix import PhoenixServer, free_port
+
+    server = PhoenixServer(settings.data_dir, port=free_port())
+    print("Starting a local Phoenix for the demo's traces …", flush=True)
+    try:
+        url = server.start()
+    except RuntimeError as exc:
+        print(f"  (Phoenix did not start: {exc}; continuing without it)")
+        return None, settings
+    return server, settings.model_copy(update={"phoenix_endpoint": url})
+
+
+def run_demo(settings: Settings, args: argparse.Namespace, api_server: Callable) -> int:
+    """`api_server(settings, host, port, serving=)`: the uvicorn server `weaver serve` runs."""
+    # The terminal shows the walkthrough; the JSON log lines (each with its trace id) go to a file.
+    log_file = settings.data_dir.resolve() / "logs" / "demo.jsonl"
+    configure_logging(settings.log_level, to=log_file)
+    phoenix, settings = _start_phoenix(settings, args)
+    try:
+        return _demo(settings, args, log_file, api_server)
+    finally:
+        if phoenix is not None:
+            phoenix.stop()
+
+
+def _demo(settings: Settings, args: argparse.Namespace, log_file: Path, api_server: Callable) -> int:
+    host, port = args.host or settings.host, args.port or settings.port
+    server = api_server(settings, host, port, serving=False)
+    thread = threading.Thread(target=server.run, name="api", daemon=True)
+    thread.start()
+    # uvicorn only handles signals on the main thread; here it runs in another, so stop it ourselves
+    # on SIGTERM too, letting the lifespan close the graph (and the embedded server with it).
+    signal.signal(signal.SIGTERM, lambda *_: setattr(server, "should_exit", True))
+    base_url = f"http://{host}:{port}"
+    try:
+        ready = _wait_ready(base_url, server)
+    except Exception as exc:
+        print(f"demo: {exc}", file=sys.stderr)
+        server.should_exit = True
+        return 1
+    version = httpx.get(f"{base_url}/version", timeout=5).json()
+    print()
+    print(f"KnowledgeWeaver {version['version']} ({version['git_sha'][:12]}) is up")
+    print(f"  UI         {base_url}/")
+    print(f"  API        {base_url}   (OpenAPI docs: {base_url}/docs)")
+    print(f"  readiness  {json.dumps(ready)}")
+    print(f"  data dir   {settings.data_dir.resolve()}   graph: {settings.graph_backend}")
+    print(f"  logs       {log_file}   (JSON lines, each with its trace_id)")
+    if settings.phoenix_endpoint:
+        print(f"  traces     {settings.phoenix_endpoint}   (Phoenix, project '{settings.phoenix_project}')")
+    ingest_examples(base_url)
+    show_graph(base_url)
+    for question in QUESTIONS:
+        final = ask(base_url, question)
+        if settings.phoenix_endpoint and final.get("trace_id"):
+            from backend.observability import tracing
+            from backend.observability.phoenix import trace_link
+
+            tracing.flush()
+            link = trace_link(settings.phoenix_endpoint, settings.phoenix_project, final["trace_id"])
+            print(f"trace {final['trace_id']}: {link}")
+    if args.no_serve:
+        server.should_exit = True
+        thread.join(timeout=30)
+        return 0
+    print("\nServing until Ctrl-C.")
+    try:
+        while thread.is_alive():
+            thread.join(timeout=0.5)
+    except KeyboardInterrupt:
+        server.should_exit = True
+        thread.join(timeout=30)
+    return 0
