@@ -170,6 +170,7 @@ def test_ask_see_evidence_and_graph_upload_and_trace(browser, shots, phoenix, tm
         chips[0].click()
         excerpt = browser.find_element(By.ID, "excerpt")
         assert excerpt.is_displayed() and "turns" in excerpt.text and ":" in excerpt.text
+        browser.execute_script("arguments[0].scrollIntoView({block: 'end'})", excerpt)  # in the screenshot
 
         # The trace: id in both forms and a Phoenix link that opens this very trace.
         link = wait_for(lambda: browser.find_elements(By.ID, "trace-link"), what="the trace link")[0]
@@ -180,11 +181,19 @@ def test_ask_see_evidence_and_graph_upload_and_trace(browser, shots, phoenix, tm
         assert phoenix_url.startswith(phoenix) and phoenix_url.endswith(trace_id)
         browser.save_screenshot(str(shots / "ui-answer.png"))
 
-        # Click a node: its neighbourhood (as the API reports it) is now in the graph.
+        # Click a node: its neighbourhood (as the API reports it) is now in the graph. The node clicked
+        # is the one whose neighbourhood adds the most (the screenshot shows an expansion).
         graph_box = browser.find_element(By.ID, "graph")
+        shown_ids = graph_ids(browser)
+
+        def adds(node_id: str) -> int:
+            around = httpx.get(f"{api}/v1/entities/{node_id}/neighborhood").json()["nodes"]
+            return len({n["id"] for n in around} - shown_ids)
+
         target = browser.execute_script(
-            "const n = window.kwGraph.nodes().sort((a, b) => a.degree() - b.degree())[0];"
-            "const p = n.renderedPosition(); return {id: n.id(), x: p.x, y: p.y};"
+            "const n = window.kwGraph.getElementById(arguments[0]);"
+            "const p = n.renderedPosition(); return {id: n.id(), x: p.x, y: p.y};",
+            max(sorted(shown_ids), key=adds),
         )
         ActionChains(browser).move_to_element_with_offset(
             graph_box,
@@ -227,9 +236,9 @@ def test_ask_see_evidence_and_graph_upload_and_trace(browser, shots, phoenix, tm
         check_laid_out_apart(browser)
         check_legend(browser)
 
-        # Upload a recording; the status follows the job's real stages to done.
-        browser.find_element(By.ID, "file").send_keys(str(EXAMPLES / "priya-voice-memo.ogg"))
-        browser.find_element(By.ID, "speaker").send_keys("Priya Raman")
+        # Upload a recording (docs/demo.md step 5's); the status follows the job's real stages to done.
+        browser.find_element(By.ID, "file").send_keys(str(EXAMPLES / "walkthrough" / "lena-voice-memo.ogg"))
+        browser.find_element(By.ID, "speaker").send_keys("Lena Fischer")
         browser.find_element(By.ID, "upload").click()
         seen = set()
 
@@ -243,6 +252,7 @@ def test_ask_see_evidence_and_graph_upload_and_trace(browser, shots, phoenix, tm
         assert status.startswith("done:") and "entities" in status, status
         assert float(browser.find_element(By.ID, "job-progress").get_attribute("value")) == 1.0
         assert "transcribe" in seen or "uploading" in seen
+        browser.execute_script("document.getElementById('job-status').scrollIntoView({block: 'end'})")
         browser.save_screenshot(str(shots / "ui-upload.png"))
 
         severe = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
