@@ -195,6 +195,12 @@ class Settings(BaseSettings):
         "`bge-small-en-v1.5` (default) or `all-MiniLM-L6-v2`.",
     )
 
+    embedding_cache: bool = Field(
+        True,
+        description="Keep ingest embeddings by the hash of their text (`embeddings.sqlite3` in the data "
+        "dir): text ingested before is not embedded again.",
+    )
+
     rerank_top: int = Field(
         0,
         ge=0,

@@ -11,6 +11,7 @@ from backend.conversation.hops import HopRetriever
 from backend.conversation.service import Conversations
 from backend.conversation.store import SessionStore
 from backend.embed.factory import Embedders, build_embedders
+from backend.embed.vector_cache import VectorCache, with_cache
 from backend.graph import GraphStore, open_graph_store
 from backend.ingest.events import JobEvents
 from backend.ingest.job_store import JobStore
@@ -37,11 +38,14 @@ class Runtime:
     audio_store: AudioStore
     sessions: SessionStore
     conversations: Conversations
+    vector_cache: VectorCache | None = None
 
     async def close(self) -> None:
         await self.ingest.stop()
         self.jobs.close()
         self.sessions.close()
+        if self.vector_cache is not None:
+            self.vector_cache.close()
         await self.store.close()
 
 
@@ -84,11 +88,15 @@ async def open_runtime(settings: Settings, *, start_workers: bool = True) -> Run
         jobs = _job_store(settings)
         events = JobEvents(jobs)
         audio_store = AudioStore(settings)
+        vector_cache = (
+            VectorCache(settings.data_dir / "embeddings.sqlite3") if settings.embedding_cache else None
+        )
+        ingesting = with_cache(embedders, vector_cache) if vector_cache else embedders
         services = Services(
             settings=settings,
             store=store,
-            embedder=embedders.passages,
-            name_embedder=embedders.names,
+            embedder=ingesting.passages,
+            name_embedder=ingesting.names,
             extractor=extractor,
             transcriber=build_transcriber(settings, audio_store),
         )
@@ -130,4 +138,5 @@ async def open_runtime(settings: Settings, *, start_workers: bool = True) -> Run
         conversations=Conversations(
             sessions, build_resolver(settings, store, llm), retriever, answerer, store
         ),
+        vector_cache=vector_cache,
     )

@@ -2,6 +2,15 @@
 after a fixed delay plus a per-output-token delay (asyncio, so hundreds of calls wait at once),
 counting calls and tokens per caller (the bearer key names the caller).
 
+How long a call takes, modelled on a hosted model:
+- chat: `--delay-ms` (time to the first token) + `--per-token-ms` × output tokens. The peer benchmark
+  uses 500 ms and `GPT_4O_MINI_MS_PER_TOKEN` (17 ms: gpt-4o-mini's measured output speed, ~59
+  tokens/s, 46–70, over OpenAI's API in mid-2025), so a long answer costs what it would.
+- embeddings: a tenth of `--delay-ms` per call + `EMBED_MS_PER_TOKEN` × input tokens, so a batch
+  costs about what its texts would one by one, less the per-call part.
+- prompt tokens count every message *and* the `response_format` schema (and `tools`), which the
+  hosted APIs bill as prompt tokens. Tokens are characters / 4.
+
 Chat answers are a small valid extraction of the capitalised names in the *input text* of the
 prompt, in the format the calling system expects — so every system gets the same names for the same
 text and builds graphs of comparable size (`extraction_formats.py`).
@@ -43,7 +52,8 @@ class Counters:
     def count(self, caller: str, **amounts: int) -> None:
         mine = self.by_caller.setdefault(
             caller, {"chat_calls": 0, "embedding_calls": 0, "prompt_tokens": 0, "completion_tokens": 0,
-                     "embedded_texts": 0, "max_in_flight": 0, "in_flight": 0}
+                     "embedded_texts": 0, "embedded_tokens": 0, "max_in_flight": 0, "in_flight": 0,
+                     "call_ms": 0}
         )  # fmt: skip
         for key, value in amounts.items():
             mine[key] += value
@@ -55,16 +65,21 @@ def caller_of(request: Request) -> str:
     return key.strip() or "anonymous"
 
 
+GPT_4O_MINI_MS_PER_TOKEN = 17.0
+EMBED_MS_PER_TOKEN = 0.05  # 20k input tokens/s per embedding call
+
+
 def tokens(text: str) -> int:
     return max(1, len(text) // 4)
 
 
+def prompt_tokens(body: dict, prompt: str) -> int:
+    """The messages, and the schema and tools sent beside them."""
+    extra = "".join(json.dumps(body[k]) for k in ("response_format", "tools") if body.get(k))
+    return tokens(prompt) + (tokens(extra) if extra else 0)
+
+
 _LOG = os.environ.get("STANDIN_LOG")
-
-
-def _log(entry: dict) -> None:
-    with open(_LOG, "a") as log:
-        log.write(json.dumps(entry) + "\n")
 
 
 def _log(entry: dict) -> None:
@@ -80,20 +95,25 @@ def make_app(delay_s: float, per_token_s: float, counters: Counters) -> Starlett
         if _LOG:  # STANDIN_LOG=file: every request and answer, to see what a peer sends
             _log({"caller": caller_of(request), "request": body, "answer": content})
         caller = caller_of(request)
+        sent = prompt_tokens(body, prompt)
         counters.chat_calls += 1
-        counters.prompt_tokens += tokens(prompt)
+        counters.prompt_tokens += sent
         counters.completion_tokens += tokens(content)
         counters.in_flight += 1
         counters.max_in_flight = max(counters.max_in_flight, counters.in_flight)
         counters.started.append(time.perf_counter())
-        counters.count(caller, chat_calls=1, prompt_tokens=tokens(prompt), completion_tokens=tokens(content),
+        counters.count(caller, chat_calls=1, prompt_tokens=sent, completion_tokens=tokens(content),
                        in_flight=1)  # fmt: skip
+        seconds = delay_s + per_token_s * tokens(content)
+        counters.count(caller, call_ms=round(seconds * 1000))
+        mine = counters.by_caller[caller]
+        mine["longest_call_ms"] = max(mine.get("longest_call_ms", 0), round(seconds * 1000))
         try:
-            await asyncio.sleep(delay_s + per_token_s * tokens(content))
+            await asyncio.sleep(seconds)
         finally:
             counters.in_flight -= 1
             counters.count(caller, in_flight=-1)
-        usage = {"prompt_tokens": tokens(prompt), "completion_tokens": tokens(content)}
+        usage = {"prompt_tokens": sent, "completion_tokens": tokens(content)}
         usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
         return JSONResponse(
             {
@@ -115,16 +135,16 @@ def make_app(delay_s: float, per_token_s: float, counters: Counters) -> Starlett
     async def embeddings(request: Request) -> JSONResponse:
         body = await request.json()
         inputs = body["input"] if isinstance(body["input"], list) else [body["input"]]
+        n = sum(tokens(str(t)) for t in inputs)
         counters.embedding_calls += 1
-        counters.count(caller_of(request), embedding_calls=1, embedded_texts=len(inputs))
-        await asyncio.sleep(delay_s / 5)
+        counters.count(caller_of(request), embedding_calls=1, embedded_texts=len(inputs), embedded_tokens=n)
+        await asyncio.sleep(delay_s / 10 + EMBED_MS_PER_TOKEN / 1000 * n)
         dimensions = int(body.get("dimensions") or 384)
         encode = _base64 if body.get("encoding_format") == "base64" else (lambda vector: vector)
         data = [
             {"object": "embedding", "index": i, "embedding": encode(_vector(str(text), dimensions))}
             for i, text in enumerate(inputs)
         ]
-        n = sum(tokens(str(t)) for t in inputs)
         return JSONResponse(
             {
                 "object": "list",

@@ -12,7 +12,7 @@ from backend.llm.spacy_extract import MODEL
 from backend.speech.whisper_model import model_dir
 
 spacy.load(MODEL)
-for embedder in (MiniLMEmbedder(threads=1), BgeSmallEmbedder(threads=1)):
+for embedder in (MiniLMEmbedder(sessions=1), BgeSmallEmbedder(sessions=1)):
     vectors = embedder.embed_sync(["Ada Lovelace met Charles Babbage in London."])
     assert len(vectors[0]) == 384, (embedder.name, len(vectors[0]))
 with tempfile.TemporaryDirectory() as tmp:

@@ -23,7 +23,7 @@ from .onnx_model import OnnxModel, by_length
 
 # 512 word pieces is the model's window; our chunks are ~110 (QMSum median), passages never longer.
 MAX_TOKENS = 512
-BATCH = 32
+BATCH = 8  # little padding, and a job's texts spread over every session (docs/architecture.md)
 
 
 def model_dir() -> Path:
@@ -39,7 +39,7 @@ class BgeSmallEmbedder:
     dim = 384
     query_prefix = "Represent this sentence for searching relevant passages: "
 
-    def __init__(self, threads: int = 0) -> None:
+    def __init__(self, sessions: int = 0) -> None:
         from tokenizers import Tokenizer
 
         folder = model_dir()
@@ -47,10 +47,10 @@ class BgeSmallEmbedder:
         tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # noqa: S106 — a token, not a password
         tokenizer.enable_truncation(max_length=MAX_TOKENS)
         self._tokenizer = tokenizer
-        self._model = OnnxModel(folder / "model.onnx", threads)
+        self._model = OnnxModel(folder / "model.onnx", sessions)
 
     def embed_sync(self, texts: Sequence[str]) -> list[list[float]]:
-        return by_length(texts, BATCH, self._batch)
+        return by_length(texts, BATCH, self._batch, self._model)
 
     def _batch(self, texts: list[str]) -> list[list[float]]:
         encodings = self._tokenizer.encode_batch(texts)

@@ -4,6 +4,7 @@ passages get bge-small and names MiniLM (see bge.py for why)."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from backend.config import Settings, SettingsError
@@ -53,12 +54,19 @@ def build_embedders(settings: Settings) -> Embedders:
     if settings.embedding_dim != MiniLMEmbedder.dim:
         wanted = settings.embedding_dim
         raise SettingsError(f"KW_EMBEDDING_DIM is {wanted} but the local models make 384-d vectors")
-    names = TracedEmbedder(MiniLMEmbedder())
+    names = TracedEmbedder(_local(MiniLMEmbedder))
     if model == "all-MiniLM-L6-v2":
         return Embedders(passages=names, names=names)
     from .bge import BgeSmallEmbedder
 
-    return Embedders(passages=TracedEmbedder(BgeSmallEmbedder()), names=names)
+    return Embedders(passages=TracedEmbedder(_local(BgeSmallEmbedder)), names=names)
+
+
+@functools.cache
+def _local(model: type) -> Embedder:
+    """One instance of each offline model per process, however many runtimes it opens (the tests open
+    dozens): each holds one ONNX session per core (both models: ~450 MB on 2 cores), and is safe to share."""
+    return model()
 
 
 def build_embedder(settings: Settings) -> Embedder:

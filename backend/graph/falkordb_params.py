@@ -11,6 +11,7 @@ client does, so values stay values: parameters, never Cypher.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 from typing import Any
@@ -51,8 +52,11 @@ def literal(value: Any, key: str | None = None) -> str:
     if isinstance(value, float):
         return _number(value)
     if isinstance(value, list | tuple):
-        if key in VECTOR_KEYS and value and all(type(v) is float for v in value):
-            return _vector(value)
+        if key in VECTOR_KEYS and value and type(value[0]) is float:
+            # One formatting call checks the rest too (a string or a map in it raises, and the list
+            # goes item by item): checking each item's type first cost a quarter of the encoding.
+            with contextlib.suppress(TypeError):
+                return _vector(value)
         return "[" + ",".join(map(literal, value)) + "]"
     if isinstance(value, dict):
         return "{" + ",".join(f"{_key(k)}:{literal(v, k)}" for k, v in value.items()) + "}"

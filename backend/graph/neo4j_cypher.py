@@ -86,6 +86,12 @@ def schema_statements(embedding_dim: int) -> list[str]:
 UPSERT_CHUNKS, UPSERT_ENTITIES = upsert_statements(
     "coalesce(r.embedding, {node}.embedding)", "coalesce({node}.embedding, r.embedding)"
 )
+# A job writes its chunks' vectors after the rest of its graph (ingest/pipeline.py).
+SET_CHUNK_EMBEDDINGS = """
+UNWIND $rows AS r
+MATCH (c:Chunk {id: r.id})
+SET c.embedding = r.embedding
+"""
 
 _VECTOR_CALL = """CALL db.index.vector.queryNodes('{index}', $fetch, $vector) YIELD node, score
 WITH node AS {var}, score"""

@@ -33,6 +33,7 @@ from .results import (
 )
 from .rows import (
     batches,
+    check_dimensions,
     chunk_rows,
     entity_rows,
     mention_rows,
@@ -146,6 +147,13 @@ class GraphStore:
         if chunks:
             await self._bump_chunk_version([c.namespace for c in chunks])
         return written
+
+    async def set_chunk_embeddings(self, chunks: Sequence[Chunk]) -> int:
+        """The chunks' vectors alone, for chunks already written (their other properties untouched)."""
+        rows = [{"id": c.id, "embedding": c.embedding} for c in chunks if c.embedding is not None]
+        for row in rows:
+            check_dimensions("chunk", row["id"], row["embedding"], self.embedding_dim)
+        return await self._write_batches("set_chunk_embeddings", self.cypher.SET_CHUNK_EMBEDDINGS, rows)
 
     async def upsert_entities(self, entities: Sequence[Entity]) -> int:
         batch = entity_rows(entities, self.embedding_dim)

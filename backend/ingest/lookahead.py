@@ -46,7 +46,8 @@ class EmbedMemo:
 
     async def all(self, texts: Sequence[str], progress: EmbedProgress | None) -> list[list[float]]:
         loop = asyncio.get_running_loop()
-        missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        # by length: each batch then holds texts of similar length (padding is wasted work)
+        missing = sorted((t for t in dict.fromkeys(texts) if t not in self._vectors), key=len)
         for text in missing:
             self._vectors[text] = loop.create_future()
         try:

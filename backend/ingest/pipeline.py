@@ -33,7 +33,7 @@ from .chunking import chunk_segments
 from .heard_names import HeardNames
 from .known_names import NameBook
 from .lookahead import EmbedMemo, EmbedProgress, ExistingLookups
-from .resolve import resolve
+from .resolve import Resolved, resolve
 
 # Share of the whole job each stage stands for, for the 0..1 progress figure.
 STAGES: dict[str, float] = {
@@ -184,79 +184,32 @@ async def run(
     lookups = ExistingLookups(store, embed)
     lookups.warm(transcript.namespace, sorted({s for c in chunks for s in c.speakers}))
     # Chunk embeddings do not depend on extraction, so they are computed alongside it (both are CPU
-    # work here; on 2 cores the overlap saves ~5 %, more where extraction waits on a remote LLM).
+    # work here; on 2 cores the overlap saves ~5 %, more where extraction waits on a remote LLM). A
+    # chunk embeds its whole text, the turns it repeats from the chunk before included: embedding
+    # only what it adds cost recall (docs/architecture.md, Ingest).
     chunk_vectors = asyncio.create_task(embed_chunks.all([c.text for c in chunks], progress))
 
-    texts = [chunk_text(c) for c in chunks]
-    heard = await asyncio.to_thread(HeardNames.check, book, texts) if book else None
-    if heard:
-        texts = [heard.for_extraction(t) for t in texts]
-    extractions: list[ChunkExtraction] = []
-    await report("extract", 0, len(chunks))
-    extractor = services.extractor
-    with span(
-        "ingest.extract",
-        kind="CHAIN",
-        **{"extractor": f"{extractor.provider}:{extractor.name}", "chunks": len(chunks)},
-    ):
-        try:
-            async for result in extractor.extract(texts):
-                extractions.append(result)
-                if result.extraction:
-                    lookups.warm(transcript.namespace, [e.name for e in result.extraction.entities])
-                await report("extract", len(extractions), len(chunks))
-        except BaseException:
-            chunk_vectors.cancel()
-            await lookups.close()
-            raise
-    await lap("extract")
-
-    await report("resolve", 0, 1)
-    if heard:
-        heard.pin_types(extractions)
-    with span("ingest.resolve", kind="CHAIN") as resolving:
-        try:
-            resolved = await resolve(
-                transcript.namespace,
-                extractions,
-                chunk_speakers={c.id: c.speakers for c in chunks},
-                embed=embed,
-                find_existing=lookups,
-                threshold=settings.entity_merge_threshold,
-            )
-        finally:
-            await lookups.close()
-        linked = heard.link(resolved) if heard else []
-        resolving.set_attribute("entities", len(resolved.entities))
-        resolving.set_attribute("entities.merged", resolved.merged)
-        resolving.set_attribute("names.linked", len(linked))
-    await report("resolve", 1, 1)
-    await lap("resolve")
-
-    progress.total += len(resolved.entities)
-    for entity, vector in zip(
-        resolved.entities, await embed.all([e.name for e in resolved.entities], progress), strict=True
-    ):
-        entity.embedding = vector
-    for chunk, vector in zip(chunks, await chunk_vectors, strict=True):
-        chunk.embedding = vector
-    await lap("embed")
-
-    steps = [
-        (store.upsert_transcripts, [transcript]),
-        (store.upsert_chunks, chunks),
-        (store.upsert_entities, resolved.entities),
-        (store.upsert_mentions, resolved.mentions),
-        (store.upsert_relations, resolved.relations),
-    ]
-    total_rows = sum(len(rows) for _, rows in steps)
-    written = 0
-    await report("write", 0, total_rows)
-    with span("ingest.write", kind="CHAIN", rows=total_rows):
-        for upsert, rows in steps:
-            written += await upsert(rows)
-            await report("write", written, total_rows)
-    await lap("write")
+    try:
+        texts = [chunk_text(c) for c in chunks]
+        heard = await asyncio.to_thread(HeardNames.check, book, texts) if book else None
+        if heard:
+            texts = [heard.for_extraction(t) for t in texts]
+        extractions = await _extract(transcript, texts, services.extractor, lookups, report)
+        await lap("extract")
+        resolved, linked = await _resolve(
+            transcript, chunks, extractions, heard, embed, lookups, settings, report
+        )
+        await lap("resolve")
+        progress.total += len(resolved.entities)
+        names = await embed.all([e.name for e in resolved.entities], progress)
+        for entity, vector in zip(resolved.entities, names, strict=True):
+            entity.embedding = vector
+        await lap("embed")
+        await _write(store, transcript, chunks, resolved, chunk_vectors, report)
+        await lap("write")
+    finally:
+        chunk_vectors.cancel()  # nothing to cancel when the job got this far
+        await lookups.close()
 
     index_of = {c.id: c.index for c in chunks}
     usage = Usage()
@@ -278,3 +231,87 @@ async def run(
         usage=usage,
         stage_ms=timings,
     )
+
+
+async def _extract(
+    transcript: Transcript,
+    texts: list[ChunkText],
+    extractor: Extractor,
+    lookups: ExistingLookups,
+    report: Report,
+) -> list[ChunkExtraction]:
+    extractions: list[ChunkExtraction] = []
+    await report("extract", 0, len(texts))
+    attributes = {"extractor": f"{extractor.provider}:{extractor.name}", "chunks": len(texts)}
+    with span("ingest.extract", kind="CHAIN", **attributes):
+        async for result in extractor.extract(texts):
+            extractions.append(result)
+            if result.extraction:
+                lookups.warm(transcript.namespace, [e.name for e in result.extraction.entities])
+            await report("extract", len(extractions), len(texts))
+    return extractions
+
+
+async def _resolve(
+    transcript: Transcript,
+    chunks: list[Chunk],
+    extractions: list[ChunkExtraction],
+    heard: HeardNames | None,
+    embed: EmbedMemo,
+    lookups: ExistingLookups,
+    settings: Settings,
+    report: Report,
+) -> tuple[Resolved, list[dict]]:
+    """The job's entities, mentions and relations; and for a recording, the names heard nearly right
+    that were linked to their entities."""
+    await report("resolve", 0, 1)
+    if heard:
+        heard.pin_types(extractions)
+    with span("ingest.resolve", kind="CHAIN") as resolving:
+        try:
+            resolved = await resolve(
+                transcript.namespace,
+                extractions,
+                chunk_speakers={c.id: c.speakers for c in chunks},
+                embed=embed,
+                find_existing=lookups,
+                threshold=settings.entity_merge_threshold,
+            )
+        finally:
+            await lookups.close()
+        linked = heard.link(resolved) if heard else []
+        resolving.set_attribute("entities", len(resolved.entities))
+        resolving.set_attribute("entities.merged", resolved.merged)
+        resolving.set_attribute("names.linked", len(linked))
+    await report("resolve", 1, 1)
+    return resolved, linked
+
+
+async def _write(
+    store: GraphStore,
+    transcript: Transcript,
+    chunks: list[Chunk],
+    resolved: Resolved,
+    chunk_vectors: asyncio.Task,
+    report: Report,
+) -> None:
+    """The graph first, the chunks' vectors last: the job's names, full-text and edges are queryable
+    while its chunk embeddings (offline, the slowest CPU work of a job) are still being computed."""
+    steps = [
+        (store.upsert_transcripts, [transcript]),
+        (store.upsert_chunks, chunks),
+        (store.upsert_entities, resolved.entities),
+        (store.upsert_mentions, resolved.mentions),
+        (store.upsert_relations, resolved.relations),
+    ]
+    total_rows = sum(len(rows) for _, rows in steps) + len(chunks)
+    written = 0
+    await report("write", 0, total_rows)
+    with span("ingest.write", kind="CHAIN", rows=total_rows):
+        for upsert, rows in steps:
+            written += await upsert(rows)
+            await report("write", written, total_rows)
+        for chunk, vector in zip(chunks, await chunk_vectors, strict=True):
+            chunk.embedding = vector
+        written += await store.set_chunk_embeddings(chunks)
+        await report("write", written, total_rows)

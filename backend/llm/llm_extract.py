@@ -120,8 +120,29 @@ def merge(window: list[ChunkText]) -> ChunkText:
     return ChunkText(id=window[0].id, index=window[0].index, text=text, speakers=speakers, lines=lines)
 
 
-def _names(text: str, name: str) -> bool:
-    return re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text, re.IGNORECASE) is not None
+class _Naming:
+    """Which chunks of a window name a given name, as a whole word, ignoring case: each name looked
+    up once per window. A plain substring test on lowercased text goes first; the word-boundary
+    regex runs only where it found something (or where lowercasing is not a safe pre-test)."""
+
+    def __init__(self, window: list[ChunkText]) -> None:
+        self._window = window
+        # lowercase ASCII text, or None where the pre-test is unsafe (re's case folding matches "ſ" to "s")
+        self._lowered = [c.text.lower() if c.text.isascii() else None for c in window]
+        self._chunks: dict[str, list[str]] = {}
+
+    def chunks(self, name: str) -> list[str]:
+        found = self._chunks.get(name)
+        if found is None:
+            needle = name.lower() if name.isascii() else None
+            pattern = re.compile(rf"(?<!\w){re.escape(name)}(?!\w)", re.IGNORECASE)
+            found = [
+                c.id
+                for c, lowered in zip(self._window, self._lowered, strict=True)
+                if (needle is None or lowered is None or needle in lowered) and pattern.search(c.text)
+            ]
+            self._chunks[name] = found
+        return found
 
 
 def split(result: ChunkExtraction, window: list[ChunkText]) -> list[ChunkExtraction]:
@@ -134,13 +155,14 @@ def split(result: ChunkExtraction, window: list[ChunkText]) -> list[ChunkExtract
         ]
     entities: dict[str, list] = {c.id: [] for c in window}
     relations: dict[str, list] = {c.id: [] for c in window}
+    naming = _Naming(window)
     for entity in result.extraction.entities:
-        found = [c.id for c in window if _names(c.text, entity.name)]
-        for chunk_id in found or [window[0].id]:  # a paraphrased name: credit the window's start
+        for chunk_id in naming.chunks(entity.name) or [window[0].id]:  # paraphrased: the window's start
             entities[chunk_id].append(entity)
     for relation in result.extraction.relations:
-        both = [c.id for c in window if _names(c.text, relation.source) and _names(c.text, relation.target)]
-        source = [c.id for c in window if _names(c.text, relation.source)]
+        source = naming.chunks(relation.source)
+        target = set(naming.chunks(relation.target))
+        both = [chunk_id for chunk_id in source if chunk_id in target]
         chunk_id = (both or source or [window[0].id])[0]
         relations[chunk_id].append(relation)  # its ends resolve by name across the job's chunks
     return [

@@ -33,7 +33,7 @@ class CrossEncoderReranker:
         tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # noqa: S106 — a token, not a password
         tokenizer.enable_truncation(max_length=MAX_TOKENS, strategy="only_second")  # keep the question
         self._tokenizer = tokenizer
-        self._model = OnnxModel(folder / "model.onnx", threads)
+        self._model = OnnxModel(folder / "model.onnx", sessions=1, threads=threads)  # one batch a question
 
     def scores_sync(self, question: str, passages: Sequence[str]) -> list[float]:
         if not passages:

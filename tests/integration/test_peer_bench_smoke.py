@@ -47,12 +47,17 @@ def test_smoke_run_compares_us_with_a_peer_on_the_same_stand_in(tmp_path):
         capture_output=True, text=True, timeout=1800,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
-    rows = {line.split("|")[1].strip(): line for line in output.read_text().splitlines()
+    lines = output.read_text().splitlines()
+    header = [
+        c.strip() for c in next(line for line in lines if line.startswith("| system")).strip("|").split("|")
+    ]
+    rows = {line.split("|")[1].strip(): line for line in lines
             if line.startswith("| knowledgeweaver") or line.startswith("| neo4j-graphrag")}  # fmt: skip
     assert set(rows) == {"knowledgeweaver", "neo4j-graphrag"}, output.read_text()
-    for system, line in rows.items():
-        cells = [c.strip() for c in line.strip("|").split("|")]
+    for line in rows.values():
+        cells = dict(zip(header, (c.strip() for c in line.strip("|").split("|")), strict=True))
         assert "failed" not in line, line
-        chat_calls, nodes, relations = int(cells[5]), int(cells[11]), int(cells[12])
-        assert chat_calls > 0 and nodes > 0 and relations > 0, (system, line)
-        assert re.fullmatch(r"\d+\.\d{2}", cells[3]), line  # wall seconds
+        assert int(cells["chat calls"]) > 0 and int(cells["nodes"]) > 0 and int(cells["relations"]) > 0, line
+        assert re.fullmatch(r"\d+\.\d{2}", cells["wall s, median (range)"]), line
+        assert float(cells["CPU s, median (range)"]) > 0, line
+        assert int(cells["peak RSS MB (sum)"]) > 0, line

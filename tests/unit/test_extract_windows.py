@@ -62,3 +62,17 @@ def test_a_failed_window_fails_each_of_its_chunks_with_the_reason():
     failed = split(ChunkExtraction(chunk_id="c0", error="invalid model output"), [A, B])
     assert [f.error for f in failed] == ["invalid model output", "invalid model output"]
     assert [f.chunk_id for f in failed] == ["c0", "c1"]
+
+
+def test_names_are_found_as_whole_words_ignoring_case_as_the_regex_finds_them():
+    import re
+
+    from backend.llm.llm_extract import _Naming
+
+    texts = ["Ann: ask NORTHWIND about it", "Bob: northwinds are not it", "Cid: the ſam team met Sam",
+             "Dee: Zoë said so", "Eve: zoë-ish, Ann?"]  # fmt: skip
+    window = [chunk(i, tuple(t.split(": ", 1))) for i, t in enumerate(texts)]
+    naming = _Naming(window)
+    for name in ("Northwind", "northwinds", "Sam", "Zoë", "Ann", "it", "the", "Ann?"):
+        pattern = re.compile(rf"(?<!\w){re.escape(name)}(?!\w)", re.IGNORECASE)
+        assert naming.chunks(name) == [c.id for c in window if pattern.search(c.text)], name

@@ -58,3 +58,10 @@ def test_booleans_are_lower_case_and_the_header_names_each_parameter_once():
     assert literal(True) == "true" and official(True) == "True"  # FalkorDB reads both
     assert with_params("RETURN $a", {"a": 1, "b": "x"}) == 'CYPHER a=1 b="x" RETURN $a'
     assert with_params("RETURN 1", {}) == "RETURN 1"
+
+
+def test_an_embedding_key_holding_something_else_goes_item_by_item():
+    assert literal([0.5, "x", None], "embedding") == '[0.5,"x",null]'
+    assert literal([0.5, {"a": 1}], "vector") == "[0.5,{a:1}]"
+    with pytest.raises(ValueError):
+        literal([0.5, float("nan")], "embedding")

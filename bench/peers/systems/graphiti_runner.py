@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import Clock, arguments, report, texts
+from timed_run import Clock, arguments, report, texts
 
 EPISODE_CHARS = 4800  # ~1,200 tokens
 
@@ -97,7 +97,7 @@ async def main() -> None:
     # Kuzu holds Graphiti's facts as RelatesToNode_ nodes between two RELATES_TO edges
     edges = await count_of(driver, "MATCH (r:RelatesToNode_) RETURN count(r) AS n")
     await graphiti.close()
-    report(clock.seconds, nodes, edges, SEMAPHORE_LIMIT, f"{count} episodes of ≤1,200 tokens, sequential")
+    report(clock, nodes, edges, SEMAPHORE_LIMIT, f"{count} episodes of ≤1,200 tokens, one at a time")
 
 
 asyncio.run(main())

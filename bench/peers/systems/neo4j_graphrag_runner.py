@@ -1,7 +1,8 @@
 """neo4j-graphrag's SimpleKGPipeline against the stand-in, without a Neo4j server: the Neo4j writer
 is replaced by an in-memory KG writer (so write time is not measured — in its favour) and entity
-resolution, which needs the database, is off. Documents run one after another, as `run_async` takes
-one text; within a document its extractor runs chunks concurrently (default 5)."""
+resolution, which needs the database, is off. `--parallel-docs` documents run at once (one
+`run_async` each, gathered: `run_async` takes one text); within a document its extractor runs chunks
+concurrently (default 5)."""
 
 import asyncio
 import sys
@@ -10,13 +11,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import neo4j
-from common import Clock, arguments, report, texts
 from neo4j_graphrag.components.kg_writer import KGWriter, KGWriterModel
 from neo4j_graphrag.components.types import LexicalGraphConfig, Neo4jGraph
 from neo4j_graphrag.embeddings import OpenAIEmbeddings
 from neo4j_graphrag.experimental.pipeline.kg_builder import SimpleKGPipeline
 from neo4j_graphrag.llm import OpenAILLM
 from pydantic import validate_call
+from timed_run import Clock, arguments, report, texts
 
 LEXICAL_LABELS = {"Chunk", "Document", "__KGBuilder__"}
 LEXICAL_TYPES = {"FROM_CHUNK", "NEXT_CHUNK", "FROM_DOCUMENT"}
@@ -39,6 +40,19 @@ class MemoryWriter(KGWriter):
         return KGWriterModel(status="SUCCESS")
 
 
+class SharedLimitLLM(OpenAILLM):
+    """Its extractor's concurrency is per `run_async`, so four documents at once would have 4× the
+    calls in flight (31 of a 16 limit, measured): one limit shared by every run, as everyone's."""
+
+    def __init__(self, *args, limit: int, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._slots = asyncio.Semaphore(limit)
+
+    async def ainvoke(self, *args, **kwargs):
+        async with self._slots:
+            return await super().ainvoke(*args, **kwargs)
+
+
 async def main() -> None:
     args = arguments()
 
@@ -46,7 +60,12 @@ async def main() -> None:
     # A driver object is required by the config; nothing connects to it (writer replaced, resolution off).
     driver = neo4j.GraphDatabase.driver("neo4j://127.0.0.1:1", auth=("neo4j", "unused"))
     pipeline = SimpleKGPipeline(
-        llm=OpenAILLM(model_name="gpt-4o-mini", base_url=args.base_url, api_key=args.api_key),
+        llm=SharedLimitLLM(
+            model_name="gpt-4o-mini",
+            base_url=args.base_url,
+            api_key=args.api_key,
+            limit=args.concurrency or 5,
+        ),
         driver=driver,
         embedder=OpenAIEmbeddings(
             model="text-embedding-3-small", base_url=args.base_url, api_key=args.api_key
@@ -62,12 +81,18 @@ async def main() -> None:
             if args.concurrency:
                 component.max_concurrency = args.concurrency
             concurrency = component.max_concurrency
+    docs = texts(args.input)
+    at_once = asyncio.Semaphore(max(1, args.parallel_docs))
+
+    async def one(text: str) -> None:
+        async with at_once:
+            await pipeline.run_async(text=text)
+
     with Clock() as clock:
-        for doc in texts(args.input):
-            await pipeline.run_async(text=doc["text"])
+        await asyncio.gather(*(one(doc["text"]) for doc in docs))
     driver.close()
-    report(clock.seconds, len(writer.nodes), len(writer.relationships), concurrency,
-           "in-memory writer (no Neo4j), entity resolution off; documents in sequence")  # fmt: skip
+    notes = f"in-memory writer (no Neo4j), entity resolution off; {args.parallel_docs} documents at once"
+    report(clock, len(writer.nodes), len(writer.relationships), concurrency, notes)
 
 
 asyncio.run(main())
