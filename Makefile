@@ -11,20 +11,20 @@ PY312 := $(shell for p in python3.12 $$HOME/.pyenv/versions/3.12*/bin/python3.12
 $(BIN)/python:
 	@test -n "$(PY312)" || { echo "python3.12 not found (PATH or ~/.pyenv/versions/3.12*)"; exit 1; }
 	$(PY312) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q pip==26.3  # the installer itself pinned too: nothing installs "newest today"
 
-# Installs are reproducible: every package at the version and hashes in requirements.lock, then the
+# Installs are reproducible: every package at the version and hashes in requirements.txt, then the
 # project itself without resolving anything. `make lock` refreshes the lock after pyproject changes;
 # tests/unit/test_lock.py fails when the two drift apart.
-$(VENV)/.installed: pyproject.toml requirements.lock | $(BIN)/python
-	$(BIN)/pip install -q --require-hashes -r requirements.lock
+$(VENV)/.installed: pyproject.toml requirements.txt | $(BIN)/python
+	$(BIN)/pip install -q --require-hashes -r requirements.txt
 	$(BIN)/pip install -q --no-deps -e .
 	@touch $@
 
 lock: | $(BIN)/python
-	$(BIN)/pip install -q pip-tools
+	$(BIN)/pip install -q pip-tools==7.6.2
 	$(BIN)/pip-compile -q --allow-unsafe --extra=dev --generate-hashes --no-emit-index-url \
-		--no-emit-find-links --strip-extras -o requirements.lock pyproject.toml
+		--no-emit-find-links --strip-extras -o requirements.txt pyproject.toml
 
 # Neo4j's own Cypher linter (npm) checks our Neo4j dialect offline; skipped by the tests when node is absent.
 tests/neo4j_lint/node_modules/.package-lock.json: tests/neo4j_lint/package-lock.json
@@ -34,7 +34,7 @@ tests/neo4j_lint/node_modules/.package-lock.json: tests/neo4j_lint/package-lock.
 # checkov (Terraform policy checks) lives in its own environment: its pins clash with ours.
 TOOLS := .venv-tools
 $(TOOLS)/.installed:
-	@{ $(PY312) -m venv $(TOOLS) && $(TOOLS)/bin/pip install -q --upgrade pip && $(TOOLS)/bin/pip install -q 'checkov>=3.2' && touch $@; } \
+	@{ $(PY312) -m venv $(TOOLS) && $(TOOLS)/bin/pip install -q pip==26.3 && $(TOOLS)/bin/pip install -q checkov==3.3.30 && touch $@; } \
 	|| echo "checkov could not be installed: the checkov test will skip"
 
 # The web UI's build step (esbuild + cytoscape from npm); its output in backend/web/static is committed.
