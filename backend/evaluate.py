@@ -9,8 +9,9 @@ half; the README reports the other.
 
 A relevant span counts as found when a citation of the right meeting has a `turn_start..turn_end`
 that overlaps it. Reports recall@k for each k (share of relevant spans found in the first k
-citations), MRR (1 / rank of the first citation that hits a relevant span), the words of context a
-question returns, and latency."""
+citations), MRR (1 / rank of the first citation that hits a relevant span), how often the first
+citation comes from the question's meeting (`meeting@1`: with many meetings in one namespace, finding
+the meeting is most of the difficulty), the words of context a question returns, and latency."""
 
 from __future__ import annotations
 
@@ -45,6 +46,7 @@ def half_of(path: Path) -> str:
 class ModeScore:
     recalls: dict[int, list[float]] = field(default_factory=dict)  # k -> one recall per question
     reciprocal_ranks: list[float] = field(default_factory=list)
+    meeting_first: list[bool] = field(default_factory=list)  # the first citation is from the meeting
     context_words: list[int] = field(default_factory=list)
     latencies_ms: list[float] = field(default_factory=list)
 
@@ -127,6 +129,7 @@ async def evaluate_turns(
                     None,
                 )  # fmt: skip
                 mode_score.reciprocal_ranks.append(1.0 / rank if rank else 0.0)
+                mode_score.meeting_first.append(bool(citations) and citations[0].transcript_id == transcript_id)
                 mode_score.context_words.append(sum(len(c.text.split()) for c in citations))
                 mode_score.latencies_ms.append(elapsed)
         log(f"{path.name}: {len(queries)} questions")
@@ -141,8 +144,8 @@ def report(scores: dict[Mode, ModeScore]) -> str:
     ks = sorted(next(iter(scores.values())).recalls)
     head = " | ".join(f"recall@{k}" for k in ks)
     lines = [
-        f"| mode | questions | {head} | MRR | words/question | p50 ms | p95 ms |",
-        "|---|---:|" + "---:|" * len(ks) + "---:|---:|---:|---:|",
+        f"| mode | questions | {head} | MRR | meeting@1 | words/question | p50 ms | p95 ms |",
+        "|---|---:|" + "---:|" * len(ks) + "---:|---:|---:|---:|---:|",
     ]
     for mode, s in scores.items():
         if not s.reciprocal_ranks:
@@ -150,7 +153,8 @@ def report(scores: dict[Mode, ModeScore]) -> str:
         recalls = " | ".join(f"{statistics.mean(s.recalls[k]):.3f}" for k in ks)
         lines.append(
             f"| {mode.value} | {len(s.reciprocal_ranks)} | {recalls} | "
-            f"{statistics.mean(s.reciprocal_ranks):.3f} | {statistics.mean(s.context_words):.0f} | "
+            f"{statistics.mean(s.reciprocal_ranks):.3f} | {statistics.mean(s.meeting_first):.3f} | "
+            f"{statistics.mean(s.context_words):.0f} | "
             f"{statistics.median(s.latencies_ms):.0f} | {_p95(s.latencies_ms):.0f} |"
         )
     return "\n".join(lines)

@@ -2,6 +2,13 @@
 its neighbours (bm25s, Lucene's BM25 formula, Snowball English stemming), the neighbours that widen a
 hit into a citation, and the vocabulary that tells whether a name occurs at all.
 
+A question is searched by its content words: the tokenizer drops the usual English stop words (bm25s's
+NLTK-style list of 179, not Lucene's 33, which keeps "what", "did" and "about") and the words that
+frame a question rather than say what it is about ("summarize the discussion about …", "what did Priya
+think about …"). Spoken transcripts rarely say "summarize" or "discussion", so BM25 gave those words
+a high weight and put whatever chunk said them first. Chosen on the tuning half: full-text recall@10
+0.595 -> 0.651 (reporting half 0.536 -> 0.572; docs/architecture.md).
+
 Why not the database's full-text index: FalkorDB's (RediSearch TF-IDF) gives coarse scores that put
 short chunks such as "Mm - hmm." first; over the same chunks of 35 meetings in one namespace it found
 0.262 of the tuning half's spans at 10 against 0.496 for BM25 (docs/architecture.md). The graph stays
@@ -22,6 +29,7 @@ from dataclasses import dataclass
 import bm25s
 import numpy as np
 import Stemmer
+from bm25s.stopwords import STOPWORDS_EN_PLUS
 from bm25s.tokenization import Tokenizer
 
 from backend.graph import GraphStore
@@ -32,9 +40,21 @@ from backend.graph.results import ScoredChunk
 # context in the citations); two either side would pass 3,000 words for 10 citations.
 REACH = 1
 
+# Words that ask for a kind of answer (a summary, an opinion, what was said) rather than name a topic.
+QUESTION_FRAMING = frozenset(
+    "summarize summarise summary discuss discussed discussion discussions discussing talk talked talking "
+    "think thought say said opinion opinions".split()
+)
+_WORD = re.compile(r"[\w'’-]+")
+
 
 def _tokenizer() -> Tokenizer:
-    return Tokenizer(stemmer=Stemmer.Stemmer("english"), stopwords="en")
+    return Tokenizer(stemmer=Stemmer.Stemmer("english"), stopwords=list(STOPWORDS_EN_PLUS))
+
+
+def content_words(question: str) -> str:
+    """The question without the words that only frame it."""
+    return " ".join(w for w in _WORD.findall(question) if w.lower() not in QUESTION_FRAMING)
 
 
 @dataclass
@@ -63,6 +83,14 @@ class Passages:
         lo, hi = max(0, n - reach), min(len(self.chunks), n + reach + 1)
         return [c for c in self.chunks[lo:hi] if c.transcript_id == chunk.transcript_id]
 
+    def beside(self, chunk: ScoredChunk, step: int) -> ScoredChunk | None:
+        """The chunk just after (step 1) or before (step -1) this one in its transcript, if any."""
+        n = self._position.get(chunk.id)
+        if n is None or not 0 <= n + step < len(self.chunks):
+            return None
+        other = self.chunks[n + step]
+        return other if other.transcript_id == chunk.transcript_id else None
+
     def _query_ids(self, text: str) -> list[int]:
         with self._lock:
             [ids] = self._tokenizer.tokenize([text], update_vocab=False, return_as="ids", show_progress=False)
@@ -70,8 +98,8 @@ class Passages:
         return [i for i in ids if i != empty]
 
     def search(self, text: str, k: int) -> list[ScoredChunk]:
-        """The chunks whose passages best match the words of `text` (BM25), best first."""
-        if self._bm25 is None or not (ids := self._query_ids(text)):
+        """The chunks whose passages best match the content words of `text` (BM25), best first."""
+        if self._bm25 is None or not (ids := self._query_ids(content_words(text))):
             return []
         docs, scores = self._bm25.retrieve([ids], k=min(k, len(self.chunks)), show_progress=False)
         return [

@@ -20,7 +20,7 @@ from .rerank import CrossEncoderReranker
 # Weights of the vector, full-text (BM25), graph and named-speaker rankings in the fusion, chosen on
 # the tuning half of the QMSum validation meetings, all in one namespace (`weaver eval turns --half
 # tune`; README, docs/architecture.md).
-FUSION_WEIGHTS = (1.0, 2.0, 0.3, 0.5)
+FUSION_WEIGHTS = (1.0, 3.0, 0.6, 0.5)
 
 
 class Retriever:
@@ -93,7 +93,7 @@ class Retriever:
         rankings.append(speaking)
         started = time.perf_counter()
         cited = max(question.k, self.rerank_top) if self.reranker else question.k
-        citations = to_citations(rrf(rankings, self.weights), cited, passages.around)
+        citations = to_citations(rrf(rankings, self.weights), cited, passages.around, passages.beside)
         timings["fuse"] = round((time.perf_counter() - started) * 1000, 2)
         if self.reranker and len(citations) > 1:
             reranked = await timed("rerank", self.reranker.rerank(question.question, citations))

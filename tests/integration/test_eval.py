@@ -48,12 +48,16 @@ async def test_eval_reports_every_mode_with_all_meetings_in_one_namespace(tmp_pa
     assert len(together) == 3  # one namespace holds all three meetings
     table = report(scores)
     assert all(f"| {mode.value} |" in table for mode in Mode)
-    assert "recall@5 | recall@10 | MRR | words/question | p50 ms | p95 ms" in table
+    assert "recall@5 | recall@10 | MRR | meeting@1 | words/question | p50 ms | p95 ms" in table
     questions = 6 + 6 + 2  # the three meetings' specific questions
     for mode_scores in scores.values():
         assert len(mode_scores.reciprocal_ranks) == questions
         assert all(0.0 <= r <= 1.0 for r in mode_scores.recalls[10] + mode_scores.reciprocal_ranks)
+        assert len(mode_scores.meeting_first) == questions
         assert all(a <= b for a, b in zip(mode_scores.recalls[5], mode_scores.recalls[10], strict=True))
         assert all(0 < words <= 3000 for words in mode_scores.context_words)
     hybrid = scores[Mode.HYBRID].recalls[10]
     assert sum(hybrid) / questions >= 0.5
+    # a first citation from another meeting scores no reciprocal rank of 1
+    assert all(rr < 1.0 for rr, first in zip(scores[Mode.HYBRID].reciprocal_ranks,
+                                              scores[Mode.HYBRID].meeting_first, strict=True) if not first)

@@ -67,3 +67,34 @@ def test_a_question_naming_a_speaker_ranks_what_that_speaker_said():
     ask = Ask(namespace="n", text="What did Priya say about the battery?", vector=[], pool=10)
     ranked = [[said[1], said[0], said[2]]]  # the other retrievers put Sven's chunk first
     assert [c.id for c in by_speaker(passages, ask, ranked)] == ["m-0", "m-2"]
+
+
+def test_a_question_is_searched_by_what_it_is_about_not_how_it_asks():
+    talk = [
+        chunk("t", 0, "Let us summarize what we said. Good discussion, I think."),
+        chunk("t", 1, "Mm - hmm."),
+        chunk("t", 2, "Yeah."),
+        chunk("u", 0, "Okay."),
+        chunk("u", 1, "The kinetic battery is cheaper than the solar cell."),
+        chunk("u", 2, "Right."),
+    ]
+    passages = build_passages(talk, version=("v",), reach=0)
+    hits = passages.search("Summarize the discussion about the battery. What did they think?", k=6)
+    assert [h.id for h in hits] == ["u-1"]  # "summarize", "discussion", "think" only frame the question
+    assert passages.search("What did they discuss?", k=3) == []
+
+
+def test_citations_widen_with_neighbours_within_the_words_budget():
+    from backend.retrieve import fuse
+
+    words = " ".join(["word"] * 60)  # 60 words, plus the speaker's name
+    long = [chunk("w", i, words) for i in range(12)]
+    passages = build_passages(long, version=("v",), reach=0)
+    [one] = to_citations([long[5]], k=1, around=passages.around, beside=passages.beside)
+    # its passage w-4..w-6 (183 words) takes w-7 after it; w-3 too would pass 300 words
+    assert one.chunk_id == "w-5" and (one.turn_start, one.turn_end) == (40, 79)
+    assert len(one.text.split()) <= fuse.WORDS_PER_CITATION
+    two = to_citations([long[2], long[3], long[7]], k=2, around=passages.around, beside=passages.beside)
+    assert len(two) == 2 and two[0].turn_end < two[1].turn_start  # never the same moment twice
+    assert sum(len(c.text.split()) for c in two) <= 2 * fuse.WORDS_PER_CITATION
+    assert to_citations([long[5]], k=1, around=passages.around)[0].turn_end == 69  # nothing beside: as found
