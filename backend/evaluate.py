@@ -2,7 +2,9 @@
 turn spans that answer them (the QMSum format).
 
 The realistic setting is the default: every meeting is ingested into **one** namespace, as a user
-keeps them, and each question must find its moment among all of them (`per_meeting=True` gives each
+keeps them, and each question must find its moment among all of them (`within_meeting=True` asks
+each question within its own meeting in that namespace, as a user who names the meeting does —
+`Question.transcripts`; `per_meeting=True` gives each
 meeting a namespace of its own, the easy setting). The questions are split by meeting into a tuning
 half and a reporting half (`SPLIT`, fixed): weights, thresholds and models are chosen on the tuning
 half; the README reports the other.
@@ -97,6 +99,7 @@ async def evaluate_turns(
     ks: tuple[int, ...] = (5, 10),
     *,
     per_meeting: bool = False,
+    within_meeting: bool = False,
     half: str = "report",
     modes: tuple[Mode, ...] = tuple(Mode),
     log=print,
@@ -115,7 +118,13 @@ async def evaluate_turns(
             for mode in modes:
                 started = time.perf_counter()
                 evidence = await runtime.retriever.retrieve(
-                    _namespace(path, per_meeting), Question(question=query["query"], k=k, mode=mode)
+                    _namespace(path, per_meeting),
+                    Question(
+                        question=query["query"],
+                        k=k,
+                        mode=mode,
+                        transcripts=[transcript_id] if within_meeting else None,
+                    ),
                 )
                 elapsed = (time.perf_counter() - started) * 1000
                 citations = evidence.citations
@@ -129,7 +138,9 @@ async def evaluate_turns(
                     None,
                 )  # fmt: skip
                 mode_score.reciprocal_ranks.append(1.0 / rank if rank else 0.0)
-                mode_score.meeting_first.append(bool(citations) and citations[0].transcript_id == transcript_id)
+                mode_score.meeting_first.append(
+                    bool(citations) and citations[0].transcript_id == transcript_id
+                )
                 mode_score.context_words.append(sum(len(c.text.split()) for c in citations))
                 mode_score.latencies_ms.append(elapsed)
         log(f"{path.name}: {len(queries)} questions")
@@ -180,6 +191,7 @@ async def _run(settings, args, paths: list[Path]) -> int:
     try:
         scores = await evaluate_turns(
             runtime, paths, tuple(args.k), per_meeting=args.per_meeting, half=args.half,
+            within_meeting=args.within_meeting,
             modes=tuple(Mode(m) for m in args.mode),  # the order asked
             log=lambda m: print(m, file=sys.stderr),
         )  # fmt: skip

@@ -42,7 +42,8 @@ class QueryAnswer(AnswerBody):
     resolution: str | None = Field(None, description="`none`, `offline` (rules) or `llm` (condense call).")
 
 
-@router.post("/retrieve", response_model=Evidence)
+# 404: `transcripts` names one the namespace does not hold
+@router.post("/retrieve", response_model=Evidence, responses=errors(404))
 async def retrieve(body: Question, caller: CallerDep, runtime: RuntimeDep, settings: SettingsDep) -> Evidence:
     """The evidence for a question: citations (who said what, when, with the source turns), the
     entities and relations around it, and per-retriever timings."""
@@ -63,7 +64,7 @@ def _streamed(events) -> StreamingResponse:
                 "text/event-stream": {"description": "question (in a conversation), token… citations, done"}
             }
         },
-        **errors(404),  # a session_id that ended, expired or belongs to another namespace
+        **errors(404),  # a session_id that ended, expired or is another namespace's; `transcripts` not there
     },
 )
 async def query(body: QueryRequest, caller: CallerDep, runtime: RuntimeDep, settings: SettingsDep):
@@ -89,12 +90,15 @@ async def query(body: QueryRequest, caller: CallerDep, runtime: RuntimeDep, sett
 async def _in_conversation(body: QueryRequest, caller, runtime, settings):
     conversations = runtime.conversations
     if body.session_id == "new":
-        session = await conversations.start(caller.namespace_for(body.namespace, settings.default_namespace))
+        namespace = caller.namespace_for(body.namespace, settings.default_namespace)
+        await runtime.retriever.require_transcripts(namespace, body.transcripts)  # before a session exists
+        session = await conversations.start(namespace)
         bind_session(session.id)
     else:
         session = await session_for(
             runtime, caller, body.session_id, body.namespace, settings.default_namespace
         )
+        await runtime.retriever.require_transcripts(session.namespace, body.transcripts)
     asking = conversations.ask(session, body)
 
     def done(answered: Answered) -> dict:

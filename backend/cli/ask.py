@@ -9,6 +9,7 @@ import sys
 from backend.conversation.service import Answered, Conversations
 from backend.conversation.session import Session
 from backend.errors import NotFound
+from backend.graph import GraphStore
 from backend.observability.conversation import in_session
 from backend.observability.tracing import span
 from backend.retrieve.answer import answer_events, cited
@@ -16,6 +17,22 @@ from backend.retrieve.evidence import Question
 from backend.runtime import Runtime
 
 from .terminal import citations_table
+
+
+async def transcripts_named(store: GraphStore, namespace: str, names: list[str]) -> list[str]:
+    """The ids of the namespace's transcripts named by id or by title (a title may name several)."""
+    known = []
+    while page := await store.list_transcripts(namespace, skip=len(known), limit=100):
+        known += page
+    ids = []
+    for name in names:
+        found = [t.id for t in known if name in (t.id, t.title) or t.title.casefold() == name.casefold()]
+        if not found:
+            raise NotFound(
+                f"no transcript titled {name!r} in namespace {namespace!r} (`weaver ingest` adds one)"
+            )
+        ids += found
+    return list(dict.fromkeys(ids))
 
 
 def _cost_line(mode: str, usage: dict) -> str:

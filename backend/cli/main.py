@@ -73,15 +73,23 @@ def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _ask(settings: Settings, args: argparse.Namespace) -> int:
+    from backend.errors import NotFound
     from backend.retrieve.evidence import Question
     from backend.runtime import open_runtime
 
-    from .ask import ask_command, ask_once
+    from .ask import ask_command, ask_once, transcripts_named
 
     runtime = await open_runtime(settings, start_workers=False)
     try:
-        question = Question(question=args.question, k=args.k, mode=args.mode)
         namespace = args.namespace or settings.default_namespace
+        within = None
+        if args.within:
+            try:
+                within = await transcripts_named(runtime.store, namespace, args.within)
+            except NotFound as exc:
+                print(f"weaver ask: {exc.message}", file=sys.stderr)
+                return 1
+        question = Question(question=args.question, k=args.k, mode=args.mode, transcripts=within)
         if args.session:
             return await ask_command(runtime.conversations, args, question, namespace)
         return await ask_once(runtime, question, namespace)
@@ -184,6 +192,10 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--mode", default="hybrid", choices=MODES)
     ask.add_argument("--k", type=int, default=5, help="citations at most")
     ask.add_argument(
+        "--in", dest="within", action="append", metavar="TRANSCRIPT",
+        help="ask within this transcript only, by title or id (repeat for several)",
+    )  # fmt: skip
+    ask.add_argument(
         "--session", help="ask within a conversation: its id, or `new` to start one (the id is printed)"
     )
     chat = sub.add_parser("chat", help="a conversation in the terminal: follow-up questions use the history")
@@ -215,6 +227,10 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument(
         "--per-meeting", action="store_true",
         help="each meeting in a namespace of its own (the easy setting) instead of all in one",
+    )  # fmt: skip
+    evaluate.add_argument(
+        "--within-meeting", action="store_true",
+        help="all meetings in one namespace, each question asked within its own meeting (`weaver ask --in`)",
     )  # fmt: skip
     sub.add_parser("settings", help="print every KW_* setting with its default (Markdown)")
     verify = sub.add_parser(

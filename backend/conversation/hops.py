@@ -143,6 +143,9 @@ class HopRetriever:
         self.inner, self.store, self.bridge = inner, store, bridge
         self.resolver = OfflineResolver(store)
 
+    async def require_transcripts(self, namespace: str, transcripts: list[str] | None) -> None:
+        await self.inner.require_transcripts(namespace, transcripts)
+
     async def retrieve(self, namespace: str, question: Question) -> Evidence:
         asked = split(question.question)
         if len(asked) == 1:

@@ -113,6 +113,10 @@ _SCAN = """MATCH ({var}:{label}) WHERE {var}.namespace = $namespace AND {var}.em
 WITH {var}, 1.0 - vec.cosineDistance({var}.embedding, vecf32($vector)) / 2.0 AS score"""
 VECTOR_SCAN_CHUNKS = chunk_search(_SCAN.format(label="Chunk", var="c"))
 VECTOR_SCAN_ENTITIES = entity_search(_SCAN.format(label="Entity", var="e"))
+# Exact search inside chosen transcripts of a namespace (a question asked about some meetings).
+VECTOR_SCAN_CHUNKS_IN = chunk_search("""MATCH (c:Chunk) WHERE c.namespace = $namespace
+AND c.transcript_id IN $transcripts AND c.embedding IS NOT NULL
+WITH c, 1.0 - vec.cosineDistance(c.embedding, vecf32($vector)) / 2.0 AS score""")
 
 # The same three searches for many entity names at once (entity resolution during ingest).
 VECTOR_PROBE_ENTITIES = entity_probes("""

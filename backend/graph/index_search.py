@@ -57,8 +57,15 @@ class IndexSearch:
         return hits
 
     async def vector_search_chunks(
-        self, namespace: str, vector: Sequence[float], k: int = 10
+        self, namespace: str, vector: Sequence[float], k: int = 10, *, transcripts: Sequence[str] = ()
     ) -> list[ScoredChunk]:
+        """The namespace's chunks nearest the vector; with `transcripts`, only theirs, by an exact scan
+        (a few meetings' chunks: exact and cheap, where the shared index would be mostly others')."""
+        if transcripts:
+            params = {**self._vector_params(namespace, vector, k), "transcripts": list(transcripts)}
+            return await self._read(
+                "vector_scan_chunks_in", self.cypher.VECTOR_SCAN_CHUNKS_IN, params, ScoredChunk
+            )
         return await self._vector_search("chunks", namespace, vector, k, ScoredChunk)
 
     async def vector_search_entities(

@@ -10,6 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from backend.domain import Citation, Namespace, Usage
 from backend.graph.results import Edge, EntitySummary
 
+# A transcript's id as `domain.make_id` writes it.
+TranscriptRef = Annotated[str, StringConstraints(pattern=r"^tr_[0-9a-f]{24}$")]
+
 
 class Mode(StrEnum):
     HYBRID = "hybrid"
@@ -29,6 +32,13 @@ class Question(BaseModel):
     namespace: Namespace | None = None
     k: int = Field(10, ge=1, le=50, description="How many citations at most.")
     mode: Mode = Mode.HYBRID
+    transcripts: list[TranscriptRef] | None = Field(
+        None,
+        min_length=1,
+        max_length=50,
+        description="Ask within these transcripts only (ids from GET /v1/transcripts): a question about "
+        "one meeting among many alike. Omitted: the whole namespace.",
+    )
 
 
 class Part(BaseModel):

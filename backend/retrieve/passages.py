@@ -23,7 +23,7 @@ import asyncio
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 import bm25s
@@ -69,6 +69,11 @@ class Passages:
 
     def __post_init__(self) -> None:
         self._position = {c.id: n for n, c in enumerate(self.chunks)}
+        # chunks are ordered by transcript: each transcript's are one slice
+        self._by_transcript: dict[str, slice] = {}
+        for n, c in enumerate(self.chunks):
+            first = self._by_transcript.get(c.transcript_id, slice(n, n))
+            self._by_transcript[c.transcript_id] = slice(first.start, n + 1)
         # a speaker is named by the whole name or by its first word ("Priya" for "Priya Raman")
         self._speakers: dict[str, set[str]] = {}
         for speaker in {s for c in self.chunks for s in c.speakers}:
@@ -97,11 +102,25 @@ class Passages:
         empty = self._tokenizer.get_vocab_dict().get("")
         return [i for i in ids if i != empty]
 
-    def search(self, text: str, k: int) -> list[ScoredChunk]:
-        """The chunks whose passages best match the content words of `text` (BM25), best first."""
+    def transcripts(self) -> set[str]:
+        return set(self._by_transcript)
+
+    def search(self, text: str, k: int, within: Collection[str] = ()) -> list[ScoredChunk]:
+        """The chunks whose passages best match the content words of `text` (BM25), best first; with
+        `within`, only chunks of those transcripts."""
         if self._bm25 is None or not (ids := self._query_ids(content_words(text))):
             return []
-        docs, scores = self._bm25.retrieve([ids], k=min(k, len(self.chunks)), show_progress=False)
+        mask = None
+        if within:
+            mask = np.zeros(len(self.chunks), dtype=np.float32)
+            for transcript in within:
+                mask[self._by_transcript.get(transcript, slice(0, 0))] = 1.0
+            k = min(k, int(mask.sum()))
+            if not k:
+                return []
+        docs, scores = self._bm25.retrieve(
+            [ids], k=min(k, len(self.chunks)), show_progress=False, weight_mask=mask
+        )
         return [
             self.chunks[int(d)].model_copy(update={"score": float(s)})
             for d, s in zip(docs[0], scores[0], strict=True)

@@ -29,14 +29,17 @@ class Ask:
     text: str
     vector: list[float]
     pool: int  # candidates each retriever returns
+    within: frozenset[str] = frozenset()  # only these transcripts' chunks (none: the whole namespace)
 
 
 async def by_vector(store: GraphStore, ask: Ask) -> list[ScoredChunk]:
-    return await store.search.vector_search_chunks(ask.namespace, ask.vector, k=ask.pool)
+    return await store.search.vector_search_chunks(
+        ask.namespace, ask.vector, k=ask.pool, transcripts=sorted(ask.within)
+    )
 
 
 async def by_fulltext(passages: Passages, ask: Ask) -> list[ScoredChunk]:
-    return await asyncio.to_thread(passages.search, ask.text, ask.pool)
+    return await asyncio.to_thread(passages.search, ask.text, ask.pool, ask.within)
 
 
 def by_speaker(passages: Passages, ask: Ask, ranked: list[list[ScoredChunk]]) -> list[ScoredChunk]:
@@ -83,7 +86,10 @@ async def by_graph(
     neighbours = sorted(weights, key=lambda i: -weights[i])[:10]
     hop = await store.chunks_mentioning(ask.namespace, neighbours, k=ask.pool) if neighbours else []
     seen = {c.id for c in direct}
-    return [*direct, *(c for c in hop if c.id not in seen)][: ask.pool], around
+    chunks = [*direct, *(c for c in hop if c.id not in seen)]
+    if ask.within:  # the entities are the namespace's; their mentions are kept where asked
+        chunks = [c for c in chunks if c.transcript_id in ask.within]
+    return chunks[: ask.pool], around
 
 
 def names_in(question: str) -> list[str]:

@@ -7,6 +7,7 @@ import asyncio
 import time
 
 from backend.embed.port import Embedder
+from backend.errors import NotFound
 from backend.graph import GraphStore
 from backend.graph.results import ScoredChunk
 from backend.observability.tracing import capture_content, span, trace_id_hex
@@ -14,7 +15,7 @@ from backend.observability.tracing import capture_content, span, trace_id_hex
 from . import search
 from .evidence import Evidence, Mode, Question
 from .fuse import rrf, to_citations
-from .passages import PassageCache
+from .passages import PassageCache, Passages
 from .rerank import CrossEncoderReranker
 
 # Weights of the vector, full-text (BM25), graph and named-speaker rankings in the fusion, chosen on
@@ -41,6 +42,12 @@ class Retriever:
         self.reranker = reranker if rerank_top else None
         self.rerank_top = rerank_top
         self.passages = PassageCache(store)
+
+    async def require_transcripts(self, namespace: str, transcripts: list[str] | None) -> None:
+        """NotFound unless the namespace holds every one of these transcripts: checked before a
+        streamed answer starts, when an error could no longer be a status."""
+        if transcripts:
+            _require(await self.passages.get(namespace), namespace, frozenset(transcripts))
 
     async def retrieve(self, namespace: str, question: Question) -> Evidence:
         timings: dict[str, float] = {}
@@ -69,20 +76,34 @@ class Retriever:
             return vector, names
 
         mode = question.mode
+        within = frozenset(question.transcripts or ())
         text_only = search.Ask(
-            namespace=namespace, text=question.question, vector=[], pool=max(5 * question.k, 50)
+            namespace=namespace,
+            text=question.question,
+            vector=[],
+            pool=max(5 * question.k, 50),
+            within=within,
         )
         # Work that needs no vector starts at once; the rest starts when the question is embedded.
         embedding = asyncio.create_task(embedded(question.question))
         passages = await timed("passages", self.passages.get(namespace))
+        try:
+            _require(passages, namespace, within)
+        except NotFound:
+            embedding.cancel()
+            raise
         jobs = {}
         if mode in (Mode.HYBRID, Mode.FULLTEXT):
             jobs["fulltext"] = asyncio.create_task(timed("fulltext", search.by_fulltext(passages, text_only)))
         vector, name_vector = await embedding
-        ask = search.Ask(namespace=namespace, text=question.question, vector=vector, pool=text_only.pool)
+        ask = search.Ask(
+            namespace=namespace, text=question.question, vector=vector, pool=text_only.pool, within=within
+        )
         if mode in (Mode.HYBRID, Mode.VECTOR):
             jobs["vector"] = asyncio.create_task(timed("vector", search.by_vector(self.store, ask)))
-        about = search.Ask(namespace=namespace, text=question.question, vector=name_vector, pool=ask.pool)
+        about = search.Ask(
+            namespace=namespace, text=question.question, vector=name_vector, pool=ask.pool, within=within
+        )
         seeds = await timed("link", search.link(self.store, about))
         if mode in (Mode.HYBRID, Mode.GRAPH):
             jobs["graph"] = asyncio.create_task(timed("graph", search.by_graph(self.store, about, seeds)))
@@ -110,6 +131,12 @@ class Retriever:
             unknown_terms=search.unknown_names(passages, text_only),
             timings_ms=timings,
         )
+
+
+def _require(passages: Passages, namespace: str, within: frozenset[str]) -> None:
+    if missing := sorted(within - passages.transcripts()):
+        listed = "GET /v1/transcripts lists them"
+        raise NotFound(f"no transcript {', '.join(missing)} in namespace {namespace!r} ({listed})")
 
 
 def _describe(current, result) -> None:

@@ -47,6 +47,22 @@ def test_ingest_and_ask_keep_log_lines_off_the_terminal(tmp_path):
     assert any(json.loads(line).get("message") == "ingest done" for line in logged.splitlines())
 
 
+def test_ask_within_one_transcript_by_its_title(tmp_path):
+    examples = EXAMPLE.parent
+    weaver(tmp_path, "ingest", str(EXAMPLE), str(examples / "product-sync.vtt"), "--namespace", "demo")
+    question = ["ask", "What was said about the SAP export?", "--namespace", "demo", "--k", "10"]
+    within = weaver(tmp_path, *question, "--in", "Product-Sync")  # titles match whatever their case
+    rows = [line for line in within.stdout.splitlines() if line.startswith("[")]
+    assert rows and all("product-sync" in row for row in rows), within.stdout
+    env = {**os.environ, "KW_DATA_DIR": str(tmp_path)}
+    unknown = subprocess.run(
+        [sys.executable, "-m", "backend.cli", *question, "--in", "board meeting"],
+        capture_output=True, text=True, env=env, timeout=600,
+    )  # fmt: skip
+    assert unknown.returncode == 1
+    assert "no transcript titled 'board meeting' in namespace 'demo'" in unknown.stderr
+
+
 def test_a_listing_piped_into_head_ends_quietly(tmp_path):
     """`weaver settings | head -1`: head leaves after its line. Here the reader is gone before weaver
     writes anything, so every write meets a closed pipe, as the later writes do behind `head`."""

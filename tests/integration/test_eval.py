@@ -43,6 +43,10 @@ async def test_eval_reports_every_mode_with_all_meetings_in_one_namespace(tmp_pa
     try:
         scores = await evaluate_turns(runtime, meetings, (5, 10), half="all", log=lambda _: None)
         together = await runtime.store.list_transcripts("eval", limit=10)
+        within = await evaluate_turns(
+            runtime, meetings, (10,), half="all", modes=(Mode.HYBRID,), within_meeting=True,
+            log=lambda _: None,
+        )  # fmt: skip
     finally:
         await runtime.close()
     assert len(together) == 3  # one namespace holds all three meetings
@@ -59,5 +63,13 @@ async def test_eval_reports_every_mode_with_all_meetings_in_one_namespace(tmp_pa
     hybrid = scores[Mode.HYBRID].recalls[10]
     assert sum(hybrid) / questions >= 0.5
     # a first citation from another meeting scores no reciprocal rank of 1
-    assert all(rr < 1.0 for rr, first in zip(scores[Mode.HYBRID].reciprocal_ranks,
-                                              scores[Mode.HYBRID].meeting_first, strict=True) if not first)
+    assert all(
+        rr < 1.0
+        for rr, first in zip(
+            scores[Mode.HYBRID].reciprocal_ranks, scores[Mode.HYBRID].meeting_first, strict=True
+        )
+        if not first
+    )
+    # asked within its own meeting (the same namespace), every question's first citation is from it
+    assert all(within[Mode.HYBRID].meeting_first)
+    assert sum(within[Mode.HYBRID].recalls[10]) >= sum(hybrid)

@@ -119,6 +119,41 @@ def test_every_mode_finds_the_evidence(api, mode):
     assert mode == "hybrid" or set(body["timings_ms"]) >= {mode}
 
 
+def transcript_ids(api: str, key: str) -> dict[str, str]:
+    listed = httpx.get(f"{api}/v1/transcripts", headers=auth(key), timeout=60).json()
+    return {t["title"]: t["id"] for t in listed}
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "vector", "fulltext", "graph"])
+def test_a_question_asked_within_one_transcript_cites_only_it(api, mode):
+    ids = transcript_ids(api, KEY_A)
+    question = "What did they say about the budget and the price?"
+    asked = {"question": question, "mode": mode, "k": 10}
+    everywhere = httpx.post(f"{api}/v1/retrieve", json=asked, headers=auth(KEY_A), timeout=60).json()
+    assert mode == "graph" or {c["title"] for c in everywhere["citations"]} - {"ES2006a"}  # others answer too
+    within = [ids["customer-call"]]
+    body = httpx.post(
+        f"{api}/v1/retrieve", json={**asked, "transcripts": within}, headers=auth(KEY_A), timeout=60
+    ).json()
+    assert {c["transcript_id"] for c in body["citations"]} <= set(within)
+    assert mode == "graph" or body["citations"]
+
+
+def test_asking_within_a_transcript_that_is_not_there_says_which(api):
+    ids = transcript_ids(api, KEY_A)
+    missing = "tr_" + "0" * 24
+    response = ask(api, KEY_A, "What about the budget?", transcripts=[ids["ES2006a"], missing])
+    assert response.status_code == 404
+    assert missing in response.json()["error"]["message"]
+    # another namespace's transcript is not there either
+    other = ask(api, KEY_B, "What about the budget?", transcripts=[ids["ES2006a"]])
+    assert other.status_code == 404
+    for bad in (["ES2006a"], []):  # a title is not an id; an empty list scopes to nothing
+        response = ask(api, KEY_A, "What about the budget?", transcripts=bad)
+        assert response.status_code == 422
+        assert response.json()["error"]["details"]["problems"][0]["field"].startswith("transcripts")
+
+
 def test_entity_search_detail_and_neighbourhood(api):
     found = httpx.get(f"{api}/v1/entities", params={"q": "Northwind"}, headers=auth(KEY_A)).json()
     northwind = next(e for e in found if e["type"] == "Organization")

@@ -98,3 +98,12 @@ def test_citations_widen_with_neighbours_within_the_words_budget():
     assert len(two) == 2 and two[0].turn_end < two[1].turn_start  # never the same moment twice
     assert sum(len(c.text.split()) for c in two) <= 2 * fuse.WORDS_PER_CITATION
     assert to_citations([long[5]], k=1, around=passages.around)[0].turn_end == 69  # nothing beside: as found
+
+
+def test_bm25_within_transcripts_ranks_only_their_chunks():
+    passages = build_passages(MEETING, version=("v",), reach=0)
+    assert passages.transcripts() == {"a", "b"}
+    everywhere = passages.search("the budget for the battery", k=6)
+    assert {h.transcript_id for h in everywhere} == {"a", "b"}
+    assert {h.id for h in passages.search("the budget for the battery", k=6, within={"b"})} == {"b-1"}
+    assert passages.search("the budget for the battery", k=6, within={"nowhere"}) == []
