@@ -1,22 +1,18 @@
 """The AWS job store (the `JobStore` port of job_store.py): SQS holds the work, DynamoDB the state,
 S3 the large requests. Any API task answers and streams any job; any worker task runs any job.
 
-- **The lease is the message's visibility.** `claim` receives a job id from SQS with a visibility
-  timeout of the lease, and records the lease (owner, expiry) on the job's DynamoDB row with a
-  conditional write that succeeds only while the job is queued or its last lease has run out; `renew`
-  extends both (ChangeMessageVisibility is the heartbeat). A worker that dies stops renewing, SQS hands
-  the message out again when the visibility runs out, and the next worker takes the job over. A
-  delivery that finds a live lease (SQS delivers at least once) is left alone: it comes back later.
-- **Owner-guarded writes** are DynamoDB condition expressions on `lease_owner` and `status`.
-- **Dead letters.** The queue's redrive policy moves a message received `maxReceiveCount`
-  (= KW_JOB_MAX_ATTEMPTS) times to the dead-letter queue. Workers look there between claims and fail
-  each such job with the reason; the message stays for the operators (the DLQ alarm and runbook).
-- **Requests** above `INLINE_REQUEST_BYTES` go to S3 (`uploads/<namespace>/<job id>.json`, the item
-  holds the key); recordings are in S3 already (their request holds the object's URI). A message never
-  carries a body.
-- **Events** are rows after the job's row (aws_job_events.py), gap-free and ordered across writers.
-- Finished jobs and their requests are deleted by DynamoDB's TTL KW_JOB_RETENTION_S after they end,
-  events a day after they were written.
+The store composes its parts, each a module of its own:
+- **the table** (job_table.py): one partition per job, its rows and their TTL;
+- **the queue** (job_queue.py): job ids and run numbers, never a body;
+- **the lease is the message's visibility** (aws_job_leases.py): `claim` receives a job id from SQS
+  with a visibility timeout of the lease and takes the job if it is free; `renew` is the heartbeat.
+  **Owner-guarded writes** are DynamoDB condition expressions on `lease_owner` and `status`;
+- **dead letters** (aws_job_dead_letters.py): the queue's redrive policy moves them aside; workers
+  look there between claims and fail each such job with the reason;
+- **requests** (aws_job_requests.py): inline on a row, or in S3 when large;
+- **events** (aws_job_events.py): rows after the job's row, gap-free and ordered across writers.
+Finished jobs and their requests are deleted by DynamoDB's TTL KW_JOB_RETENTION_S after they end,
+events a day after they were written.
 
 boto3 blocks: calls run on this store's own threads, so a worker's long polls never take the threads
 the pipeline's `asyncio.to_thread` work needs.
@@ -26,24 +22,26 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import json
 import logging
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
 from backend.config import Settings
 from backend.domain import Job, JobStatus
 from backend.errors import ProviderUnavailable
 
+from .aws_job_dead_letters import DeadLetters
 from .aws_job_events import EventRows
-from .job_queue import Delivery, JobQueue
-from .job_store import check_fields, dead_letter_reason, new_job_id
+from .aws_job_leases import Leases, held_by
+from .aws_job_requests import RequestRows
+from .job_queue import JobQueue
+from .job_store import check_fields, new_job_id
 from .job_table import (
-    INLINE_REQUEST_BYTES,
+    ENDED,
     PARTITION_KEY,
     REQUEST_SEQ,
     TRANSCRIPT_INDEX,
@@ -58,21 +56,8 @@ from .job_table import (
 )
 
 log = logging.getLogger(__name__)
-RUNNING, QUEUED = JobStatus.RUNNING, JobStatus.QUEUED
-ENDED = (JobStatus.SUCCEEDED, JobStatus.FAILED)
-# A lease this close to its end counts as ended: SQS handing the message out again is the authority,
-# and the slack absorbs the difference between workers' clocks.
-LEASE_SLACK_S = 1.0
-DEAD_LETTER_HIDE_S = 3_600  # a dead letter already handled is looked at again only after this
+QUEUED = JobStatus.QUEUED
 _THREADS = 32
-
-
-def _held_by(change: Update, owner: str) -> str:
-    """The condition that `owner` holds the running job's lease."""
-    return (
-        f"{change.name('lease_owner')} = {change.value(owner)} "
-        f"AND {change.name('status')} = {change.value(RUNNING)}"
-    )
 
 
 class AwsJobStore:
@@ -89,12 +74,14 @@ class AwsJobStore:
         dead_letters_every_s: float = 10.0,
     ) -> None:
         self.bucket = bucket
-        self._table, self._queue, self._s3 = table, queue, s3
+        self._table, self._queue = table, queue
+        self._requests = RequestRows(table, s3, bucket)
         self._events = EventRows(table)
+        self._leases = Leases(table, queue)
+        self._dead_letters = DeadLetters(table, queue, self._events)
         self._wait_s = receive_wait_s
         self._dead_letters_every_s = dead_letters_every_s
         self._swept_at = float("-inf")
-        self._receipts: dict[str, str] = {}  # job id -> the receipt this process holds its lease by
         self._closing = threading.Event()
         self._threads = ThreadPoolExecutor(max_workers=_THREADS, thread_name_prefix="kw-jobs")
 
@@ -142,14 +129,7 @@ class AwsJobStore:
 
     def _create(self, namespace: str, kind: str, transcript_id: str | None, request: dict, trace_id) -> Job:
         job_id = new_job_id()
-        body = json.dumps(request)
-        stored = key(job_id, REQUEST_SEQ)
-        if len(body.encode()) > INLINE_REQUEST_BYTES:
-            upload = f"uploads/{namespace}/{job_id}.json"
-            self._put_upload(upload, body)
-            stored["request_key"] = {"S": upload}
-        else:
-            stored["request"] = {"S": body}
+        stored = self._requests.row(namespace, job_id, request)
         item = new_job_item(job_id, namespace, kind, transcript_id, trace_id, time.time())
         self._table.call(
             "transact_write_items",  # one transaction: a job never exists without its request
@@ -169,37 +149,12 @@ class AwsJobStore:
             self._update(job_id, None, {"status": JobStatus.FAILED, "error": "it could not be queued (SQS)"})
             raise
 
-    def _put_upload(self, upload: str, body: str) -> None:
-        try:
-            self._s3.put_object(
-                Bucket=self.bucket, Key=upload, Body=body.encode(), ContentType="application/json"
-            )
-        except (ClientError, BotoCoreError) as exc:
-            raise ProviderUnavailable(
-                f"cannot store the upload in s3://{self.bucket} ({type(exc).__name__})"
-            ) from None
-
     async def get(self, job_id: str) -> Job | None:
         item = await self._run(self._table.item, job_id)
         return job_from_item(item) if item else None
 
     async def request(self, job_id: str) -> dict:
-        return await self._run(self._request, job_id)
-
-    def _request(self, job_id: str) -> dict:
-        item = self._table.item(job_id, REQUEST_SEQ)
-        if item is None:
-            raise ProviderUnavailable(f"job {job_id} has no stored request")
-        if "request" in item:
-            return json.loads(item["request"]["S"])
-        upload = item["request_key"]["S"]
-        try:
-            body = self._s3.get_object(Bucket=self.bucket, Key=upload)["Body"].read()
-        except (ClientError, BotoCoreError) as exc:
-            raise ProviderUnavailable(
-                f"cannot read the upload s3://{self.bucket}/{upload} ({type(exc).__name__})"
-            ) from None
-        return json.loads(body)
+        return await self._run(self._requests.read, job_id)
 
     async def update(self, job_id: str, *, owner: str | None = None, **fields: Any) -> bool:
         check_fields(fields)
@@ -213,7 +168,7 @@ class AwsJobStore:
         change.set("updated_at", time.time())
         conditions = [f"attribute_exists({change.name(PARTITION_KEY)})"]
         if owner is not None:
-            conditions.append(_held_by(change, owner))
+            conditions.append(held_by(change, owner))
         request_ttl = Update()
         if status in ENDED:
             expires = self._table.expiry()
@@ -241,8 +196,8 @@ class AwsJobStore:
                 self._table.call("update_item", **job_update)
         except ClientError:
             return False  # the condition: not this worker's lease any more, or already queued
-        if status in ENDED and owner is not None and (receipt := self._receipts.pop(job_id, None)):
-            self._queue.delete(receipt)  # done with: SQS will not hand it out again
+        if status in ENDED and owner is not None:
+            self._leases.end(job_id)
         if status is QUEUED:
             run = int(self._table.item(job_id)["run"]["N"])
             self._enqueue(job_id, run)
@@ -263,7 +218,8 @@ class AwsJobStore:
 
     def _claim(self, owner: str, lease_s: float, max_attempts: int, cancelled: threading.Event) -> Job | None:
         if time.monotonic() - self._swept_at >= self._dead_letters_every_s:
-            self._fail_dead_letters()
+            self._swept_at = time.monotonic()
+            self._dead_letters.fail_jobs()
         while True:
             # The lease is counted from before the receive, so it never outlasts the message's
             # visibility: when SQS hands the message out again, the row's lease has run out too.
@@ -278,103 +234,12 @@ class AwsJobStore:
                 self._queue.dead_letter(delivery)
                 self._swept_at = float("-inf")  # handle it on the next claim
                 continue
-            job = self._take(delivery, owner, lease_until)
+            job = self._leases.take(delivery, owner, lease_until)
             if job is not None:
-                self._receipts[job.id] = delivery.receipt
                 return job
 
-    def _take(self, delivery: Delivery, owner: str, lease_until: float) -> Job | None:
-        """Lease the delivered job to `owner` if it is waiting or its lease ran out."""
-        change = Update()
-        change.set("status", RUNNING).set("lease_owner", owner).set("lease_until", lease_until)
-        change.set("updated_at", time.time()).add("attempts", 1)
-        status, run = change.name("status"), change.name("run")
-        condition = (
-            f"{run} = {change.value(delivery.run)} AND ({status} = {change.value(QUEUED)} OR "
-            f"({status} = {change.value(RUNNING)} AND "
-            f"{change.name('lease_until')} < {change.value(time.time() + LEASE_SLACK_S)}))"
-        )
-        try:
-            found = self._table.call(
-                "update_item",
-                **change.arguments(self._table.name, key(delivery.job_id), condition),
-                ReturnValues="ALL_NEW",
-            )
-            return job_from_item(found["Attributes"])
-        except ClientError:
-            pass
-        item = self._table.item(delivery.job_id)
-        if item is None or int(item["run"]["N"]) != delivery.run or JobStatus(item["status"]["S"]) in ENDED:
-            self._queue.delete(delivery.receipt)  # a message about a job that is gone, done or re-run
-        # else another worker's lease is live (a duplicate delivery): the message comes back later
-        return None
-
     async def renew(self, job_id: str, owner: str, lease_s: float) -> bool:
-        return await self._run(self._renew, job_id, owner, lease_s)
-
-    def _renew(self, job_id: str, owner: str, lease_s: float) -> bool:
-        change = Update().set("lease_until", time.time() + lease_s)
-        condition = _held_by(change, owner)
-        try:
-            self._table.call("update_item", **change.arguments(self._table.name, key(job_id), condition))
-        except ClientError:
-            self._receipts.pop(job_id, None)
-            return False
-        except ProviderUnavailable as exc:
-            # Cannot tell: keep working. If the lease does lapse, the owner guard keeps our writes out.
-            log.warning("could not renew a job's lease", extra={"job_id": job_id, "reason": exc.message})
-            return True
-        receipt = self._receipts.get(job_id)
-        try:
-            held = receipt is not None and self._queue.extend(receipt, lease_s)
-        except ProviderUnavailable:
-            return True  # as above
-        if not held:  # moved to the dead-letter queue, or handed to another worker
-            self._receipts.pop(job_id, None)
-        return held
-
-    # --- dead letters ---------------------------------------------------------------------------
-    def _fail_dead_letters(self) -> None:
-        self._swept_at = time.monotonic()
-        for delivery in self._queue.dead_letters(DEAD_LETTER_HIDE_S):
-            if self._fail_dead_letter(delivery):
-                log.warning("job dead-lettered", extra={"job_id": delivery.job_id})
-
-    def _fail_dead_letter(self, delivery: Delivery) -> bool:
-        """Fail the job of a dead letter with its reason, unless it has moved on (finished, re-run, or
-        running under a live lease)."""
-        item = self._table.item(delivery.job_id)
-        if item is None:
-            return False
-        job = job_from_item(item)
-        change = Update()
-        change.set("status", JobStatus.FAILED).set("error", dead_letter_reason(job.attempts, job.error))
-        expires = self._table.expiry()
-        change.set("updated_at", time.time()).remove("lease_owner").remove("lease_until").set(
-            TTL_ATTRIBUTE, expires
-        )
-        status, lease = change.name("status"), change.name("lease_until")
-        condition = (
-            f"{change.name('run')} = {change.value(delivery.run)} AND ({status} = {change.value(QUEUED)} OR "
-            f"({status} = {change.value(RUNNING)} AND (attribute_not_exists({lease}) OR "
-            f"{lease} < {change.value(time.time() + LEASE_SLACK_S)})))"
-        )
-        try:
-            self._table.call(
-                "transact_write_items",
-                TransactItems=[
-                    {"Update": change.arguments(self._table.name, key(delivery.job_id), condition)},
-                    {
-                        "Update": Update()
-                        .set(TTL_ATTRIBUTE, expires)
-                        .arguments(self._table.name, key(delivery.job_id, REQUEST_SEQ))
-                    },
-                ],
-            )
-        except ClientError:
-            return False
-        self._events.add(delivery.job_id, "error", {"job_id": delivery.job_id, "retryable": True})
-        return True
+        return await self._run(self._leases.renew, job_id, owner, lease_s)
 
     # --- events (aws_job_events.py) ------------------------------------------------------------
     async def add_event(self, job_id: str, event: str, data: dict) -> None:
@@ -427,4 +292,4 @@ class AwsJobStore:
         self._threads.shutdown(wait=True, cancel_futures=True)
         self._queue.close()
         self._table.close()
-        self._s3.close()
+        self._requests.close()

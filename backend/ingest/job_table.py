@@ -34,6 +34,7 @@ TRANSCRIPT_KEY = "transcript_key"
 JOB_SEQ = 0
 REQUEST_SEQ = -1
 INLINE_REQUEST_BYTES = 64_000  # larger requests go to S3: an item holds at most 400 KB
+ENDED = (JobStatus.SUCCEEDED, JobStatus.FAILED)  # a job row in either is history: it gets its TTL
 
 
 def table_definition(name: str) -> dict:
