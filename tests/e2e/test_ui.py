@@ -343,6 +343,34 @@ def test_a_conversation_as_a_thread_with_citations_and_a_new_conversation_button
         assert severe == [], severe
 
 
+def test_a_question_asked_within_one_transcript_cites_only_it(browser, shots, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    settings = load_settings(data_dir=tmp_path)
+    with live_server(settings) as api:
+        ingest_examples(api)
+        browser.get(api + "/")
+        wait_for(lambda: browser.find_element(By.TAG_NAME, "body").get_attribute("data-ready") == "true")
+        options = lambda: browser.find_elements(By.CSS_SELECTOR, "#within option")  # noqa: E731
+        [title] = wait_for(
+            lambda: [o.text for o in options() if "board" in o.text],
+            what="the transcripts a question can be asked within",
+        )  # the board review's, as the upload titled it
+        Select(browser.find_element(By.ID, "within")).select_by_visible_text(title)
+        browser.find_element(By.ID, "question").send_keys("What adds to the unit cost?")
+        browser.find_element(By.ID, "ask").click()
+        turn = wait_for(
+            lambda: browser.find_elements(By.CSS_SELECTOR, "#thread li.turn[data-state='done']"), timeout=120,
+            what="the answer",
+        )[0]  # fmt: skip
+        assert turn.find_element(By.CSS_SELECTOR, ".asked .badge.within").text == f"in {title}"
+        chips = turn.find_elements(By.CSS_SELECTOR, ".chips button.chip")
+        assert chips and all(title in chip.text for chip in chips), [c.text for c in chips]
+        assert "sixty cents" in turn.find_element(By.CSS_SELECTOR, ".answer").text
+        browser.save_screenshot(str(shots / "ui-within.png"))
+
+
 def test_the_page_opens_on_the_namespace_with_data_and_follows_a_switch(browser, shots, tmp_path):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys

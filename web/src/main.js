@@ -121,6 +121,8 @@ async function ask(event) {
   button.disabled = true;
   const turn = newTurn(question);
   const answer = turn.querySelector(".answer");
+  const within = $("within").selectedOptions[0];
+  if (within?.value) turn.querySelector(".asked").append(" ", badge(`in ${within.textContent}`, "within"));
   $("question").value = "";
   const started = performance.now();
   const view = state.view;
@@ -128,7 +130,10 @@ async function ask(event) {
     const response = await api("/v1/query", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ question, namespace: namespace(), stream: true, session_id: state.session || "new" }),
+      body: JSON.stringify({
+        question, namespace: namespace(), stream: true, session_id: state.session || "new",
+        ...(within?.value ? { transcripts: [within.value] } : {}),
+      }),
     });
     const traceId = response.headers.get("X-Trace-Id");
     let done = null;
@@ -451,6 +456,11 @@ async function showTranscripts(view) {
   $("transcripts").replaceChildren(...found.map((t) => Object.assign(document.createElement("li"), {
     textContent: t.title || t.id, title: `${t.id} · ${t.source || ""}`,
   })));
+  // A question can be asked within one of them; the choice stays while that transcript is there.
+  const chosen = $("within").value;
+  const option = (value, text) => Object.assign(document.createElement("option"), { value, textContent: text });
+  $("within").replaceChildren(option("", "in all transcripts"), ...found.map((t) => option(t.id, t.title || t.id)));
+  $("within").value = found.some((t) => t.id === chosen) ? chosen : "";
 }
 
 // --- namespace ----------------------------------------------------------------------------------
