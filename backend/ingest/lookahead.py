@@ -16,7 +16,7 @@ from backend.domain import EntityType
 from backend.embed.port import Embedder
 from backend.graph import GraphStore
 
-from .resolve import Existing
+from .existing_entities import Existing
 
 Report = Callable[[str, float, float], Awaitable[None]]
 
