@@ -52,7 +52,7 @@ def _tokenizer() -> Tokenizer:
     return Tokenizer(stemmer=Stemmer.Stemmer("english"), stopwords=list(STOPWORDS_EN_PLUS))
 
 
-def content_words(question: str) -> str:
+def lexical_query(question: str) -> str:
     """The question without the words that only frame it."""
     return " ".join(w for w in _WORD.findall(question) if w.lower() not in QUESTION_FRAMING)
 
@@ -108,7 +108,7 @@ class Passages:
     def search(self, text: str, k: int, within: Collection[str] = ()) -> list[ScoredChunk]:
         """The chunks whose passages best match the content words of `text` (BM25), best first; with
         `within`, only chunks of those transcripts."""
-        if self._bm25 is None or not (ids := self._query_ids(content_words(text))):
+        if self._bm25 is None or not (ids := self._query_ids(lexical_query(text))):
             return []
         mask = None
         if within:
