@@ -5,6 +5,7 @@ conversation (`conversation.service`), then the command to go on."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 
 from backend.conversation.service import Answered, Conversations
 from backend.conversation.session import Session
@@ -35,6 +36,16 @@ async def transcripts_named(store: GraphStore, namespace: str, names: list[str])
     return list(dict.fromkeys(ids))
 
 
+def several_transcripts(citations: list[dict], shown: Sequence[int] = ()) -> str | None:
+    """When the answer draws on several transcripts, a line saying how to ask within one of them: with
+    many meetings alike, the question may have meant only one."""
+    titles = list(dict.fromkeys(c["title"] for n, c in enumerate(citations, 1) if not shown or n in shown))
+    if len(titles) < 2:
+        return None
+    named = ", ".join(titles[:3]) + (", …" if len(titles) > 3 else "")
+    return f"(from {len(titles)} transcripts: {named} — `--in TITLE` asks within one)"
+
+
 def _cost_line(mode: str, usage: dict) -> str:
     return f"({mode}, {usage.get('llm_calls', 0)} LLM calls, ${usage.get('cost_usd', 0):.4f})"
 
@@ -51,7 +62,10 @@ async def ask_once(runtime: Runtime, question: Question, namespace: str, out=Non
         elif event == "citations":
             print(file=out)
             if data["citations"]:  # the ones the answer uses
-                print(citations_table(data["citations"], cited(answer, data["citations"])), file=out)
+                shown = cited(answer, data["citations"])
+                print(citations_table(data["citations"], shown), file=out)
+                if not question.transcripts and (hint := several_transcripts(data["citations"], shown)):
+                    print(hint, file=out)
         elif event == "done":
             print(_cost_line(data["mode"], data.get("usage", {})), file=out, flush=True)
     return 0

@@ -357,17 +357,30 @@ def test_a_question_asked_within_one_transcript_cites_only_it(browser, shots, tm
             lambda: [o.text for o in options() if "board" in o.text],
             what="the transcripts a question can be asked within",
         )  # the board review's, as the upload titled it
+        # asked of every transcript, the answer quotes several, and the page says how to narrow it
+        browser.find_element(By.ID, "question").send_keys("What was said about the SAP export?")
+        browser.find_element(By.ID, "ask").click()
+        first = wait_for(
+            lambda: browser.find_elements(By.CSS_SELECTOR, "#thread li.turn[data-state='done']"), timeout=120,
+            what="the first answer",
+        )[0]  # fmt: skip
+        chips = first.find_elements(By.CSS_SELECTOR, ".chip")
+        spread = {chip.text.split(" · ")[0].split("] ")[1] for chip in chips}  # "[1] title · who · when"
+        hint = first.find_element(By.CSS_SELECTOR, ".chips .hint").text
+        assert len(spread) > 1 and hint.startswith(f"From {len(spread)} transcripts"), (spread, hint)
+
         Select(browser.find_element(By.ID, "within")).select_by_visible_text(title)
         browser.find_element(By.ID, "question").send_keys("What adds to the unit cost?")
         browser.find_element(By.ID, "ask").click()
         turn = wait_for(
-            lambda: browser.find_elements(By.CSS_SELECTOR, "#thread li.turn[data-state='done']"), timeout=120,
-            what="the answer",
+            lambda: browser.find_elements(By.CSS_SELECTOR, "#thread li.turn:nth-child(2)[data-state='done']"),
+            timeout=120, what="the answer within the board review",
         )[0]  # fmt: skip
         assert turn.find_element(By.CSS_SELECTOR, ".asked .badge.within").text == f"in {title}"
         chips = turn.find_elements(By.CSS_SELECTOR, ".chips button.chip")
         assert chips and all(title in chip.text for chip in chips), [c.text for c in chips]
         assert "sixty cents" in turn.find_element(By.CSS_SELECTOR, ".answer").text
+        assert not turn.find_elements(By.CSS_SELECTOR, ".chips .hint")
         browser.save_screenshot(str(shots / "ui-within.png"))
 
 

@@ -51,9 +51,14 @@ def test_ask_within_one_transcript_by_its_title(tmp_path):
     examples = EXAMPLE.parent
     weaver(tmp_path, "ingest", str(EXAMPLE), str(examples / "product-sync.vtt"), "--namespace", "demo")
     question = ["ask", "What was said about the SAP export?", "--namespace", "demo", "--k", "10"]
+    everywhere = weaver(tmp_path, *question)
+    # the answer quotes both calls, and says how to ask within one of them
+    assert "(from 2 transcripts: " in everywhere.stdout
+    assert "`--in TITLE` asks within one)" in everywhere.stdout
     within = weaver(tmp_path, *question, "--in", "Product-Sync")  # titles match whatever their case
     rows = [line for line in within.stdout.splitlines() if line.startswith("[")]
     assert rows and all("product-sync" in row for row in rows), within.stdout
+    assert "(from " not in within.stdout
     env = {**os.environ, "KW_DATA_DIR": str(tmp_path)}
     unknown = subprocess.run(
         [sys.executable, "-m", "backend.cli", *question, "--in", "board meeting"],

@@ -255,6 +255,13 @@ function showEvidence(turn, data, draw = true) {
     chips.append(chip);
   });
   if (!data.citations.length) chips.append(badge("no supporting evidence found", "warn"));
+  // Many meetings alike hold answers to the same question: say how to narrow it to one.
+  const titles = new Set(data.citations.filter((c, i) => shown.has(i + 1)).map((c) => c.title));
+  if (titles.size > 1 && !turn.querySelector(".asked .within")) {
+    chips.append(Object.assign(document.createElement("p"), {
+      className: "hint muted", textContent: `From ${titles.size} transcripts — choose one beside Ask to ask within it.`,
+    }));
+  }
   if (draw) drawGraph(data.entities, data.relations, true);
 }
 
