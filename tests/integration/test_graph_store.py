@@ -138,6 +138,20 @@ async def test_vector_search_returns_similarities_nearest_first(graph_store, nam
     assert berlin.score == pytest.approx(0.0, abs=1e-4)  # opposite direction: similarity 0
 
 
+async def test_vector_search_within_transcripts_keeps_only_theirs(graph_store, namespace):
+    m = await seed(graph_store, namespace)
+    search = graph_store.search
+    office = m.d[0].transcript_id
+    everywhere = await search.vector_search_chunks(namespace, unit(TEST_DIM, 1), k=4)
+    assert {h.transcript_id for h in everywhere} == {m.c[0].transcript_id, office}
+    within = await search.vector_search_chunks(namespace, unit(TEST_DIM, 1), k=4, transcripts=[office])
+    assert [h.id for h in within] == [m.d[0].id]  # the far one, now the only one
+    assert within[0].title == "Office news"
+    # asked from another namespace, the same transcript id holds nothing of this one's
+    other = namespace + "-other"
+    assert await search.vector_search_chunks(other, unit(TEST_DIM, 1), k=4, transcripts=[office]) == []
+
+
 async def test_vector_search_rejects_wrong_dimensions(graph_store, namespace):
     with pytest.raises(InvalidInput, match="dimensions"):
         await graph_store.search.vector_search_chunks(namespace, [1.0, 0.0], k=3)
