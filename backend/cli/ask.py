@@ -22,6 +22,8 @@ from .terminal import citations_table
 
 async def transcripts_named(store: GraphStore, namespace: str, names: list[str]) -> list[str]:
     """The ids of the namespace's transcripts named by id or by title (a title may name several)."""
+    if not names:
+        return []
     known = []
     while page := await store.list_transcripts(namespace, skip=len(known), limit=100):
         known += page

@@ -12,7 +12,7 @@ from backend.conversation.session import Session
 from backend.errors import NotFound
 from backend.retrieve.evidence import Question
 
-from .ask import ask_in, open_session
+from .ask import ask_in, open_session, transcripts_named
 
 HELP = "/new starts a new conversation, /history shows this one, /quit (or Ctrl-D) leaves"
 
@@ -38,6 +38,8 @@ async def chat(
     mode: str,
     read: Callable[[str], str] = input,
     out=None,
+    *,
+    within: list[str] | None = None,
 ) -> int:
     out = out or sys.stdout
     print(f"Conversation {session.id} in namespace '{session.namespace}' — {HELP}.", file=out, flush=True)
@@ -64,8 +66,9 @@ async def chat(
         if line.startswith("/"):
             print(HELP, file=out, flush=True)
             continue
+        question = Question(question=line, k=k, mode=mode, transcripts=within)
         try:
-            answered = await ask_in(conversations, session, Question(question=line, k=k, mode=mode), out)
+            answered = await ask_in(conversations, session, question, out)
         except NotFound as exc:  # it expired while we waited
             print(f"{exc.message}; /new starts one.", file=out, flush=True)
             continue
@@ -78,7 +81,8 @@ async def chat_command(conversations: Conversations, args, namespace: str) -> in
     """`weaver chat [--session ID]`: a resumed conversation keeps its own namespace."""
     try:
         session = await open_session(conversations, args.session, namespace)
+        within = await transcripts_named(conversations.graph, session.namespace, args.within or [])
     except NotFound as exc:
         print(f"weaver chat: {exc.message}", file=sys.stderr)
         return 1
-    return await chat(conversations, session, args.k, args.mode)
+    return await chat(conversations, session, args.k, args.mode, within=within or None)

@@ -203,6 +203,10 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--session", help="resume this conversation (default: start a new one)")
     chat.add_argument("--mode", default="hybrid", choices=MODES)
     chat.add_argument("--k", type=int, default=5, help="citations at most")
+    chat.add_argument(
+        "--in", dest="within", action="append", metavar="TRANSCRIPT",
+        help="ask within this transcript only, by title or id (repeat for several)",
+    )  # fmt: skip
     evaluate = sub.add_parser(
         "eval",
         help="`turns`: retrieval recall@k and MRR per mode on QMSum-style meetings; `answers`: facts stated "

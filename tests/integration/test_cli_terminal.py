@@ -16,11 +16,12 @@ pytestmark = pytest.mark.integration
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "customer-call.srt"
 
 
-def weaver(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+def weaver(tmp_path: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
     env = {**os.environ, "KW_DATA_DIR": str(tmp_path)}
     done = subprocess.run(
-        [sys.executable, "-m", "backend.cli", *args], capture_output=True, text=True, env=env, timeout=600
-    )
+        [sys.executable, "-m", "backend.cli", *args],
+        capture_output=True, text=True, env=env, timeout=600, input=stdin,
+    )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
     return done
 
@@ -59,6 +60,10 @@ def test_ask_within_one_transcript_by_its_title(tmp_path):
     rows = [line for line in within.stdout.splitlines() if line.startswith("[")]
     assert rows and all("product-sync" in row for row in rows), within.stdout
     assert "(from " not in within.stdout
+    asked = f"{question[1]}\n/quit\n"
+    chat = weaver(tmp_path, "chat", "--namespace", "demo", "--in", "product-sync", stdin=asked)
+    rows = [line for line in chat.stdout.splitlines() if line.startswith("[") and "turn" not in line]
+    assert rows and all("product-sync" in row for row in rows), chat.stdout
     env = {**os.environ, "KW_DATA_DIR": str(tmp_path)}
     unknown = subprocess.run(
         [sys.executable, "-m", "backend.cli", *question, "--in", "board meeting"],
