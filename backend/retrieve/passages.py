@@ -110,20 +110,21 @@ class Passages:
         `within`, only chunks of those transcripts."""
         if self._bm25 is None or not (ids := self._query_ids(lexical_query(text))):
             return []
-        mask = None
         if within:
-            mask = np.zeros(len(self.chunks), dtype=np.float32)
-            for transcript in within:
-                mask[self._by_transcript.get(transcript, slice(0, 0))] = 1.0
-            k = min(k, int(mask.sum()))
-            if not k:
+            # every passage's score, then the chosen transcripts' slices: 0.08 ms at 20k chunks where
+            # bm25s's weight_mask took 2.6 ms
+            slices = [self._by_transcript[t] for t in within if t in self._by_transcript]
+            if not slices:
                 return []
-        docs, scores = self._bm25.retrieve(
-            [ids], k=min(k, len(self.chunks)), show_progress=False, weight_mask=mask
-        )
+            positions = np.concatenate([np.arange(s.start, s.stop) for s in slices])
+            scores = self._bm25.get_scores(ids)[positions]
+            best = np.argsort(-scores, kind="stable")[:k]
+            docs, found = positions[best], scores[best]
+        else:
+            [docs], [found] = self._bm25.retrieve([ids], k=min(k, len(self.chunks)), show_progress=False)
         return [
             self.chunks[int(d)].model_copy(update={"score": float(s)})
-            for d, s in zip(docs[0], scores[0], strict=True)
+            for d, s in zip(docs, found, strict=True)
             if s > 0
         ]
 
