@@ -51,19 +51,21 @@ def _widen(
 ) -> None:
     """Grow each group by a neighbour at a time, after then before, best citation first, round after
     round, while the group is under `WORDS_PER_CITATION` and all together within `budget` words."""
-    total = sum(_words(c) for group in groups for c in group)
+    sizes = [sum(_words(c) for c in group) for group in groups]
+    total = sum(sizes)
     grew = True
     while grew:
         grew = False
-        for group in groups:
+        for n, group in enumerate(groups):
             for end, step in ((-1, 1), (0, -1)):
-                if sum(_words(c) for c in group) >= WORDS_PER_CITATION:
+                if sizes[n] >= WORDS_PER_CITATION:
                     break
                 nxt = beside(group[end], step)
-                if nxt is None or nxt.id in taken or total + _words(nxt) > budget:
+                if nxt is None or nxt.id in taken or total + (size := _words(nxt)) > budget:
                     continue
                 taken.add(nxt.id)
-                total += _words(nxt)
+                sizes[n] += size
+                total += size
                 group.insert(len(group) if step == 1 else 0, nxt)
                 grew = True
 
