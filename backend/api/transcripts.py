@@ -89,7 +89,9 @@ async def _read_limited(request: Request, limit: int) -> bytes:
     return bytes(body)
 
 
-async def _upload_from_multipart(request: Request) -> TranscriptUpload:
+async def _upload_from_multipart(request: Request) -> tuple[TranscriptUpload, str]:
+    """The upload, and where it came from (`file:NAME`): without a title of its own or in the form, the
+    transcript is titled by the file's name (ingest/pipeline.py decides, as for `weaver ingest`)."""
     form = await request.form()
     upload = form.get("file")
     if upload is None or isinstance(upload, str):
@@ -106,9 +108,9 @@ async def _upload_from_multipart(request: Request) -> TranscriptUpload:
     suffix = Path(upload.filename or "").suffix.lower()
     if fields.get("format", "auto") == "auto" and EXTENSIONS.get(suffix, "auto") != "auto":
         fields["format"] = EXTENSIONS[suffix]  # the file's extension says more than sniffing its content
-    fields.setdefault("title", Path(upload.filename).stem[:300] if upload.filename else None)
+    source = f"file:{Path(upload.filename).name[:300]}" if upload.filename else "api"
     try:
-        return TranscriptUpload.model_validate({**fields, "content": content})
+        return TranscriptUpload.model_validate({**fields, "content": content}), source
     except ValidationError as exc:
         raise _invalid(exc) from None
 
@@ -151,8 +153,9 @@ async def submit_transcript(
                 raise PayloadTooLarge(
                     f"the upload is {int(declared):,} bytes; the limit is {settings.max_upload_bytes:,}"
                 )
-            upload = await _upload_from_multipart(request)
+            upload, source = await _upload_from_multipart(request)
         else:
+            source = "api"
             body = await _read_limited(request, settings.max_upload_bytes)
             try:
                 upload = TranscriptUpload.model_validate_json(body)
@@ -163,7 +166,10 @@ async def submit_transcript(
     namespace = caller.namespace_for(upload.namespace, settings.default_namespace)
     job, created = await ingest.submit(
         IngestRequest(
-            namespace=namespace, traceparent=traceparent(), **upload.model_dump(exclude={"namespace"})
+            namespace=namespace,
+            traceparent=traceparent(),
+            source=source,
+            **upload.model_dump(exclude={"namespace"}),
         )
     )
     return Accepted(

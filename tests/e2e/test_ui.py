@@ -356,7 +356,7 @@ def test_a_question_asked_within_one_transcript_cites_only_it(browser, shots, tm
         [title] = wait_for(
             lambda: [o.text for o in options() if "board" in o.text],
             what="the transcripts a question can be asked within",
-        )  # the board review's, as the upload titled it
+        )  # the board review's own title (its file's name is board-review.json)
         # asked of every transcript, the answer quotes several, and the page says how to narrow it
         browser.find_element(By.ID, "question").send_keys("What was said about the SAP export?")
         browser.find_element(By.ID, "ask").click()

@@ -3,6 +3,7 @@ errors that say what to fix, delete, retry, and namespaces."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import httpx
@@ -87,7 +88,24 @@ def test_multipart_file_upload_uses_the_file_name(api):
     body = accepted.json()
     assert read_events(f"{api}/v1/jobs/{body['job_id']}/events", auth(KEY_A))[-1][0] == "done"
     detail = httpx.get(f"{api}/v1/transcripts/{body['transcript_id']}", headers=auth(KEY_A)).json()
-    assert detail["title"] == "engineering-standup"
+    assert detail["title"] == "engineering-standup" and detail["source"] == "file:engineering-standup.txt"
+
+
+@pytest.mark.parametrize(
+    ("form", "title"), [({}, "Quarterly board review"), ({"title": "Board, Q3"}, "Board, Q3")]
+)
+def test_an_uploaded_transcript_keeps_its_own_title_unless_the_form_gives_one(api, form, title):
+    """A turns file titled inside is called what it calls itself, as `weaver ingest` calls it; a title
+    in the form wins; the file's name is the last resort (above)."""
+    meeting = json.loads((EXAMPLES / "board-review.json").read_text())
+    # content of its own in each case (the same content twice would be a duplicate)
+    meeting["turns"].append({"speaker": "Maria Chen", "text": f"Noted for the {title} minutes."})
+    files = {"file": ("board-review.json", json.dumps(meeting).encode())}
+    accepted = httpx.post(f"{api}/v1/transcripts", files=files, data=form, headers=auth(KEY_A), timeout=30)
+    body = accepted.json()
+    assert read_events(f"{api}/v1/jobs/{body['job_id']}/events", auth(KEY_A))[-1][0] == "done"
+    detail = httpx.get(f"{api}/v1/transcripts/{body['transcript_id']}", headers=auth(KEY_A)).json()
+    assert detail["title"] == title
 
 
 @pytest.mark.parametrize(
