@@ -91,7 +91,7 @@ async def _read_limited(request: Request, limit: int) -> bytes:
 
 async def _upload_from_multipart(request: Request) -> tuple[TranscriptUpload, str]:
     """The upload, and where it came from (`file:NAME`): without a title of its own or in the form, the
-    transcript is titled by the file's name (ingest/pipeline.py decides, as for `weaver ingest`)."""
+    transcript is titled by the file's name (ingest/prepare.py decides, as for `weaver ingest`)."""
     form = await request.form()
     upload = form.get("file")
     if upload is None or isinstance(upload, str):

@@ -21,12 +21,13 @@ from backend.speech import stage as transcription_stage
 
 from . import pipeline
 from .events import JobEvents
+from .job_progress import JobProgress, stage_weights
 from .job_store import JobStore
 from .known_names import NameBook, read_name_book
-from .pipeline import IngestRequest, Services
+from .prepare import prepare, recording_transcript_id
+from .request import IngestRequest, Services
 
 log = logging.getLogger(__name__)
-_SAVE_EVERY_S = 0.25  # progress is written to the job store at most this often (and on every stage change)
 _POLL_S = 1.0  # an idle worker looks for jobs submitted by other processes this often
 _PRUNE_EVERY_S = 300.0  # an idle worker prunes old jobs' events this often
 
@@ -73,10 +74,10 @@ class IngestWorker:
                 raise ProviderUnavailable("this process has no transcriber for recordings")
             kind, transcript_id = (
                 "recording",
-                pipeline.recording_transcript_id(request.namespace, request.audio),
+                recording_transcript_id(request.namespace, request.audio),
             )
         else:  # 422s happen here, before queuing
-            prepared = pipeline.prepare(request, self.services.settings)
+            prepared = prepare(request, self.services.settings)
             kind, transcript_id = "transcript", prepared.id
         existing = await self.jobs.for_transcript(request.namespace, transcript_id)
         if existing and await self._still_stands(existing):
@@ -168,7 +169,7 @@ class IngestWorker:
 
     async def _run(self, job_id: str) -> None:
         request = IngestRequest.model_validate(await self.jobs.request(job_id))
-        tracker = _Tracker(job_id, self.jobs, self.events, _weights(request), self.name)
+        tracker = JobProgress(job_id, self.jobs, self.events, stage_weights(request), self.name)
         started = time.perf_counter()
         parent = tracing.context_from({"traceparent": request.traceparent}) if request.traceparent else None
         try:
@@ -182,9 +183,7 @@ class IngestWorker:
                     heard = time.perf_counter()
                     request, book = await self._transcribe(request, tracker)
                     listened_ms = round((time.perf_counter() - heard) * 1000, 1)
-                transcript = self._prepared.pop(job_id, None) or pipeline.prepare(
-                    request, self.services.settings
-                )
+                transcript = self._prepared.pop(job_id, None) or prepare(request, self.services.settings)
                 current.set_attribute("transcript.id", transcript.id)
                 result = await pipeline.run(transcript, self.services, tracker.report, book=book)
                 if listened_ms is not None:
@@ -231,7 +230,7 @@ class IngestWorker:
         await self.events.publish(job_id, "done", {"job_id": job_id, "result": summary})
 
     async def _transcribe(
-        self, request: IngestRequest, tracker: _Tracker
+        self, request: IngestRequest, tracker: JobProgress
     ) -> tuple[IngestRequest, NameBook | None]:
         """A recording becomes the transcript content the pipeline parses, heard with the names its
         namespace knows; and the names to check what was heard against (None: not checked)."""
@@ -254,57 +253,6 @@ class IngestWorker:
             update={"content": result.content, "format": result.format, "language": result.language}
         )
         return transcribed, book if settings.speech_correct_names else None
-
-
-def _weights(request: IngestRequest) -> dict[str, float]:
-    """Each stage's share of the job's 0..1 progress; a recording spends about half of it listening."""
-    if request.audio is None:
-        return pipeline.STAGES
-    return {
-        transcription_stage.STAGE: 0.5,
-        **{stage: share * 0.5 for stage, share in pipeline.STAGES.items()},
-    }
-
-
-class _Tracker:
-    """Turns pipeline reports into job progress: a stage's share of the job times its done/total."""
-
-    def __init__(
-        self, job_id: str, jobs: JobStore, events: JobEvents, weights: dict[str, float], owner: str
-    ) -> None:
-        self.job_id, self.jobs, self.events, self.owner = job_id, jobs, events, owner
-        self.weights = weights
-        self.fractions: dict[str, float] = {}
-        self.counts: dict[str, tuple[int, int]] = {}
-        self.stage = ""
-        self.progress = 0.0
-        self._saved_at = 0.0
-
-    async def report(self, stage: str, done: float, total: float) -> None:
-        self.counts[stage] = (done, total)
-        self.fractions[stage] = max(self.fractions.get(stage, 0.0), done / total if total else 1.0)
-        progress = sum(self.weights[s] * f for s, f in self.fractions.items())
-        self.progress = max(self.progress, min(progress, 0.999))  # 1.0 only when the job is done
-        # Stages overlap (chunks are embedded during extraction): the job's stage is the earliest
-        # one still under way; every stage's own counts travel with each event.
-        started = [s for s in self.weights if s in self.fractions]
-        current = next((s for s in started if self.fractions[s] < 1.0), started[-1])
-        changed = current != self.stage
-        self.stage = current
-        data = {
-            "job_id": self.job_id,
-            "stage": current,
-            "progress": round(self.progress, 4),
-            "counts": {s: {"done": d, "total": t} for s, (d, t) in self.counts.items()},
-        }
-        if changed:
-            await self.events.publish(self.job_id, "stage", data)
-        # a stage's last count always reaches followers, whatever the sampling
-        await self.events.publish(self.job_id, "progress", data, keep=total > 0 and done >= total)
-        now = time.monotonic()
-        if changed or now - self._saved_at >= _SAVE_EVERY_S:
-            self._saved_at = now
-            await self.jobs.update(self.job_id, owner=self.owner, stage=current, progress=self.progress)
 
 
 def _failure(exc: Exception) -> str:
