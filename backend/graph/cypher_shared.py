@@ -1,6 +1,8 @@
-"""Cypher that both dialects accept word for word. Each dialect module re-exports what it uses from
-here, so a dialect module still names every statement its store runs, and a statement that differs
-lives only in its dialect's module.
+"""Cypher that both dialects accept word for word: the reads (searches around a dialect's index call,
+lookups, listings, neighbourhoods, counts) and the fields they return. Writes live in
+`cypher_writes`, a transcript's delete in `cypher_deletes`, the graph's own records in
+`cypher_records`. Each dialect module re-exports what it uses from these, so a dialect module still
+names every statement its store runs, and a statement that differs lives only in its dialect's module.
 """
 
 from __future__ import annotations
@@ -12,81 +14,6 @@ HOPS = (1, 2, 3)
 UNIQUE_KEYS = (("Transcript", "id"), ("Chunk", "id"), ("Entity", "id"))
 
 PING = "RETURN 1 AS ok"
-
-UPSERT_TRANSCRIPTS = """
-UNWIND $rows AS r
-MERGE (t:Transcript {id: r.id})
-ON CREATE SET t.created_at = r.created_at
-SET t += r.props
-"""
-
-LINK_NEXT_CHUNKS = """
-UNWIND $rows AS r
-MATCH (a:Chunk {id: r.from_id}), (b:Chunk {id: r.to_id})
-MERGE (a)-[:NEXT]->(b)
-"""
-
-# FalkorDB evaluates a later SET clause against the values from before the earlier one (measured),
-# so derived properties are computed once in a WITH and every SET reads from there.
-# Entities: the embedding expression differs per dialect (FalkorDB stores vecf32), the rest is shared.
-_UPSERT_ENTITIES = """
-UNWIND $rows AS r
-MERGE (e:Entity {id: r.id})
-ON CREATE SET e.namespace = r.namespace, e.name = r.name, e.type = r.type, e.mention_count = 0
-WITH e, r, coalesce(e.aliases, []) AS known, coalesce(e.name, r.name) AS name
-WITH e, r, known + [a IN r.aliases + [r.name] WHERE NOT a IN known AND a <> name] AS aliases
-SET e.aliases = aliases,
-    e.search_text = reduce(s = coalesce(e.name, r.name), a IN aliases | s + ' ' + a),
-    e.description = CASE WHEN coalesce(e.description, '') = '' THEN r.description ELSE e.description END,
-    e.embedding = {embedding}
-"""
-
-_UPSERT_CHUNKS = """
-UNWIND $rows AS r
-MERGE (c:Chunk {id: r.id})
-SET c += r.props
-SET c.embedding = {embedding}
-WITH c, r
-MATCH (t:Transcript {id: r.props.transcript_id})
-MERGE (c)-[:PART_OF]->(t)
-"""
-
-
-def upsert_statements(replace_expr: str, keep_expr: str) -> tuple[str, str]:
-    """(UPSERT_CHUNKS, UPSERT_ENTITIES) with the dialect's expressions for storing `r.embedding`:
-    a chunk takes the new vector; an entity keeps its first one, which embeds the name it keeps
-    (a later transcript's surface form becomes an alias, not the name)."""
-    return (
-        _UPSERT_CHUNKS.replace("{embedding}", replace_expr.replace("{node}", "c")),
-        _UPSERT_ENTITIES.replace("{embedding}", keep_expr.replace("{node}", "e")),
-    )
-
-
-UPSERT_MENTIONS = """
-UNWIND $rows AS r
-MATCH (e:Entity {id: r.entity_id}), (c:Chunk {id: r.chunk_id})
-MERGE (e)-[m:MENTIONED_IN]->(c)
-SET m.count = r.count, m.heard = r.heard
-"""
-
-REFRESH_MENTION_COUNTS = """
-UNWIND $ids AS id
-MATCH (e:Entity {id: id})
-OPTIONAL MATCH (e)-[m:MENTIONED_IN]->(:Chunk)
-WITH e, toInteger(sum(m.count)) AS n
-SET e.mention_count = n
-"""
-
-UPSERT_RELATIONS = """
-UNWIND $rows AS r
-MATCH (a:Entity {id: r.source_id}), (b:Entity {id: r.target_id})
-MERGE (a)-[x:RELATED {type: r.type}]->(b)
-ON CREATE SET x.namespace = r.namespace, x.description = r.description
-WITH x, r, coalesce(x.evidence_chunk_ids, []) AS known
-WITH x, known + [c IN r.evidence_chunk_ids WHERE NOT c IN known] AS evidence
-SET x.evidence_chunk_ids = evidence,
-    x.weight = CASE WHEN size(evidence) = 0 THEN 1 ELSE size(evidence) END
-"""
 
 CHUNK_FIELDS = """
 c.id AS id, c.transcript_id AS transcript_id, t.title AS title, c.index AS index, c.text AS text,
@@ -225,49 +152,6 @@ WITH x, startNode(x) AS a, endNode(x) AS b
 RETURN {RELATION_FIELDS}
 """
 
-
-TRANSCRIPT_CHUNK_IDS = """
-MATCH (c:Chunk)
-WHERE c.transcript_id = $transcript_id AND c.namespace = $namespace
-RETURN c.id AS id
-"""
-
-ENTITIES_MENTIONED_IN = """
-UNWIND $chunk_ids AS cid
-MATCH (e:Entity)-[:MENTIONED_IN]->(c:Chunk {id: cid})
-RETURN DISTINCT e.id AS id
-"""
-
-PRUNE_RELATION_EVIDENCE = """
-MATCH (a:Entity)-[x:RELATED]->(:Entity)
-WHERE a.namespace = $namespace AND any(c IN x.evidence_chunk_ids WHERE c IN $chunk_ids)
-WITH x, [c IN x.evidence_chunk_ids WHERE NOT c IN $chunk_ids] AS evidence
-SET x.evidence_chunk_ids = evidence, x.weight = size(evidence)
-WITH x, evidence
-WHERE size(evidence) = 0
-DELETE x
-"""
-
-DELETE_CHUNKS = """
-UNWIND $chunk_ids AS cid
-MATCH (c:Chunk {id: cid})
-WHERE c.namespace = $namespace
-DETACH DELETE c
-"""
-
-DELETE_TRANSCRIPT = """
-MATCH (t:Transcript {id: $transcript_id})
-WHERE t.namespace = $namespace
-DETACH DELETE t
-RETURN count(t) AS deleted
-"""
-
-DELETE_ORPHAN_ENTITIES = """
-MATCH (e:Entity)
-WHERE e.namespace = $namespace AND NOT (e)-[:MENTIONED_IN]->(:Chunk)
-DETACH DELETE e
-RETURN count(e) AS deleted
-"""
 
 GET_TRANSCRIPT = """
 MATCH (t:Transcript {id: $transcript_id})

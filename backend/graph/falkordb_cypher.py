@@ -1,5 +1,6 @@
 """The Cypher that is FalkorDB's own. `neo4j_cypher.py` has the same names for Neo4j; statements both
-accept come from `cypher_shared` and are re-exported here, so this module names every statement.
+accept come from the shared modules (`cypher_shared` for reads, `cypher_writes`, `cypher_deletes`,
+`cypher_records`) and are re-exported here, so this module names every statement.
 
 FalkorDB differences that shape these statements (measured): vector scores are cosine *distances*
 (we return 1 - d/2, the same [0,1] similarity Neo4j reports); no `IF NOT EXISTS` or named indexes
@@ -10,6 +11,14 @@ paths come from `algo.SPpaths` (undirected `shortestPath` is unsupported).
 
 from __future__ import annotations
 
+from .cypher_deletes import (  # noqa: F401  (re-exported, as below)
+    DELETE_CHUNKS,
+    DELETE_ORPHAN_ENTITIES,
+    DELETE_TRANSCRIPT,
+    ENTITIES_MENTIONED_IN,
+    PRUNE_RELATION_EVIDENCE,
+    TRANSCRIPT_CHUNK_IDS,
+)
 from .cypher_records import (  # noqa: F401  (re-exported, as below)
     BUMP_CHUNK_VERSION,
     CHUNK_VERSION,
@@ -24,34 +33,30 @@ from .cypher_shared import (  # noqa: F401  (re-exported: the store reads every 
     COUNT_CHUNKS,
     COUNT_RELATIONS,
     COUNT_TRANSCRIPTS,
-    DELETE_CHUNKS,
-    DELETE_ORPHAN_ENTITIES,
-    DELETE_TRANSCRIPT,
     ENTITIES_BY_TYPE,
-    ENTITIES_MENTIONED_IN,
     ENTITY_MENTIONS,
     GET_ENTITIES,
     GET_TRANSCRIPT,
     HOPS,
     KNOWN_NAMES,
-    LINK_NEXT_CHUNKS,
     LIST_ENTITIES,
     LIST_TRANSCRIPTS,
     MAX_PATH_HOPS,
     PING,
-    PRUNE_RELATION_EVIDENCE,
-    REFRESH_MENTION_COUNTS,
-    TRANSCRIPT_CHUNK_IDS,
     UNIQUE_KEYS,
-    UPSERT_MENTIONS,
-    UPSERT_RELATIONS,
-    UPSERT_TRANSCRIPTS,
     chunk_search,
     entity_probes,
     entity_search,
     neighbourhood,
     path_edges,
     query_terms,
+)
+from .cypher_writes import (  # noqa: F401  (re-exported, as above)
+    LINK_NEXT_CHUNKS,
+    REFRESH_MENTION_COUNTS,
+    UPSERT_MENTIONS,
+    UPSERT_RELATIONS,
+    UPSERT_TRANSCRIPTS,
     upsert_statements,
 )
 

@@ -1,11 +1,20 @@
 """The Cypher that is Neo4j 5's own. Same names as `falkordb_cypher.py`; statements both accept come
-from `cypher_shared` and are re-exported here. Every statement this module names is checked offline by
-Neo4j's own linter (tests/integration/test_neo4j_cypher_lint.py). Neo4j's cosine vector scores are
-already similarities in [0,1], so they are returned as they are.
+from the shared modules (`cypher_shared` for reads, `cypher_writes`, `cypher_deletes`, `cypher_records`)
+and are re-exported here. Every statement this module names is checked offline by Neo4j's own linter
+(tests/integration/test_neo4j_cypher_lint.py). Neo4j's cosine vector scores are already similarities
+in [0,1], so they are returned as they are.
 """
 
 from __future__ import annotations
 
+from .cypher_deletes import (  # noqa: F401  (re-exported, as below)
+    DELETE_CHUNKS,
+    DELETE_ORPHAN_ENTITIES,
+    DELETE_TRANSCRIPT,
+    ENTITIES_MENTIONED_IN,
+    PRUNE_RELATION_EVIDENCE,
+    TRANSCRIPT_CHUNK_IDS,
+)
 from .cypher_records import (  # noqa: F401  (re-exported, as below)
     BUMP_CHUNK_VERSION,
     CHUNK_VERSION,
@@ -20,34 +29,30 @@ from .cypher_shared import (  # noqa: F401  (re-exported: the store reads every 
     COUNT_CHUNKS,
     COUNT_RELATIONS,
     COUNT_TRANSCRIPTS,
-    DELETE_CHUNKS,
-    DELETE_ORPHAN_ENTITIES,
-    DELETE_TRANSCRIPT,
     ENTITIES_BY_TYPE,
-    ENTITIES_MENTIONED_IN,
     ENTITY_MENTIONS,
     GET_ENTITIES,
     GET_TRANSCRIPT,
     HOPS,
     KNOWN_NAMES,
-    LINK_NEXT_CHUNKS,
     LIST_ENTITIES,
     LIST_TRANSCRIPTS,
     MAX_PATH_HOPS,
     PING,
-    PRUNE_RELATION_EVIDENCE,
-    REFRESH_MENTION_COUNTS,
-    TRANSCRIPT_CHUNK_IDS,
     UNIQUE_KEYS,
-    UPSERT_MENTIONS,
-    UPSERT_RELATIONS,
-    UPSERT_TRANSCRIPTS,
     chunk_search,
     entity_probes,
     entity_search,
     neighbourhood,
     path_edges,
     query_terms,
+)
+from .cypher_writes import (  # noqa: F401  (re-exported, as above)
+    LINK_NEXT_CHUNKS,
+    REFRESH_MENTION_COUNTS,
+    UPSERT_MENTIONS,
+    UPSERT_RELATIONS,
+    UPSERT_TRANSCRIPTS,
     upsert_statements,
 )
 

@@ -1,14 +1,13 @@
 """GraphStore: every graph operation KnowledgeWeaver needs, written once over a dialect module and a
 CypherRunner. Code above this never knows which database it talks to.
 
-Every statement goes through `run`, the one place where graph queries are observed, and every
-statement but the admin console is scoped to a namespace passed as a parameter. The index searches
+Every statement goes through `run`, the one place where graph queries are observed (`observed.py`),
+and every statement but the admin console is scoped to a namespace passed as a parameter. The index searches
 (vector, full-text, batched entity probes) are `store.search` (`index_search.py`), over `read` and `run`.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from types import ModuleType
 from typing import Any, TypeVar
@@ -17,10 +16,9 @@ from pydantic import BaseModel
 
 from backend.domain import Chunk, Entity, Mention, Relation, Transcript
 from backend.errors import InvalidInput
-from backend.observability import metrics
-from backend.observability.tracing import span
 
 from .index_search import IndexSearch
+from .observed import run_observed
 from .results import (
     DeleteResult,
     Edge,
@@ -80,26 +78,8 @@ class GraphStore:
         return self.runner.system
 
     async def run(self, operation: str, query: str, params: dict[str, Any] | None = None, **kw: Any) -> Rows:
-        """Every statement passes here: the one place graph queries are observed. The span carries
-        the statement's text, never its parameter values."""
-        attributes = {
-            "db.system.name": self.system,
-            "db.operation.name": operation,
-            "db.query.text": query.strip(),
-        }
-        started = time.perf_counter()
-        failed = 0
-        try:
-            with span("graph.query" if kw.get("read_only") else "graph.write", **attributes) as current:
-                rows = await self.runner.run(query, params, **kw)
-                current.set_attribute("db.response.returned_rows", len(rows.rows))
-                return rows
-        except Exception:
-            failed = 1
-            raise
-        finally:
-            latency = (time.perf_counter() - started) * 1000
-            await metrics.emit({"Operation": operation}, GraphQueryLatencyMs=latency, GraphErrors=failed)
+        """Every statement passes here: the one place graph queries are observed (`observed.py`)."""
+        return await run_observed(self.runner, operation, query, params, **kw)
 
     # --- lifecycle ---------------------------------------------------------------------------
     async def setup_schema(self) -> None:
