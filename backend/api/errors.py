@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from backend import errors
 from backend.domain import NAMESPACE_RULE
+from backend.llm.port import LLMError, ProviderFailure, Throttled
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +30,11 @@ STATUS: dict[type[errors.WeaverError], int] = {
     errors.ProviderUnavailable: 503,
     errors.RateLimited: 429,
     errors.Overloaded: 503,
+    # The model provider: down or throttling us is worth asking again (503 with Retry-After); a call it
+    # refused (credentials, a model it does not serve) is a bad gateway, ours to fix, not the caller's.
+    ProviderFailure: 503,
+    Throttled: 503,
+    LLMError: 502,
 }
 
 
@@ -43,8 +49,8 @@ def error_body(code: str, message: str, details: dict | list | None = None) -> d
     return {"error": {"code": code, "message": message, "details": details or {}}}
 
 
-def error_response(exc: errors.WeaverError) -> JSONResponse:
-    """The response for one of our errors; the request limits (api/limits.py) send it themselves."""
+def _public(exc: errors.WeaverError) -> tuple[int, dict, dict[str, str]]:
+    """(status, body, headers) for one of our errors, as the caller may see it."""
     status = status_for(exc)
     if isinstance(exc, errors.GraphQueryError):
         # A statement of ours failed: the database's message may quote the statement or the caller's
@@ -52,18 +58,45 @@ def error_response(exc: errors.WeaverError) -> JSONResponse:
         body = error_body(
             exc.code, "the graph database could not run a query; the server log has the details"
         )
-        return JSONResponse(body, status_code=status)
+        return status, body, {}
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
     if isinstance(exc, errors.TryLater):
         headers["Retry-After"] = str(exc.retry_after_s)
     elif status == 503:  # the graph or a provider is busy or restarting: worth asking again soon
         headers["Retry-After"] = "5"
-    return JSONResponse(error_body(exc.code, exc.message, exc.details), status_code=status, headers=headers)
+    return status, error_body(exc.code, exc.message, exc.details), headers
+
+
+def error_response(exc: errors.WeaverError) -> JSONResponse:
+    """The response for one of our errors; the request limits (api/limits.py) send it themselves."""
+    status, body, headers = _public(exc)
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _log(exc: errors.WeaverError, path: str) -> None:
+    if status_for(exc) >= 500 and not isinstance(exc, errors.TryLater):
+        log.error("request failed", extra={"code": exc.code, "path": path, "error": exc.message})
+
+
+def error_event(exc: Exception, path: str) -> dict:
+    """The data of the `error` event that ends a stream whose 200 has already been sent: the body the
+    same error gets as a response, with the `status` it would have had (and `retry_after_s` when it
+    would have said Retry-After)."""
+    if not isinstance(exc, errors.WeaverError):
+        log.error("stream failed", exc_info=exc, extra={"path": path})
+        return {
+            **error_body("internal_error", "internal error; the server log has the details"),
+            "status": 500,
+        }
+    _log(exc, path)
+    status, body, headers = _public(exc)
+    if "Retry-After" in headers:
+        body["error"]["details"] = {**body["error"]["details"], "retry_after_s": int(headers["Retry-After"])}
+    return {**body, "status": status}
 
 
 async def _weaver_error(request: Request, exc: errors.WeaverError) -> JSONResponse:
-    if status_for(exc) >= 500 and not isinstance(exc, errors.TryLater):
-        log.error("request failed", extra={"code": exc.code, "path": request.url.path, "error": exc.message})
+    _log(exc, request.url.path)
     return error_response(exc)
 
 

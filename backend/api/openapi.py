@@ -33,12 +33,15 @@ DESCRIPTIONS = {
     422: "A field failed validation: the message starts with the field, `details.problems` lists each.",
     429: "Over the caller's rate (KW_RATE_LIMIT_PER_S, KW_RATE_LIMIT_BURST); `Retry-After` says when "
     "to try again.",
+    502: "The model provider refused the call (`llm_error`: its credentials or model setting, for the "
+    "operator to fix); the message has its reason.",
     503: "Try again later: the graph or a provider is unavailable (`graph_unavailable`, "
-    "`provider_unavailable`), or the server is full (`overloaded`, with `Retry-After`).",
+    "`provider_unavailable`, the model's `llm_unavailable` or `llm_throttled`), or the server is full "
+    "(`overloaded`, with `Retry-After`).",
     504: "The query ran over its time limit.",
 }
-# The console's own: its time limit (graph/console.py; KW_QUERY_TIMEOUT_MS).
-ROUTE_CODES = {("POST", "/v1/cypher"): [504]}
+# The console's own: its time limit (graph/console.py; KW_QUERY_TIMEOUT_MS). An answer's: the model.
+ROUTE_CODES = {("POST", "/v1/cypher"): [504], ("POST", "/v1/query"): [502]}
 RUNTIME = {get_runtime, get_store, get_ingest}  # what reaches the graph, the jobs or the models
 RETRY_AFTER = {
     "Retry-After": {"description": "Seconds to wait before trying again.", "schema": {"type": "integer"}}

@@ -4,16 +4,15 @@ streamed as server-sent events), alone or within a conversation (`session_id`)."
 from __future__ import annotations
 
 from fastapi import APIRouter
-from fastapi.responses import StreamingResponse
 from pydantic import Field
 
-from backend import sse
 from backend.conversation.service import Answered
 from backend.conversation.session import SESSION_ID_PATTERN
 from backend.observability.conversation import bind_session
 from backend.retrieve.answer import answer_body, answer_events, cited_evidence, collect
 from backend.retrieve.evidence import AnswerBody, Evidence, Question
 
+from .answer_stream import streamed_answer
 from .auth import CallerDep
 from .deps import RuntimeDep, SettingsDep
 from .openapi import errors
@@ -51,17 +50,16 @@ async def retrieve(body: Question, caller: CallerDep, runtime: RuntimeDep, setti
     return await runtime.retriever.retrieve(namespace, body)
 
 
-def _streamed(events) -> StreamingResponse:
-    return StreamingResponse(events, media_type=sse.MEDIA_TYPE, headers=sse.HEADERS)
-
-
 @router.post(
     "/query",
     response_model=QueryAnswer,
     responses={
         200: {
             "content": {
-                "text/event-stream": {"description": "question (in a conversation), token… citations, done"}
+                "text/event-stream": {
+                    "description": "question (in a conversation), token… citations, done; a failure once "
+                    "the answer has begun: error (`{error: {code, message, details}, status}`) as the last"
+                }
             }
         },
         **errors(404),  # a session_id that ended, expired or is another namespace's; `transcripts` not there
@@ -70,7 +68,8 @@ def _streamed(events) -> StreamingResponse:
 async def query(body: QueryRequest, caller: CallerDep, runtime: RuntimeDep, settings: SettingsDep):
     """Answer a question from the graph. With `stream: true`, server-sent events: `token` (text as it
     is written), then `citations` (the evidence the answer's [n] refer to), then `done` (usage, mode).
-    In a conversation (`session_id`), a `question` event comes first with the standalone question."""
+    In a conversation (`session_id`), a `question` event comes first with the standalone question. A
+    failure before the first words is an error status; after them, an `error` event ends the stream."""
     if body.session_id:
         return await _in_conversation(body, caller, runtime, settings)
     namespace = caller.namespace_for(body.namespace, settings.default_namespace)
@@ -80,11 +79,7 @@ async def query(body: QueryRequest, caller: CallerDep, runtime: RuntimeDep, sett
         text, usage, uncited = await collect(answerer, body.question, evidence)
         return answer_body(answerer, text, usage, uncited, evidence)
 
-    async def events():
-        async for event, data in answer_events(answerer, body.question, evidence):
-            yield sse.encode(event, data)
-
-    return _streamed(events())
+    return await streamed_answer(answer_events(answerer, body.question, evidence), "/v1/query")
 
 
 async def _in_conversation(body: QueryRequest, caller, runtime, settings):
@@ -132,9 +127,9 @@ async def _in_conversation(body: QueryRequest, caller, runtime, settings):
     async def events():
         async for event, data in asking:
             if event == "answered":
-                yield sse.encode("citations", cited_evidence(data.evidence))
-                yield sse.encode("done", done(data))
+                yield "citations", cited_evidence(data.evidence)
+                yield "done", done(data)
             else:
-                yield sse.encode(event, data)
+                yield event, data
 
-    return _streamed(events())
+    return await streamed_answer(events(), "/v1/query")

@@ -126,6 +126,13 @@ QUESTIONS = [
 ]
 
 
+def _message(response: httpx.Response) -> str:
+    try:
+        return response.json()["error"]["message"]
+    except (ValueError, KeyError, TypeError):
+        return response.text[:200]
+
+
 def ask(base_url: str, question: str, namespace: str = "demo") -> dict:
     """Ask over SSE, printing the answer as it streams, then its citations."""
     print(f"\nQ: {question}\nA: ", end="", flush=True)
@@ -135,6 +142,11 @@ def ask(base_url: str, question: str, namespace: str = "demo") -> dict:
         body = {"question": question, "namespace": namespace, "k": 5, "stream": True}
         answer = ""
         with client.stream("POST", "/v1/query", json=body) as response:
+            trace_id = response.headers.get("x-trace-id")
+            if response.status_code != 200:
+                response.read()
+                print(f"(no answer: {response.status_code} {_message(response)})")
+                return {"trace_id": trace_id}
             for event, data in sse.events(response.iter_lines()):
                 if event == "token":
                     answer += data["text"]
@@ -143,7 +155,10 @@ def ask(base_url: str, question: str, namespace: str = "demo") -> dict:
                     citations = data["citations"]
                 elif event == "done":
                     final = data
-            final["trace_id"] = response.headers.get("x-trace-id")
+                elif event == "error":
+                    print(f"\n(the answer stopped: {data['error']['message']})")
+                    return {"trace_id": trace_id}
+            final["trace_id"] = trace_id
     print()
     if citations:
         print(citations_table(citations, cited(answer, citations)))

@@ -517,3 +517,56 @@ def test_with_auth_on_a_typed_key_opens_its_namespace(browser, tmp_path):
         check_legend(browser)
         severe = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
         assert severe == [], severe
+
+
+def test_an_answer_that_fails_says_why_and_keeps_what_was_written(browser, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    from tests.support.llm_standins import Script, openai_handler, serve
+
+    known = {"Sven Larsen": "Person", "Priya": "Person", "Northwind": "Organization"}
+    script = Script(known=known, answer_breaks_after=3)
+    browser.get_log("browser")
+    with serve(openai_handler(script)) as llm:
+        settings = load_settings(
+            data_dir=tmp_path, llm_provider="openai", openai_base_url=f"{llm.url}/v1",
+            llm_model="gpt-4o-mini", llm_max_retries=0,
+        )  # fmt: skip
+        with live_server(settings) as api:
+            ingest_examples(api, only="customer-call.srt")
+            browser.get(api + "/")
+            wait_for(lambda: browser.find_element(By.TAG_NAME, "body").get_attribute("data-ready") == "true")
+
+            def ask(number: int):
+                browser.find_element(By.ID, "question").send_keys("How long does the battery last?")
+                browser.find_element(By.ID, "ask").click()
+                return wait_for(
+                    lambda: browser.find_elements(
+                        By.CSS_SELECTOR, f"#thread li.turn:nth-child({number})[data-state='done']"
+                    ),
+                    timeout=120,
+                    what=f"turn {number} to end",
+                )[0]
+
+            # the model breaks off after three words: they stay, and a line says why the answer ends
+            turn = ask(1)
+            assert turn.find_element(By.CSS_SELECTOR, ".answer").text.strip() == "The battery lasts"
+            stopped = turn.find_element(By.CSS_SELECTOR, ".stopped")
+            assert stopped.is_displayed()
+            assert stopped.text.startswith("The answer stopped: openai failed while answering")
+            assert "trace" in turn.find_element(By.CSS_SELECTOR, ".trace").text  # the failed answer's trace
+
+            # the model is down before a word: the answer's place says so (the 503's message)
+            script.answer_breaks_after, script.answer_status = None, 503
+            turn = ask(2)
+            assert "the model refused (503)" in turn.find_element(By.CSS_SELECTOR, ".answer.error").text
+
+            # back: the same question is answered, with its citations
+            script.answer_status = None
+            turn = ask(3)
+            assert turn.find_element(By.CSS_SELECTOR, ".answer").text == script.answer
+            assert turn.find_elements(By.CSS_SELECTOR, ".chips button.chip")
+            assert not turn.find_elements(By.CSS_SELECTOR, ".stopped")
+    # the 503 is the only thing the browser reports (a failed fetch is logged as a network error)
+    severe = [e for e in browser.get_log("browser") if e["level"] == "SEVERE" and "503" not in e["message"]]
+    assert severe == [], severe

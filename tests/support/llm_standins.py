@@ -32,6 +32,10 @@ class Script:
     quote: bool = False
     # condense-question calls: follow-up → standalone question (a follow-up not listed comes back as is)
     rewrites: dict[str, str] = field(default_factory=dict)
+    # answering calls (no schema, not a condense call) fail: with this HTTP status, or, streamed, with an
+    # error chunk after this many words (OpenAI's mid-stream error: `data: {"error": {...}}`)
+    answer_status: int | None = None
+    answer_breaks_after: int | None = None
     calls: int = 0
     bodies: list[dict] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -63,6 +67,9 @@ class Script:
             return self.rewrites.get(followup.group(1).strip(), followup.group(1).strip())
         return quoting_answer(prompt) if self.quote else self.answer
 
+    def answering(self, request: dict, prompt: str) -> bool:
+        return "response_format" not in request and not re.search(r"Follow-up question: ", prompt)
+
     def garbage(self, prompt: str, repairing: bool) -> bool:
         if self.garbage_always_for and self.garbage_always_for in prompt:
             return True
@@ -89,6 +96,12 @@ def openai_handler(script: Script) -> Callable:
             return 503, {"content-type": "application/json"}, b'{"error": {"message": "overloaded"}}'
         prompt = "\n".join(m["content"] for m in request["messages"])
         repairing = any(m["role"] == "assistant" for m in request["messages"])
+        answering = script.answering(request, prompt)
+        if answering and script.answer_status:
+            err = {
+                "error": {"message": f"the model refused ({script.answer_status})", "type": "server_error"}
+            }
+            return script.answer_status, {"content-type": "application/json"}, json.dumps(err).encode()
         if "response_format" not in request:
             content = script.text_answer(prompt)
         elif script.garbage(prompt, repairing):
@@ -99,7 +112,9 @@ def openai_handler(script: Script) -> Callable:
             return (
                 200,
                 {"content-type": "text/event-stream"},
-                _openai_stream(call, request["model"], content, prompt),
+                _openai_stream(
+                    call, request["model"], content, prompt, script.answer_breaks_after if answering else None
+                ),
             )
         answer = {
             "id": f"chatcmpl-{call}",
@@ -120,8 +135,11 @@ def openai_handler(script: Script) -> Callable:
     return handle
 
 
-def _openai_stream(call: int, model: str, content: str, prompt: str) -> bytes:
-    """Chat Completions streaming: one SSE `data:` line per chunk, the usage last, then [DONE]."""
+def _openai_stream(
+    call: int, model: str, content: str, prompt: str, breaks_after: int | None = None
+) -> bytes:
+    """Chat Completions streaming: one SSE `data:` line per chunk, the usage last, then [DONE]; or, with
+    `breaks_after`, that many words and then an error chunk, as OpenAI ends a stream that failed."""
     words = content.split(" ")
     pieces = [w + (" " if i < len(words) - 1 else "") for i, w in enumerate(words)]
     base = {
@@ -137,6 +155,14 @@ def _openai_stream(call: int, model: str, content: str, prompt: str) -> bytes:
         }
         for p in pieces
     ]
+    if breaks_after is not None:
+        failed = {
+            "error": {
+                "message": "The server had an error while processing your request.",
+                "type": "server_error",
+            }
+        }
+        return "".join(f"data: {json.dumps(e)}\n\n" for e in [*events[:breaks_after], failed]).encode()
     events.append({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
     usage = {"prompt_tokens": _tokens(prompt), "completion_tokens": _tokens(content)}
     events.append({**base, "choices": [], "usage": {**usage, "total_tokens": sum(usage.values())}})

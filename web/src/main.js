@@ -126,6 +126,7 @@ async function ask(event) {
   $("question").value = "";
   const started = performance.now();
   const view = state.view;
+  let traceId = null;
   try {
     const response = await api("/v1/query", {
       method: "POST",
@@ -135,7 +136,7 @@ async function ask(event) {
         ...(within?.value ? { transcripts: [within.value] } : {}),
       }),
     });
-    const traceId = response.headers.get("X-Trace-Id");
+    traceId = response.headers.get("X-Trace-Id");
     let done = null;
     for await (const [name, data] of sse(response)) {
       if (name === "question") {
@@ -145,14 +146,23 @@ async function ask(event) {
       } else if (name === "token") answer.append(data.text);
       else if (name === "citations") showEvidence(turn, data, view === state.view); // graph: same namespace only
       else if (name === "done") done = data;
+      else if (name === "error") throw new Error(`The answer stopped: ${data.error.message}`);
     }
+    if (!done) throw new Error("The answer was cut off: the connection closed before it finished. Ask again.");
     showBadges(turn, done, performance.now() - started);
-    if (traceId) showTrace(turn, traceId);
   } catch (error) {
-    answer.textContent = error.message;
-    answer.classList.add("error");
+    if (answer.textContent) { // keep what was written; say why it ends there
+      const note = document.createElement("p");
+      note.className = "error stopped";
+      note.textContent = error.message;
+      answer.after(note);
+    } else {
+      answer.textContent = error.message;
+      answer.classList.add("error");
+    }
     if (/no conversation/.test(error.message)) setSession(null); // it expired: the next question starts one
   } finally {
+    if (traceId) showTrace(turn, traceId); // a failed answer's trace is the one to read
     turn.dataset.state = "done";
     button.disabled = false;
   }

@@ -47,7 +47,10 @@ class OpenAICompatible:
             if exc.status_code >= 500:
                 return ProviderFailure(f"{self.provider} answered {exc.status_code}: {_reason(exc)}")
             return LLMError(f"{self.provider} refused the call ({exc.status_code}): {_reason(exc)}")
-        return ProviderFailure(f"{self.provider} unreachable: {type(exc).__name__}")
+        if isinstance(exc, openai.APIConnectionError):  # timeouts too
+            return ProviderFailure(f"{self.provider} unreachable: {type(exc).__name__}")
+        # an error the model sent inside a stream that had begun (`data: {"error": …}`)
+        return ProviderFailure(f"{self.provider} failed while answering: {str(exc)[:300]}")
 
     async def complete(self, request: LLMRequest) -> LLMResponse:
         started = time.perf_counter()
