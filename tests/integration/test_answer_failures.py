@@ -103,3 +103,28 @@ def test_an_answer_that_breaks_off_ends_with_an_error_event_and_is_not_kept(tmp_
         assert "".join(d["text"] for n, d in events if n == "token") == script.answer
         kept = httpx.get(f"{api}/v1/sessions/{session_id}").json()
         assert kept["turn_count"] == 1 and kept["turns"][0]["answer"] == script.answer
+
+
+def test_bedrock_failing_before_and_during_the_stream(tmp_path, monkeypatch):
+    from tests.support.llm_standins import bedrock_handler
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    script = Script(known=KNOWN, answer_status=503)
+    with serve(bedrock_handler(script)) as aws:
+        settings = load_settings(
+            data_dir=tmp_path, llm_provider="bedrock", aws_endpoint_url=aws.url, llm_max_retries=0
+        )
+        with live_server(settings) as api:
+            ingested(api)
+            response, events = stream(api, {"question": QUESTION})
+            assert response.status_code == 503 and events == []
+            assert response.json()["error"]["code"] == "llm_unavailable"
+
+            # ConverseStream's own exception event after three words (botocore's EventStreamError)
+            script.answer_status, script.answer_breaks_after = None, 3
+            response, events = stream(api, {"question": QUESTION})
+            assert [n for n, _ in events] == ["token"] * 3 + ["error"]
+            error = events[-1][1]
+            assert error["status"] == 503 and error["error"]["code"] == "llm_unavailable"
+            assert "ModelStreamErrorException" in error["error"]["message"]

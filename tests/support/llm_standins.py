@@ -169,13 +169,15 @@ def _openai_stream(
     return "".join(f"data: {json.dumps(e)}\n\n" for e in events).encode() + b"data: [DONE]\n\n"
 
 
-def _event_frame(event_type: str, payload: dict) -> bytes:
-    """One message of the AWS event-stream encoding (application/vnd.amazon.eventstream)."""
+def _event_frame(event_type: str, payload: dict, message_type: str = "event") -> bytes:
+    """One message of the AWS event-stream encoding (application/vnd.amazon.eventstream); an
+    `exception` message names its type in `:exception-type`, as Bedrock ends a stream that failed."""
     headers = b""
+    kind = ":exception-type" if message_type == "exception" else ":event-type"
     for name, value in (
-        (":event-type", event_type),
+        (kind, event_type),
         (":content-type", "application/json"),
-        (":message-type", "event"),
+        (":message-type", message_type),
     ):
         raw = value.encode()
         headers += bytes([len(name)]) + name.encode() + b"\x07" + struct.pack(">H", len(raw)) + raw
@@ -190,7 +192,10 @@ def _event_frame(event_type: str, payload: dict) -> bytes:
 def _converse_stream(script: Script, prompt: str) -> bytes:
     frames = _event_frame("messageStart", {"role": "assistant"})
     answer = script.text_answer(prompt)
-    for word in answer.split(" "):
+    for n, word in enumerate(answer.split(" ")):
+        if n == script.answer_breaks_after:
+            failed = {"message": "The model stream failed."}
+            return frames + _event_frame("modelStreamErrorException", failed, "exception")
         frames += _event_frame("contentBlockDelta", {"contentBlockIndex": 0, "delta": {"text": word + " "}})
     frames += _event_frame("contentBlockStop", {"contentBlockIndex": 0})
     frames += _event_frame("messageStop", {"stopReason": "end_turn"})
@@ -224,6 +229,8 @@ def bedrock_handler(script: Script) -> Callable:
             block["text"] for m in request["messages"] for block in m["content"] if "text" in block
         )
         repairing = any(m["role"] == "assistant" for m in request["messages"])
+        if streaming and script.answer_status:
+            return error(script.answer_status, "ServiceUnavailableException", "the model refused (503)")
         if streaming:
             return (
                 200,

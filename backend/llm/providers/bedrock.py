@@ -20,6 +20,7 @@ _TRANSIENT = {
     "InternalServerException",
     "ModelNotReadyException",
     "ModelTimeoutException",
+    "ModelStreamErrorException",  # a stream that failed once begun
 }
 
 
@@ -136,6 +137,8 @@ def _translate(exc: Exception) -> LLMError:
     if not isinstance(exc, ClientError):
         return ProviderFailure(f"bedrock unreachable: {type(exc).__name__}")
     code = exc.response.get("Error", {}).get("Code", "")
+    # an exception inside a ConverseStream names its type as the stream's member ("throttlingException")
+    code = code[:1].upper() + code[1:]
     message = exc.response.get("Error", {}).get("Message", "")[:300]
     if code in _THROTTLED:
         return Throttled(f"bedrock throttled the call ({code}): {message}")
