@@ -21,6 +21,7 @@ from fastapi.responses import StreamingResponse
 from backend import sse
 
 from .errors import error_event
+from .middleware import note_stream_error
 
 Pair = tuple[str, Any]
 
@@ -33,7 +34,7 @@ class _Failed:
 _END = object()
 
 
-async def streamed_answer(pairs: AsyncIterator[Pair], path: str) -> StreamingResponse:
+async def streamed_answer(pairs: AsyncIterator[Pair], scope: dict) -> StreamingResponse:
     queue: asyncio.Queue = asyncio.Queue()
 
     async def produce() -> None:
@@ -71,7 +72,9 @@ async def streamed_answer(pairs: AsyncIterator[Pair], path: str) -> StreamingRes
                 if item is _END:
                     return
                 if isinstance(item, _Failed):
-                    yield sse.encode("error", error_event(item.error, path))
+                    failed = error_event(item.error, scope["path"])
+                    note_stream_error(scope, failed["status"], failed["error"]["code"])
+                    yield sse.encode("error", failed)
                     return
                 yield sse.encode(*item)
         finally:

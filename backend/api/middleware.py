@@ -23,6 +23,13 @@ from backend.observability import metrics, tracing
 
 log = logging.getLogger("backend.api")
 HEALTH_PATHS = frozenset({"/healthz", "/readyz", "/version"})
+# A streamed response that failed after its 200 went out (api/answer_stream.py) says so here, in the
+# request's scope state: its log line, span and error metric then count it as the failure it was.
+STREAM_ERROR = "kw_stream_error"
+
+
+def note_stream_error(scope: dict, status: int, code: str) -> None:
+    scope.setdefault("state", {})[STREAM_ERROR] = {"status": status, "code": code}
 
 
 class TraceRequests:
@@ -56,9 +63,12 @@ class TraceRequests:
                         message = {**message, "headers": [*message.get("headers", []), *trace_headers]}
                     await send(message)
 
+                state = scope.setdefault("state", {})  # one dict however the scope is copied below
+                failed: dict = {}
                 try:
                     await self.app(scope, receive, send_with_trace)
                 finally:
+                    failed = state.get(STREAM_ERROR) or {}
                     log.info(
                         "request",
                         extra={
@@ -66,6 +76,7 @@ class TraceRequests:
                             "path": path,
                             "status": status["code"],
                             "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                            **({"stream_error": failed["code"]} if failed else {}),
                         },
                     )
                 route = scope.get("route")
@@ -74,13 +85,17 @@ class TraceRequests:
                     current.update_name(f"{method} {route_path}")
                     current.set_attribute("http.route", route_path)
                 current.set_attribute("http.response.status_code", status["code"])
-                if status["code"] >= 500:
+                if failed:
+                    current.set_attribute("kw.stream.error_code", failed["code"])
+                    current.set_attribute("kw.stream.error_status", failed["status"])
+                error = status["code"] >= 500 or failed.get("status", 0) >= 500
+                if error:
                     current.set_status(trace.Status(trace.StatusCode.ERROR))
                 await metrics.emit(
                     {"Route": f"{method} {route_path}", "StatusClass": f"{status['code'] // 100}xx"},
                     RequestCount=1,
                     RequestLatencyMs=(time.perf_counter() - started) * 1000,
-                    RequestErrors=1 if status["code"] >= 500 else 0,
+                    RequestErrors=1 if error else 0,
                 )
         finally:
             otel_context.detach(token)

@@ -3,7 +3,7 @@ streamed as server-sent events), alone or within a conversation (`session_id`)."
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import Field
 
 from backend.conversation.service import Answered
@@ -65,13 +65,15 @@ async def retrieve(body: Question, caller: CallerDep, runtime: RuntimeDep, setti
         **errors(404),  # a session_id that ended, expired or is another namespace's; `transcripts` not there
     },
 )
-async def query(body: QueryRequest, caller: CallerDep, runtime: RuntimeDep, settings: SettingsDep):
+async def query(
+    body: QueryRequest, request: Request, caller: CallerDep, runtime: RuntimeDep, settings: SettingsDep
+):
     """Answer a question from the graph. With `stream: true`, server-sent events: `token` (text as it
     is written), then `citations` (the evidence the answer's [n] refer to), then `done` (usage, mode).
     In a conversation (`session_id`), a `question` event comes first with the standalone question. A
     failure before the first words is an error status; after them, an `error` event ends the stream."""
     if body.session_id:
-        return await _in_conversation(body, caller, runtime, settings)
+        return await _in_conversation(body, request, caller, runtime, settings)
     namespace = caller.namespace_for(body.namespace, settings.default_namespace)
     evidence = await runtime.retriever.retrieve(namespace, body)
     answerer = runtime.answerer
@@ -79,10 +81,10 @@ async def query(body: QueryRequest, caller: CallerDep, runtime: RuntimeDep, sett
         text, usage, uncited = await collect(answerer, body.question, evidence)
         return answer_body(answerer, text, usage, uncited, evidence)
 
-    return await streamed_answer(answer_events(answerer, body.question, evidence), "/v1/query")
+    return await streamed_answer(answer_events(answerer, body.question, evidence), request.scope)
 
 
-async def _in_conversation(body: QueryRequest, caller, runtime, settings):
+async def _in_conversation(body: QueryRequest, request: Request, caller, runtime, settings):
     conversations = runtime.conversations
     if body.session_id == "new":
         namespace = caller.namespace_for(body.namespace, settings.default_namespace)
@@ -132,4 +134,4 @@ async def _in_conversation(body: QueryRequest, caller, runtime, settings):
             else:
                 yield event, data
 
-    return await streamed_answer(events(), "/v1/query")
+    return await streamed_answer(events(), request.scope)

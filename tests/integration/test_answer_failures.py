@@ -6,6 +6,8 @@ connection, nothing half-answered is kept in the conversation, and asking again 
 
 from __future__ import annotations
 
+import json
+import logging
 from pathlib import Path
 
 import httpx
@@ -74,7 +76,8 @@ def test_a_model_that_fails_before_answering_is_a_status_streamed_or_not(tmp_pat
         assert ok.status_code == 200 and [n for n, _ in events][-2:] == ["citations", "done"]
 
 
-def test_an_answer_that_breaks_off_ends_with_an_error_event_and_is_not_kept(tmp_path):
+def test_an_answer_that_breaks_off_ends_with_an_error_event_and_is_not_kept(tmp_path, capfd, caplog):
+    caplog.set_level(logging.INFO, logger="backend.api")
     script = Script(known=KNOWN, answer_breaks_after=3)
     with serve(openai_handler(script)) as llm, live_server(settings_for(tmp_path, llm.url)) as api:
         ingested(api)
@@ -103,6 +106,13 @@ def test_an_answer_that_breaks_off_ends_with_an_error_event_and_is_not_kept(tmp_
         assert "".join(d["text"] for n, d in events if n == "token") == script.answer
         kept = httpx.get(f"{api}/v1/sessions/{session_id}").json()
         assert kept["turn_count"] == 1 and kept["turns"][0]["answer"] == script.answer
+
+    # for the SRE: both broken answers are request errors (the 200 notwithstanding), the answered one not
+    out = [json.loads(line) for line in capfd.readouterr().out.splitlines() if line.startswith("{")]
+    metrics = [d for d in out if "_aws" in d and d.get("Route") == "POST /v1/query" and "RequestErrors" in d]
+    assert [(d["StatusClass"], d["RequestErrors"]) for d in metrics] == [("2xx", 1), ("2xx", 1), ("2xx", 0)]
+    logged = [r for r in caplog.records if r.getMessage() == "request" and r.path == "/v1/query"]
+    assert [getattr(r, "stream_error", None) for r in logged] == ["llm_unavailable", "llm_unavailable", None]
 
 
 def test_bedrock_failing_before_and_during_the_stream(tmp_path, monkeypatch):
