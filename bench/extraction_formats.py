@@ -53,14 +53,24 @@ def input_text(prompt: str) -> str:
 
 
 # --- per system --------------------------------------------------------------------------------
-def ours(names: list[str]) -> dict:
-    return {
-        "entities": [{"name": n, "type": "Concept", "description": ""} for n in names],
-        "relations": [
-            {"source": a, "target": b, "type": "MENTIONED_WITH", "description": ""}
-            for a, b in pairwise(names)
-        ],
-    }
+def ours(names: list[str], schema: dict | None = None) -> dict:
+    """Descriptions written as the peers' are (LightRAG's, GraphRAG's sentences below) wherever our
+    schema asks for one: a real model fills every field it is given."""
+    defs = (schema or {}).get("$defs", {})
+    asks = {kind: "description" in defs.get(kind, {}).get("properties", {"description": 1})
+            for kind in ("ExtractedEntity", "ExtractedRelation")}  # fmt: skip
+
+    def entity(n: str) -> dict:
+        return {"name": n, "type": "Concept"} | (
+            {"description": f"{n} is mentioned in the text."} if asks["ExtractedEntity"] else {}
+        )
+
+    def relation(a: str, b: str) -> dict:
+        return {"source": a, "target": b, "type": "MENTIONED_WITH"} | (
+            {"description": f"{a} and {b} are mentioned together."} if asks["ExtractedRelation"] else {}
+        )
+
+    return {"entities": [entity(n) for n in names], "relations": [relation(a, b) for a, b in pairwise(names)]}
 
 
 def lightrag(names: list[str]) -> str:
@@ -173,7 +183,7 @@ def answer(body: dict, prompt: str) -> str:
     if response_format.get("type") == "json_schema":
         spec = response_format["json_schema"]
         if spec.get("name") == "extract":
-            return json.dumps(ours(names_in(prompt.split("Transcript chunk:", 1)[-1])))
+            return json.dumps(ours(names_in(prompt.split("Transcript chunk:", 1)[-1]), spec.get("schema")))
         if spec.get("name") == "GraphSchemaExtractionOutput":
             return json.dumps(neo4j_graphrag_schema())
         if spec.get("name") == "Neo4jGraph":

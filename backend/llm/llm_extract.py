@@ -6,7 +6,9 @@ Why windows: retrieval wants small chunks (~100 tokens, what MiniLM reads), but 
 small chunk multiplies calls, latency and repeated prompt overhead. A window reads ~1,000 tokens of
 consecutive chunks in one call; each extracted entity is then credited to the chunks that name it,
 and each relation to the first chunk that names both ends (else its source's) as evidence; mentions
-and citations stay at chunk precision."""
+and citations stay at chunk precision. A relation's description is the sentence of its evidence chunk
+that names both ends (a speaker counts as named in their own words), else one naming either: quoted,
+not generated (schema.py)."""
 
 from __future__ import annotations
 
@@ -45,9 +47,7 @@ class LLMExtractor:
                 task.cancel()
 
     async def _window(self, window: list[ChunkText]) -> list[ChunkExtraction]:
-        if len(window) == 1:
-            return [await self._one(window[0])]
-        return split(await self._one(merge(window)), window)
+        return split(await self._one(window[0] if len(window) == 1 else merge(window)), window)
 
     async def _one(self, chunk: ChunkText) -> ChunkExtraction:
         usage = Usage()
@@ -120,6 +120,35 @@ def merge(window: list[ChunkText]) -> ChunkText:
     return ChunkText(id=window[0].id, index=window[0].index, text=text, speakers=speakers, lines=lines)
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+MAX_DESCRIPTION_CHARS = 500  # the schema's bound
+
+
+def _names(name: str, sentence: str) -> bool:
+    return re.search(rf"(?<!\w){re.escape(name)}(?!\w)", sentence, re.IGNORECASE) is not None
+
+
+def quote(chunk: ChunkText, source: str, target: str) -> str:
+    """The sentence of the chunk that states a relation: the first naming both ends (a speaker is
+    named by their own words), else the first whose words name one end, else the first said by one
+    end; "" when none does."""
+    best, best_score = "", 0
+    lines = chunk.lines or [(None, chunk.text)]
+    for speaker, said in lines:
+        for sentence in _SENTENCE_END.split(said.strip()):
+            written = [_names(end, sentence) for end in (source, target)]
+            speaking = [bool(speaker) and speaker.casefold() == end.casefold() for end in (source, target)]
+            if all(w or s for w, s in zip(written, speaking, strict=True)):
+                score = 3
+            else:
+                score = 2 if any(written) else 1 if any(speaking) else 0
+            if score > best_score:
+                best, best_score = sentence, score
+                if score == 3:
+                    return best[:MAX_DESCRIPTION_CHARS]
+    return best[:MAX_DESCRIPTION_CHARS]
+
+
 class _Naming:
     """Which chunks of a window name a given name, as a whole word, ignoring case: each name looked
     up once per window. A plain substring test on lowercased text goes first; the word-boundary
@@ -155,6 +184,7 @@ def split(result: ChunkExtraction, window: list[ChunkText]) -> list[ChunkExtract
         ]
     entities: dict[str, list] = {c.id: [] for c in window}
     relations: dict[str, list] = {c.id: [] for c in window}
+    by_id = {c.id: c for c in window}
     naming = _Naming(window)
     for entity in result.extraction.entities:
         for chunk_id in naming.chunks(entity.name) or [window[0].id]:  # paraphrased: the window's start
@@ -164,6 +194,9 @@ def split(result: ChunkExtraction, window: list[ChunkText]) -> list[ChunkExtract
         target = set(naming.chunks(relation.target))
         both = [chunk_id for chunk_id in source if chunk_id in target]
         chunk_id = (both or source or [window[0].id])[0]
+        if not relation.description:
+            said = quote(by_id[chunk_id], relation.source, relation.target)
+            relation = relation.model_copy(update={"description": said})
         relations[chunk_id].append(relation)  # its ends resolve by name across the job's chunks
     return [
         ChunkExtraction(

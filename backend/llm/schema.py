@@ -1,5 +1,9 @@
 """The one extraction schema: every extractor's output, LLM or not, validates against it, and LLMs
-are given its JSON form (a Bedrock tool's input schema, an OpenAI `json_schema` response format)."""
+are given its JSON form (a Bedrock tool's input schema, an OpenAI `json_schema` response format) —
+less what the transcript already says: a relation's description is the sentence that states it,
+quoted by the extractor (`llm_extract.split`, as the offline extractor does), not written by the model.
+Output tokens are the slowest and dearest part of an extraction call; a relation's description was
+about a third of them."""
 
 from __future__ import annotations
 
@@ -26,7 +30,7 @@ class ExtractedRelation(BaseModel):
     source: str = Field(min_length=1, max_length=MAX_NAME_CHARS, description="Name of an extracted entity.")
     target: str = Field(min_length=1, max_length=MAX_NAME_CHARS, description="Name of an extracted entity.")
     type: str = Field(pattern=RELATION_TYPE, description="UPPER_SNAKE_CASE verb phrase, e.g. WORKS_FOR.")
-    description: str = Field("", max_length=500)
+    description: str = Field("", max_length=500, description="The sentence of the text that states it.")
 
 
 class Extraction(BaseModel):
@@ -52,6 +56,7 @@ def extraction_json_schema() -> dict:
                     if isinstance(item, dict):
                         strict(item)
 
+    del schema["$defs"]["ExtractedRelation"]["properties"]["description"]  # quoted, not generated
     strict(schema)
     for definition in schema.get("$defs", {}).values():
         strict(definition)

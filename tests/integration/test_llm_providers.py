@@ -194,3 +194,31 @@ async def test_extraction_windows_cut_calls_and_keep_mentions_at_chunk_precision
         (r["name"], r["text"][:80]) for r in windowed[3] if r["name"].casefold() not in r["text"].casefold()
     ]
     assert stray == [], stray
+
+
+async def test_a_relations_description_is_quoted_from_the_transcript(tmp_path):
+    """The model is not asked to describe a relation; the graph's description is the sentence of the
+    evidence chunk that states it, word for word."""
+    script = Script(known=KNOWN)
+    with serve(openai_handler(script)) as llm:
+        runtime = await open_runtime(openai_settings(tmp_path, llm.url))
+        try:
+            job, _ = await runtime.ingest.submit(request_for(CALL, "llm"))
+            job = await runtime.ingest.wait(job.id)
+            related = await runtime.store.run(
+                "t", "MATCH (a:Entity)-[r:RELATED]->(b:Entity) WHERE a.namespace = $ns "
+                "AND r.type = 'MENTIONED_WITH' RETURN a.name AS a, b.name AS b, r.description AS said",
+                {"ns": "llm"},
+            )  # fmt: skip
+        finally:
+            await runtime.close()
+    assert job.status is JobStatus.SUCCEEDED, job.error
+    assert "description" not in script.bodies[0]["response_format"]["json_schema"]["schema"]["$defs"][
+        "ExtractedRelation"]["properties"]  # fmt: skip
+    transcript = " ".join(CALL.read_text().split())
+    quoted = [r for r in related.rows if r["said"]]
+    assert len(quoted) >= 3, related.rows
+    assert all(r["said"] in transcript for r in quoted), quoted  # the transcript's own words
+    # naming an end ("Priya" for Priya Raman); the rest are said by one
+    naming = [r for r in quoted if any(w in r["said"] for n in (r["a"], r["b"]) for w in n.split())]
+    assert len(naming) >= len(quoted) * 0.75, quoted

@@ -54,7 +54,6 @@ class Script:
                 "source": a,
                 "target": b,
                 "type": "MENTIONED_WITH",
-                "description": f"{a} and {b} come up together.",
             }
             for a, b in pairwise(found)
         ]

@@ -3,9 +3,9 @@ chunks that name each entity and relation."""
 
 from __future__ import annotations
 
-from backend.llm.llm_extract import merge, split, windows
+from backend.llm.llm_extract import merge, quote, split, windows
 from backend.llm.port import ChunkExtraction, ChunkText
-from backend.llm.schema import Extraction
+from backend.llm.schema import Extraction, extraction_json_schema
 
 
 def chunk(index: int, *lines: tuple[str, str]) -> ChunkText:
@@ -76,3 +76,34 @@ def test_names_are_found_as_whole_words_ignoring_case_as_the_regex_finds_them():
     for name in ("Northwind", "northwinds", "Sam", "Zoë", "Ann", "it", "the", "Ann?"):
         pattern = re.compile(rf"(?<!\w){re.escape(name)}(?!\w)", re.IGNORECASE)
         assert naming.chunks(name) == [c.id for c in window if pattern.search(c.text)], name
+
+
+def test_a_relations_description_is_the_sentence_of_its_chunk_that_states_it():
+    extraction = Extraction.model_validate({
+        "entities": [],
+        "relations": [
+            {"source": "Sven Larsen", "target": "Maritime Mutual", "type": "WORKS_FOR"},
+            {"source": "Ann", "target": "Northwind", "type": "ANNOUNCED"},  # Ann speaks: named by her words
+            {"source": "Bob", "target": "Maritime Mutual", "type": "HEARD_OF"},  # one end named
+            {"source": "Zed", "target": "Quux", "type": "UNSTATED"},
+            {"source": "Ann", "target": "Bob", "type": "THANKED", "description": "Ann thanked Bob."},
+        ],
+    })  # fmt: skip
+    first, second = split(ChunkExtraction(chunk_id="c0", extraction=extraction), [A, B])
+    said = {r.type: r.description for r in first.extraction.relations + second.extraction.relations}
+    assert said == {
+        "WORKS_FOR": "Sven Larsen from Maritime Mutual called.",
+        "ANNOUNCED": "Northwind signed the pilot.",
+        "HEARD_OF": "Sven Larsen from Maritime Mutual called.",
+        "UNSTATED": "",
+        "THANKED": "Ann thanked Bob.",  # a model that writes one anyway keeps it
+    }
+    long = chunk(3, ("Ann", "Northwind " + "very " * 200 + "big."))
+    assert len(quote(long, "Ann", "Northwind")) == 500  # the schema's bound
+
+
+def test_models_are_not_asked_for_relation_descriptions():
+    schema = extraction_json_schema()
+    relation = schema["$defs"]["ExtractedRelation"]
+    assert set(relation["properties"]) == set(relation["required"]) == {"source", "target", "type"}
+    assert "description" in schema["$defs"]["ExtractedEntity"]["required"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from backend.llm.port import ChunkText, LLMRequest, Message
 
-VERSION = "extract-v1"
+VERSION = "extract-v2"  # v2: relations without a description (quoted from the text instead)
 TASK = "extract"
 
 SYSTEM = """You extract a knowledge graph from a chunk of a recorded conversation.
@@ -12,8 +12,8 @@ Return entities the speakers talk about: people (including the speakers), organi
 products, events, and recurring concepts (the topics and things under discussion, e.g. "battery life").
 Use the name as said; one entry per distinct entity. Types: Person, Organization, Place, Product,
 Event, Concept, Other. Return relations between extracted entities as UPPER_SNAKE_CASE verb phrases
-(e.g. WORKS_FOR, LOCATED_IN, PROPOSED, DECIDED_ON), each with a one-sentence description grounded in
-the text. Do not invent facts that the text does not state. Answer with JSON only."""
+(e.g. WORKS_FOR, LOCATED_IN, PROPOSED, DECIDED_ON) that the text states. Do not invent facts that the
+text does not state. Answer with JSON only."""
 
 
 def build(chunk: ChunkText, schema: dict) -> LLMRequest:
