@@ -9,14 +9,15 @@ one name per 60 words of input, so a system that sends more text per call gets a
 from a real model). The clock starts after imports, model loading and opening storage, and stops
 when the system says the documents are in.
 
-- **KnowledgeWeaver** (`knowledgeweaver`: the default configuration, the headline): the full
-  pipeline through its OpenAI-compatible provider, four jobs at once (`KW_INGEST_WORKERS`) — ~100-token
-  speaker-turn chunks, one structured-output extraction call per ~1,000-token window of them, entity
-  resolution against the namespace (vector and full-text look-ups in the database), chunk embeddings
-  with bge-small and name embeddings with MiniLM **on the local CPU** (int8 ONNX), batched writes of
-  transcripts, chunks, entities, mentions and relations to the embedded FalkorDB (a server process of
-  its own, whose CPU and memory are counted). `knowledgeweaver+api-embeddings` sends the embeddings to
-  the stand-in instead, as every peer does.
+- **KnowledgeWeaver** (`knowledgeweaver`: the default configuration, the headline): the full pipeline
+  through its OpenAI-compatible provider, four jobs at once (`KW_INGEST_WORKERS`) — ~100-token
+  speaker-turn chunks, one structured-output extraction call per ~1,000-token window of them (names,
+  types, entity descriptions and relation types; a relation's description is quoted from the transcript,
+  not generated), entity resolution against the namespace (vector and full-text look-ups in the
+  database), chunk embeddings with bge-small and name embeddings with MiniLM **on the local CPU** (int8
+  ONNX), batched writes of transcripts, chunks, entities, mentions and relations to the embedded
+  FalkorDB (a server process of its own, whose CPU and memory are counted).
+  `knowledgeweaver+api-embeddings` sends the embeddings to the stand-in instead, as every peer does.
 - **LightRAG**: default storages (NetworkX graph, nano-vectordb, JSON KV files, all written) in a fresh
   working dir, 1,200-token chunks, one gleaning ("missed entities") call per chunk, entity and relation
   merging with its description summaries (LLM calls when a description grows long), embeddings of
