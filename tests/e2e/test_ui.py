@@ -368,6 +368,10 @@ def test_a_question_asked_within_one_transcript_cites_only_it(browser, shots, tm
         spread = {chip.text.split(" · ")[0].split("] ")[1] for chip in chips}  # "[1] title · who · when"
         hint = first.find_element(By.CSS_SELECTOR, ".chips .hint").text
         assert len(spread) > 1 and hint.startswith(f"From {len(spread)} transcripts"), (spread, hint)
+        # one button per transcript the answer quotes, in the order it cites them
+        choices = first.find_elements(By.CSS_SELECTOR, ".chips .hint button.within-choice")
+        cited_titles = list(dict.fromkeys(chip.text.split(" · ")[0].split("] ")[1] for chip in chips))
+        assert [c.text for c in choices] == cited_titles
 
         Select(browser.find_element(By.ID, "within")).select_by_visible_text(title)
         browser.find_element(By.ID, "question").send_keys("What adds to the unit cost?")
@@ -382,6 +386,22 @@ def test_a_question_asked_within_one_transcript_cites_only_it(browser, shots, tm
         assert "sixty cents" in turn.find_element(By.CSS_SELECTOR, ".answer").text
         assert not turn.find_elements(By.CSS_SELECTOR, ".chips .hint")
         browser.save_screenshot(str(shots / "ui-within.png"))
+
+        # one click on a transcript the first answer quoted asks that question again within it
+        choice = first.find_elements(By.CSS_SELECTOR, ".chips .hint button.within-choice")[-1]
+        chosen = choice.text
+        choice.click()
+        turn = wait_for(
+            lambda: browser.find_elements(By.CSS_SELECTOR, "#thread li.turn:nth-child(3)[data-state='done']"),
+            timeout=120, what="the question asked again within one transcript",
+        )[0]  # fmt: skip
+        assert turn.find_element(By.CSS_SELECTOR, ".asked").text.startswith(
+            "What was said about the SAP export?"
+        )
+        assert turn.find_element(By.CSS_SELECTOR, ".asked .badge.within").text == f"in {chosen}"
+        chips = turn.find_elements(By.CSS_SELECTOR, ".chips button.chip")
+        assert chips and all(f"] {chosen} · " in chip.text for chip in chips), [c.text for c in chips]
+        assert Select(browser.find_element(By.ID, "within")).first_selected_option.text == chosen
 
 
 def test_the_page_opens_on_the_namespace_with_data_and_follows_a_switch(browser, shots, tmp_path):

@@ -96,6 +96,7 @@ function newTurn(question) {
   const part = (tag, cls, id) => Object.assign(document.createElement(tag), { className: cls, id });
   const asked = part("p", "asked");
   asked.textContent = question;
+  turn.dataset.question = question;
   const understood = part("p", "understood muted", "understood");
   understood.hidden = true;
   const excerpt = part("article", "excerpt", "excerpt");
@@ -265,14 +266,30 @@ function showEvidence(turn, data, draw = true) {
     chips.append(chip);
   });
   if (!data.citations.length) chips.append(badge("no supporting evidence found", "warn"));
-  // Many meetings alike hold answers to the same question: say how to narrow it to one.
-  const titles = new Set(data.citations.filter((c, i) => shown.has(i + 1)).map((c) => c.title));
-  if (titles.size > 1 && !turn.querySelector(".asked .within")) {
-    chips.append(Object.assign(document.createElement("p"), {
-      className: "hint muted", textContent: `From ${titles.size} transcripts — choose one beside Ask to ask within it.`,
-    }));
+  // Many meetings alike hold answers to the same question: offer to ask it again within one of them.
+  const sources = new Map(); // title -> transcript id, in the order the answer cites them
+  data.citations.forEach((c, i) => { if (shown.has(i + 1) && !sources.has(c.title)) sources.set(c.title, c.transcript_id); });
+  if (sources.size > 1 && !turn.querySelector(".asked .within")) {
+    const hint = Object.assign(document.createElement("p"), { className: "hint muted" });
+    hint.append(`From ${sources.size} transcripts — ask again within one:`);
+    for (const [title, id] of sources) {
+      const choice = Object.assign(document.createElement("button"), { type: "button", className: "within-choice", textContent: title });
+      choice.addEventListener("click", () => askWithin(turn.dataset.question, id, title));
+      hint.append(" ", choice);
+    }
+    chips.append(hint);
   }
   if (draw) drawGraph(data.entities, data.relations, true);
+}
+
+// The same question again, within one transcript: the list beside Ask is set to it (and stays so).
+function askWithin(question, id, title) {
+  if ($("ask").disabled) return; // an answer is still streaming
+  const list = $("within");
+  if (![...list.options].some((o) => o.value === id)) list.append(Object.assign(document.createElement("option"), { value: id, textContent: title }));
+  list.value = id;
+  $("question").value = question;
+  $("ask-form").requestSubmit();
 }
 
 function openExcerpt(turn, citations, index, chip) {
