@@ -7,7 +7,10 @@ stream with an `error` event (the body and status it would have had), never a cu
 
 The answer runs in a task of its own from start to end, feeding a queue: its spans open and close in
 one context (had the handler read the first events itself and the response's task the rest, each span
-open across the two would end in a context it did not start in)."""
+open across the two would end in a context it did not start in). The response owns that task: however
+it ends — the last event sent, the caller gone mid-stream — the task is cancelled and awaited before
+the request is over, so a caller who leaves stops the model (and its cost), and a conversation keeps
+no turn for them."""
 
 from __future__ import annotations
 
@@ -34,6 +37,24 @@ class _Failed:
 _END = object()
 
 
+class _AnswerResponse(StreamingResponse):
+    def __init__(self, body: AsyncIterator[str], task: asyncio.Task) -> None:
+        super().__init__(body, media_type=sse.MEDIA_TYPE, headers=sse.HEADERS)
+        self._task = task
+
+    async def __call__(self, scope, receive, send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            await _stop(self._task)
+            await self.body_iterator.aclose()
+
+
+async def _stop(task: asyncio.Task) -> None:
+    task.cancel()
+    await asyncio.wait({task})
+
+
 async def streamed_answer(pairs: AsyncIterator[Pair], scope: dict) -> StreamingResponse:
     queue: asyncio.Queue = asyncio.Queue()
 
@@ -41,8 +62,11 @@ async def streamed_answer(pairs: AsyncIterator[Pair], scope: dict) -> StreamingR
         try:
             async for pair in pairs:
                 await queue.put(pair)
-        except Exception as exc:
+        except Exception as exc:  # handed to whoever reads next: a status, or the stream's error event
             await queue.put(_Failed(exc))
+        except BaseException:  # cancelled: whoever still reads must not wait for ever
+            queue.put_nowait(_Failed(RuntimeError("the answer was cancelled")))
+            raise
         else:
             await queue.put(_END)
 
@@ -59,25 +83,22 @@ async def streamed_answer(pairs: AsyncIterator[Pair], scope: dict) -> StreamingR
             if item[0] == "token":
                 break
     except BaseException:
-        task.cancel()
+        await _stop(task)
         raise
     ended = item is _END
 
     async def body() -> AsyncIterator[str]:
-        try:
-            for pair in head:
-                yield sse.encode(*pair)
-            while not ended:
-                item = await queue.get()
-                if item is _END:
-                    return
-                if isinstance(item, _Failed):
-                    failed = error_event(item.error, scope["path"])
-                    note_stream_error(scope, failed["status"], failed["error"]["code"])
-                    yield sse.encode("error", failed)
-                    return
-                yield sse.encode(*item)
-        finally:
-            task.cancel()  # the caller went away: stop writing the answer
+        for pair in head:
+            yield sse.encode(*pair)
+        while not ended:
+            item = await queue.get()
+            if item is _END:
+                return
+            if isinstance(item, _Failed):
+                failed = error_event(item.error, scope["path"])
+                note_stream_error(scope, failed["status"], failed["error"]["code"])
+                yield sse.encode("error", failed)
+                return
+            yield sse.encode(*item)
 
-    return StreamingResponse(body(), media_type=sse.MEDIA_TYPE, headers=sse.HEADERS)
+    return _AnswerResponse(body(), task)

@@ -33,8 +33,8 @@ DESCRIPTIONS = {
     422: "A field failed validation: the message starts with the field, `details.problems` lists each.",
     429: "Over the caller's rate (KW_RATE_LIMIT_PER_S, KW_RATE_LIMIT_BURST); `Retry-After` says when "
     "to try again.",
-    502: "The model provider refused the call (`llm_error`: its credentials or model setting, for the "
-    "operator to fix); the message has its reason.",
+    502: "The model provider refused the call (`llm_error`: its credentials, model setting or content "
+    "filter, for the operator to fix); the server log has the provider's reason.",
     503: "Try again later: the graph or a provider is unavailable (`graph_unavailable`, "
     "`provider_unavailable`, the model's `llm_unavailable` or `llm_throttled`), or the server is full "
     "(`overloaded`, with `Retry-After`).",

@@ -111,7 +111,7 @@ async def _in_conversation(body: QueryRequest, request: Request, caller, runtime
             "resolution": turn.resolution,
         }
 
-    if not body.stream:
+    async def answered() -> QueryAnswer:
         async for event, data in asking:
             if event == "answered":
                 turn, evidence = data.turn, data.evidence
@@ -134,4 +134,9 @@ async def _in_conversation(body: QueryRequest, request: Request, caller, runtime
             else:
                 yield event, data
 
-    return await streamed_answer(events(), request.scope)
+    try:
+        return await (answered() if not body.stream else streamed_answer(events(), request.scope))
+    except Exception:
+        if body.session_id == "new":  # its id never reached the caller: no empty conversation is left
+            await conversations.end(session.id)
+        raise

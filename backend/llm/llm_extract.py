@@ -120,7 +120,11 @@ def merge(window: list[ChunkText]) -> ChunkText:
     return ChunkText(id=window[0].id, index=window[0].index, text=text, speakers=speakers, lines=lines)
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+# a sentence ends at . ! ? and a space, but not after a title or a common abbreviation ("Dr. Jones")
+_SENTENCE_END = re.compile(
+    r"(?<=[.!?])(?<!\bMr\.)(?<!\bMs\.)(?<!\bDr\.)(?<!\bSt\.)(?<!\bMrs\.)(?<!\bProf\.)(?<!\bvs\.)"
+    r"(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\betc\.)\s+"
+)
 MAX_DESCRIPTION_CHARS = 500  # the schema's bound
 
 
@@ -130,23 +134,26 @@ def _names(name: str, sentence: str) -> bool:
 
 def quote(chunk: ChunkText, source: str, target: str) -> str:
     """The sentence of the chunk that states a relation: the first naming both ends (a speaker is
-    named by their own words), else the first whose words name one end, else the first said by one
-    end; "" when none does."""
-    best, best_score = "", 0
-    lines = chunk.lines or [(None, chunk.text)]
+    named by their own words), else the first whose words name one end; "" when none does (a
+    sentence merely said by one end, "Thanks.", describes nothing)."""
+    best = ""
+    lines = chunk.lines or [(None, line) for line in chunk.text.splitlines()]
     for speaker, said in lines:
         for sentence in _SENTENCE_END.split(said.strip()):
             written = [_names(end, sentence) for end in (source, target)]
             speaking = [bool(speaker) and speaker.casefold() == end.casefold() for end in (source, target)]
             if all(w or s for w, s in zip(written, speaking, strict=True)):
-                score = 3
-            else:
-                score = 2 if any(written) else 1 if any(speaking) else 0
-            if score > best_score:
-                best, best_score = sentence, score
-                if score == 3:
-                    return best[:MAX_DESCRIPTION_CHARS]
-    return best[:MAX_DESCRIPTION_CHARS]
+                return _bounded(sentence)
+            if any(written) and not best:
+                best = sentence
+    return _bounded(best)
+
+
+def _bounded(sentence: str) -> str:
+    """Within the schema's bound, cut at a word."""
+    if len(sentence) <= MAX_DESCRIPTION_CHARS:
+        return sentence
+    return sentence[: MAX_DESCRIPTION_CHARS - 1].rsplit(" ", 1)[0] + "…"
 
 
 class _Naming:

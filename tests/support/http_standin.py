@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-# (method, path, headers, body) -> (status, headers, body)
-Handler = Callable[[str, str, dict[str, str], bytes], tuple[int, dict[str, str], bytes]]
+# (method, path, headers, body) -> (status, headers, body); a body given as an iterable of pieces is
+# streamed piece by piece (no content-length, the connection closed at its end), as a model streams
+Handler = Callable[[str, str, dict[str, str], bytes], tuple[int, dict[str, str], bytes | Iterable[bytes]]]
 
 
 class StandIn:
     def __init__(self, handler: Handler, port: int = 0) -> None:
         self.requests: list[tuple[str, str, dict[str, str], bytes]] = []
+        self.aborted = 0  # streamed bodies the client stopped reading (closed the connection) midway
         outer = self
 
         class _Request(BaseHTTPRequestHandler):
@@ -28,6 +30,16 @@ class StandIn:
                     self.send_header(key, value)
                 if self.command == "HEAD":  # headers only; content-length is the handler's
                     self.end_headers()
+                    return
+                if not isinstance(out, bytes):
+                    self.send_header("connection", "close")
+                    self.end_headers()
+                    try:
+                        for piece in out:
+                            self.wfile.write(piece)
+                            self.wfile.flush()
+                    except (BrokenPipeError, ConnectionResetError):
+                        outer.aborted += 1
                     return
                 self.send_header("content-length", str(len(out)))
                 self.end_headers()

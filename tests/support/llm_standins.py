@@ -8,8 +8,9 @@ import json
 import re
 import struct
 import threading
+import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import pairwise
 from urllib.parse import unquote
@@ -36,6 +37,9 @@ class Script:
     # error chunk after this many words (OpenAI's mid-stream error: `data: {"error": {...}}`)
     answer_status: int | None = None
     answer_breaks_after: int | None = None
+    answer_break_type: str = "server_error"  # its error chunk's `type` (or invalid_request_error, …)
+    # streamed answers send a word every this many seconds (a model writing), instead of all at once
+    answer_word_delay_s: float = 0.0
     calls: int = 0
     bodies: list[dict] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -108,13 +112,11 @@ def openai_handler(script: Script) -> Callable:
         else:
             content = json.dumps(script.extraction(prompt))
         if request.get("stream"):
-            return (
-                200,
-                {"content-type": "text/event-stream"},
-                _openai_stream(
-                    call, request["model"], content, prompt, script.answer_breaks_after if answering else None
-                ),
-            )
+            breaks = script.answer_breaks_after if answering else None
+            body = _openai_stream(call, request["model"], content, prompt, breaks, script.answer_break_type)
+            if answering and script.answer_word_delay_s:
+                return 200, {"content-type": "text/event-stream"}, _slowly(body, script.answer_word_delay_s)
+            return 200, {"content-type": "text/event-stream"}, body
         answer = {
             "id": f"chatcmpl-{call}",
             "object": "chat.completion",
@@ -135,7 +137,12 @@ def openai_handler(script: Script) -> Callable:
 
 
 def _openai_stream(
-    call: int, model: str, content: str, prompt: str, breaks_after: int | None = None
+    call: int,
+    model: str,
+    content: str,
+    prompt: str,
+    breaks_after: int | None = None,
+    kind: str = "server_error",
 ) -> bytes:
     """Chat Completions streaming: one SSE `data:` line per chunk, the usage last, then [DONE]; or, with
     `breaks_after`, that many words and then an error chunk, as OpenAI ends a stream that failed."""
@@ -158,7 +165,7 @@ def _openai_stream(
         failed = {
             "error": {
                 "message": "The server had an error while processing your request.",
-                "type": "server_error",
+                "type": kind,
             }
         }
         return "".join(f"data: {json.dumps(e)}\n\n" for e in [*events[:breaks_after], failed]).encode()
@@ -166,6 +173,14 @@ def _openai_stream(
     usage = {"prompt_tokens": _tokens(prompt), "completion_tokens": _tokens(content)}
     events.append({**base, "choices": [], "usage": {**usage, "total_tokens": sum(usage.values())}})
     return "".join(f"data: {json.dumps(e)}\n\n" for e in events).encode() + b"data: [DONE]\n\n"
+
+
+def _slowly(stream: bytes, delay_s: float) -> Iterator[bytes]:
+    """The SSE stream one event at a time, `delay_s` apart."""
+    for event in stream.split(b"\n\n"):
+        if event:
+            yield event + b"\n\n"
+            time.sleep(delay_s)
 
 
 def _event_frame(event_type: str, payload: dict, message_type: str = "event") -> bytes:

@@ -98,8 +98,12 @@ def test_a_relations_description_is_the_sentence_of_its_chunk_that_states_it():
         "UNSTATED": "",
         "THANKED": "Ann thanked Bob.",  # a model that writes one anyway keeps it
     }
-    long = chunk(3, ("Ann", "Northwind " + "very " * 200 + "big."))
-    assert len(quote(long, "Ann", "Northwind")) == 500  # the schema's bound
+    long = quote(chunk(3, ("Ann", "Northwind " + "very " * 200 + "big.")), "Ann", "Northwind")
+    assert len(long) <= 500 and long.endswith("very…")  # the schema's bound, cut at a word
+    # a titled name is not cut at its title's full stop; a sentence only said by an end describes nothing
+    said = chunk(4, ("Ann", "Thanks. Mr. Smith met Dr. Jones in Rotterdam."))
+    assert quote(said, "Mr. Smith", "Dr. Jones") == "Mr. Smith met Dr. Jones in Rotterdam."
+    assert quote(chunk(5, ("Ann", "Thanks.")), "Ann", "Northwind") == ""
 
 
 def test_models_are_not_asked_for_relation_descriptions():

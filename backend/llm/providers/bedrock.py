@@ -105,7 +105,11 @@ class BedrockConverse:
                     loop.call_soon_threadsafe(queue.put_nowait, event)
             except (BotoCoreError, ClientError) as exc:
                 loop.call_soon_threadsafe(queue.put_nowait, _translate(exc))
-            loop.call_soon_threadsafe(queue.put_nowait, done)
+            except Exception as exc:  # anything else ends the answer too, never a silent wait
+                failure = ProviderFailure(f"bedrock stream failed: {type(exc).__name__}")
+                loop.call_soon_threadsafe(queue.put_nowait, failure)
+            finally:
+                loop.call_soon_threadsafe(queue.put_nowait, done)
 
         started = time.perf_counter()
         worker = loop.run_in_executor(None, pump)

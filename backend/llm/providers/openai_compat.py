@@ -49,7 +49,11 @@ class OpenAICompatible:
             return LLMError(f"{self.provider} refused the call ({exc.status_code}): {_reason(exc)}")
         if isinstance(exc, openai.APIConnectionError):  # timeouts too
             return ProviderFailure(f"{self.provider} unreachable: {type(exc).__name__}")
-        # an error the model sent inside a stream that had begun (`data: {"error": …}`)
+        # an error the model sent inside a stream that had begun (`data: {"error": …}`): a server error
+        # may pass if asked again; a refused request (content filter, invalid request) will not
+        kind = exc.body.get("type") if isinstance(getattr(exc, "body", None), dict) else None
+        if kind not in (None, "server_error"):
+            return LLMError(f"{self.provider} stopped the answer ({kind}): {str(exc)[:300]}")
         return ProviderFailure(f"{self.provider} failed while answering: {str(exc)[:300]}")
 
     async def complete(self, request: LLMRequest) -> LLMResponse:
