@@ -207,10 +207,29 @@ def test_ask_see_evidence_and_graph_upload_and_trace(browser, shots, phoenix, tm
             ),
             what="the click to fetch the node's neighbourhood",
         )
-        neighbours = httpx.get(f"{api}/v1/entities/{target['id']}/neighborhood").json()["nodes"]
+        around = httpx.get(f"{api}/v1/entities/{target['id']}/neighborhood").json()
+        neighbours = around["nodes"]
         assert len(neighbours) > 1
         wanted = {n["id"] for n in neighbours}
         wait_for(lambda: wanted <= graph_ids(browser), what="the neighbourhood to be drawn")
+        # what was clicked is described under the graph: its name, type and mentions
+        clicked = next(n for n in neighbours if n["id"] == target["id"])
+        details = browser.find_element(By.ID, "graph-details")
+        assert details.is_displayed()
+        assert details.text.startswith(
+            f"{clicked['name']} ({clicked['type']} · {clicked['mention_count']} mention"
+        )
+        # an edge tapped: the sentence of the transcript that states the relation
+        edge = next(e for e in around["edges"] if e["description"] and e["source"] != e["target"])
+        browser.execute_script(
+            "window.kwGraph.getElementById(arguments[0]).emit('tap')",
+            f"{edge['source']}|{edge['type']}|{edge['target']}",
+        )
+        names = {n["id"]: n["name"] for n in neighbours}
+        assert (
+            details.text
+            == f"{names[edge['source']]} —{edge['type']}→ {names[edge['target']]}: “{edge['description']}”"
+        )
         check_laid_out_apart(browser)  # the new nodes are spread out, not piled at one point
         assert len(check_legend(browser)) >= 2
         browser.save_screenshot(str(shots / "ui-graph.png"))

@@ -309,7 +309,27 @@ function openExcerpt(turn, citations, index, chip) {
 
 // --- graph --------------------------------------------------------------------------------------
 function nodeData(e) {
-  return { data: { id: e.id, label: e.name, type: e.type, color: TYPE_COLORS[e.type] || TYPE_COLORS.Other } };
+  return { data: {
+    id: e.id, label: e.name, type: e.type, color: TYPE_COLORS[e.type] || TYPE_COLORS.Other,
+    description: e.description || "", mentions: e.mention_count || 0,
+  } };
+}
+
+// What the graph says about what was clicked: an entity's type, mentions and description; a relation's
+// sentence, quoted from the transcript that states it.
+function showDetails(element) {
+  const box = $("graph-details");
+  const d = element.data();
+  const name = (id) => state.graph.getElementById(id).data("label") || id;
+  if (element.isNode()) {
+    const said = d.mentions ? ` · ${d.mentions} mention${d.mentions === 1 ? "" : "s"}` : "";
+    box.replaceChildren(Object.assign(document.createElement("strong"), { textContent: d.label }), ` (${d.type}${said})`);
+    if (d.description) box.append(`: ${d.description}`);
+  } else {
+    box.replaceChildren(Object.assign(document.createElement("strong"), { textContent: `${name(d.source)} —${d.label}→ ${name(d.target)}` }));
+    box.append(d.description ? `: “${d.description}”` : " (no sentence states it)");
+  }
+  box.hidden = false;
 }
 
 // Adds nodes and edges (after clearing the view when `replace`) and lays the graph out again. New nodes
@@ -331,7 +351,7 @@ function drawGraph(nodes, edges, replace, anchor = null) {
   }));
   const fresh = edges
     .filter((e) => known.has(e.source) && known.has(e.target))
-    .map((e) => ({ data: { id: `${e.source}|${e.type}|${e.target}`, source: e.source, target: e.target, label: e.type } }))
+    .map((e) => ({ data: { id: `${e.source}|${e.type}|${e.target}`, source: e.source, target: e.target, label: e.type, description: e.description || "" } }))
     .filter((e) => cy.getElementById(e.data.id).empty());
   cy.add(fresh);
   if (added.length || fresh.length || replace) {
@@ -391,7 +411,11 @@ function setupGraph() {
       { selector: "edge", style: { label: "data(label)", "font-size": 7, width: 1.2, "line-color": "#b8c1cc", "target-arrow-shape": "triangle", "target-arrow-color": "#b8c1cc", "curve-style": "bezier", color: "#66707c" } },
     ],
   });
-  state.graph.on("tap", "node", (event) => expand(event.target.id()).catch(showGraphError));
+  state.graph.on("tap", "node", (event) => {
+    showDetails(event.target);
+    expand(event.target.id()).catch(showGraphError);
+  });
+  state.graph.on("tap", "edge", (event) => showDetails(event.target));
   window.kwGraph = state.graph; // for the browser tests and the curious: the live Cytoscape instance
 }
 
