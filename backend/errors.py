@@ -13,6 +13,14 @@ class WeaverError(Exception):
         self.message = message
         self.details = details or {}
 
+    @property
+    def public_message(self) -> str:
+        """What a caller is told (an HTTP body, a stream's error event, a job's error). `message` is
+        ours, so usually the same; an error quoting another system (the database, the model provider:
+        an account id, a role ARN, a masked key) says what to do in our words and leaves theirs to the
+        server log."""
+        return self.message
+
 
 class InvalidInput(WeaverError):
     code = "invalid_input"
@@ -58,6 +66,8 @@ class GraphQueryError(WeaverError):
     """A statement of ours failed in the database: a bug or an outage, not the caller's mistake."""
 
     code = "graph_query_error"
+    # the database's message may quote the statement or the caller's values
+    public_message = "the graph database could not run a query; the server log has the details"
 
 
 class Conflict(WeaverError):

@@ -49,35 +49,17 @@ def error_body(code: str, message: str, details: dict | list | None = None) -> d
     return {"error": {"code": code, "message": message, "details": details or {}}}
 
 
-# The model provider's own words (an account id, a role ARN, a masked key) stay in the server log.
-_LLM_MESSAGES: dict[type[LLMError], str] = {
-    ProviderFailure: "the language model is unavailable; ask again shortly",
-    Throttled: "the language model is throttling our calls; ask again shortly",
-    LLMError: "the language model refused the call: the server's model settings need an operator "
-    "(the server log has the provider's reason)",
-}
-
-
 def _public(exc: errors.WeaverError) -> tuple[int, dict, dict[str, str]]:
     """(status, body, headers) for one of our errors, as the caller may see it."""
     status = status_for(exc)
-    if isinstance(exc, LLMError):
-        message = next(m for cls, m in _LLM_MESSAGES.items() if isinstance(exc, cls))
-        headers = {"Retry-After": "5"} if status == 503 else {}
-        return status, error_body(exc.code, message, exc.details), headers
-    if isinstance(exc, errors.GraphQueryError):
-        # A statement of ours failed: the database's message may quote the statement or the caller's
-        # values, so it goes to the log only.
-        body = error_body(
-            exc.code, "the graph database could not run a query; the server log has the details"
-        )
-        return status, body, {}
+    if isinstance(exc, errors.GraphQueryError):  # its details may quote the statement too
+        return status, error_body(exc.code, exc.public_message), {}
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
     if isinstance(exc, errors.TryLater):
         headers["Retry-After"] = str(exc.retry_after_s)
     elif status == 503:  # the graph or a provider is busy or restarting: worth asking again soon
         headers["Retry-After"] = "5"
-    return status, error_body(exc.code, exc.message, exc.details), headers
+    return status, error_body(exc.code, exc.public_message, exc.details), headers
 
 
 def error_response(exc: errors.WeaverError) -> JSONResponse:

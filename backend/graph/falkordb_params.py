@@ -16,11 +16,15 @@ import math
 import re
 from typing import Any
 
+from backend.errors import InvalidInput
+
 _KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 VECTOR_KEYS = frozenset({"embedding", "vector"})  # graph/rows.py, graph/index_search.py
 
 
 def _string(value: str) -> str:
+    if "\x00" in value:  # FalkorDB reads the header as a C string: a NUL would cut the query off there
+        raise InvalidInput("a value contains a NUL character (\\x00), which the graph cannot hold: remove it")
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 

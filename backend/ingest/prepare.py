@@ -32,6 +32,7 @@ def prepare(request: IngestRequest, settings: Settings) -> Transcript:
             f"the transcript has {size:,} characters; the limit is {settings.max_transcript_chars:,}"
         )
     parsed = formats.parse(request.content, request.format)
+    _refuse_nul(request.title, parsed)
     # The id hashes what was said, by whom, when — not the file's bytes — so the same meeting
     # uploaded twice (even re-exported) is the same transcript.
     canonical = json.dumps([s.model_dump(exclude={"index"}) for s in parsed.segments], sort_keys=True)
@@ -52,6 +53,18 @@ def prepare(request: IngestRequest, settings: Settings) -> Transcript:
         content_hash=digest,
         segments=parsed.segments,
     )
+
+
+def _refuse_nul(title: str | None, parsed: formats.Parsed) -> None:
+    """A NUL character means nothing in a transcript and no graph string can hold one (FalkorDB would cut
+    the statement there): refused before a job exists, saying where it is."""
+    if "\x00" in (title or "") or "\x00" in (parsed.title or ""):
+        raise InvalidInput("the title contains a NUL character (\\x00): remove it and send it again")
+    for number, segment in enumerate(parsed.segments, 1):
+        if "\x00" in segment.text or "\x00" in (segment.speaker or ""):
+            raise InvalidInput(
+                f"turn {number} contains a NUL character (\\x00): remove it and send the transcript again"
+            )
 
 
 def _default_title(request: IngestRequest, parsed: formats.Parsed) -> str:

@@ -257,7 +257,7 @@ class IngestWorker:
 
 def _failure(exc: Exception) -> str:
     """What a job's caller is told went wrong: our errors say it; anything else is named, not shown."""
-    return exc.message if isinstance(exc, WeaverError) else f"internal error ({type(exc).__name__})"
+    return exc.public_message if isinstance(exc, WeaverError) else f"internal error ({type(exc).__name__})"
 
 
 def _trace_id(request: IngestRequest) -> str | None:

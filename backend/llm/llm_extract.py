@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import re
 from collections.abc import AsyncIterator, Sequence
 
@@ -24,6 +25,8 @@ from backend.domain import Usage
 from .port import ChunkExtraction, ChunkText, LLMError, LLMProvider
 from .prompts import extract as prompt
 from .schema import Extraction, extraction_json_schema
+
+log = logging.getLogger(__name__)
 
 
 class LLMExtractor:
@@ -70,7 +73,8 @@ class LLMExtractor:
                     )
         except LLMError as exc:
             usage.retries += int(exc.details.get("retries", 0))
-            return ChunkExtraction(chunk_id=chunk.id, error=exc.message, usage=usage)
+            log.warning("extraction call failed", extra={"chunk_id": chunk.id, "error": exc.message})
+            return ChunkExtraction(chunk_id=chunk.id, error=exc.public_message, usage=usage)
         return ChunkExtraction(chunk_id=chunk.id, extraction=extraction, usage=usage)
 
 

@@ -58,13 +58,21 @@ class LLMResponse(BaseModel):
 
 
 class LLMError(WeaverError):
+    """The model provider refused a call. `message` quotes the provider, which may name an AWS account,
+    a role ARN or a masked key: callers get `public_message`, the server log the rest."""
+
     code = "llm_error"
     retryable = False
+    public_message = (
+        "the language model refused the call: the server's model settings need an operator "
+        "(the server log has the provider's reason)"
+    )
 
 
 class Throttled(LLMError):
     code = "llm_throttled"
     retryable = True
+    public_message = "the language model is throttling our calls; ask again shortly"
 
 
 class ProviderFailure(LLMError):
@@ -72,6 +80,7 @@ class ProviderFailure(LLMError):
 
     code = "llm_unavailable"
     retryable = True
+    public_message = "the language model is unavailable; ask again shortly"
 
 
 class LLMProvider(Protocol):

@@ -171,3 +171,35 @@ def test_a_failed_database_statement_is_500_without_the_databases_words(api):
         "details": {},
     }
     assert "secret-value-42" not in response.text
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/entities/%00abc",
+        "/v1/transcripts/%00x",
+        "/v1/entities/%00abc/neighborhood",
+        "/v1/graph/path?from=%00&to=b",
+    ],
+)
+def test_a_nul_character_in_an_id_is_422_not_a_broken_statement(api, path):
+    error = error_of(httpx.get(f"{api}{path}", headers=auth(), timeout=30))
+    assert "NUL character" in error["message"]
+    assert httpx.get(f"{api}/healthz", timeout=30).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        (
+            {"title": "x", "content": "Eve: The Oslo \u0000 office opens.\nFay: Initech ships Pigeon."},
+            "turn 1",
+        ),
+        ({"title": "bad\u0000title", "content": "Eve: The Oslo office opens."}, "the title"),
+    ],
+)
+def test_a_nul_character_in_a_transcript_is_refused_before_anything_is_stored(api, body, says):
+    before = httpx.get(f"{api}/v1/transcripts", headers=auth(), timeout=30).json()
+    error = error_of(httpx.post(f"{api}/v1/transcripts", json=body, headers=auth(), timeout=30))
+    assert error["message"].startswith(says) and "NUL character" in error["message"]
+    assert httpx.get(f"{api}/v1/transcripts", headers=auth(), timeout=30).json() == before

@@ -112,6 +112,22 @@ async def test_a_chunk_that_stays_malformed_is_recorded_and_the_job_goes_on(tmp_
     assert "Maritime Mutual" not in names and "Rotterdam" in names
 
 
+async def test_a_chunk_the_model_could_not_take_says_so_in_our_words(tmp_path, caplog):
+    """The provider's text (it can name an AWS account, a role ARN, a masked key) goes to the server
+    log; the job's failed chunk says what happened and what to do."""
+    script = Script(known=KNOWN, fail_first=1)  # the first call: 503 "overloaded", no retries left
+    with serve(openai_handler(script)) as llm:
+        job, _ = await ingest(
+            openai_settings(tmp_path, llm.url, llm_concurrency=1, extract_window_tokens=0, llm_max_retries=0)
+        )
+    assert job.status is JobStatus.SUCCEEDED
+    [failed] = job.result["failed_chunks"]
+    assert failed["error"] == "the language model is unavailable; ask again shortly"
+    assert "overloaded" not in job.model_dump_json()
+    logged = [getattr(r, "error", "") for r in caplog.records if r.getMessage() == "extraction call failed"]
+    assert any("overloaded" in e for e in logged), logged
+
+
 async def test_a_rerun_is_answered_from_the_cache(tmp_path):
     script = Script(known=KNOWN)
     with serve(openai_handler(script)) as llm:
