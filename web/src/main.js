@@ -65,7 +65,7 @@ async function* sse(response) {
 
 function fmtTime(seconds) {
   if (seconds == null) return "";
-  const s = Math.round(seconds);
+  const s = Math.floor(seconds); // as a player's clock and the CLI's table show it
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
 }
 
