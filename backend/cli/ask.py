@@ -38,6 +38,17 @@ async def transcripts_named(store: GraphStore, namespace: str, names: list[str])
     return list(dict.fromkeys(ids))
 
 
+async def elsewhere(store: GraphStore, namespace: str) -> str | None:
+    """When the namespace asked holds no transcript but others do (`make demo` fills `demo`; the CLI
+    asks `default`), the line that says where the transcripts are."""
+    counts = await store.transcripts_per_namespace()
+    if counts.get(namespace) or not counts:
+        return None
+    held = ", ".join(f"'{ns}' ({n})" for ns, n in list(counts.items())[:3])
+    first = next(iter(counts))
+    return f"namespace '{namespace}' holds no transcripts; these do: {held} — e.g. --namespace {first}"
+
+
 def several_transcripts(citations: list[dict], shown: Sequence[int] = ()) -> str | None:
     """When the answer draws on several transcripts, a line saying how to ask within one of them: with
     many meetings alike, the question may have meant only one."""

@@ -12,7 +12,7 @@ from backend.conversation.session import Session
 from backend.errors import NotFound
 from backend.retrieve.evidence import Question
 
-from .ask import ask_in, open_session, transcripts_named
+from .ask import ask_in, elsewhere, open_session, transcripts_named
 
 HELP = "/new starts a new conversation, /history shows this one, /quit (or Ctrl-D) leaves"
 
@@ -85,4 +85,6 @@ async def chat_command(conversations: Conversations, args, namespace: str) -> in
     except NotFound as exc:
         print(f"weaver chat: {exc.message}", file=sys.stderr)
         return 1
+    if hint := await elsewhere(conversations.graph, session.namespace):
+        print(f"weaver chat: {hint}", file=sys.stderr)
     return await chat(conversations, session, args.k, args.mode, within=within or None)

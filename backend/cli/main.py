@@ -77,11 +77,13 @@ async def _ask(settings: Settings, args: argparse.Namespace) -> int:
     from backend.retrieve.evidence import Question
     from backend.runtime import open_runtime
 
-    from .ask import ask_command, ask_once, transcripts_named
+    from .ask import ask_command, ask_once, elsewhere, transcripts_named
 
     runtime = await open_runtime(settings, start_workers=False)
     try:
         namespace = args.namespace or settings.default_namespace
+        if hint := await elsewhere(runtime.store, namespace):
+            print(f"weaver ask: {hint}", file=sys.stderr)
         within = None
         if args.within:
             try:

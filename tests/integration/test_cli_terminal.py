@@ -48,6 +48,19 @@ def test_ingest_and_ask_keep_log_lines_off_the_terminal(tmp_path):
     assert any(json.loads(line).get("message") == "ingest done" for line in logged.splitlines())
 
 
+def test_asking_an_empty_namespace_says_which_ones_hold_transcripts(tmp_path):
+    weaver(tmp_path, "ingest", str(EXAMPLE), "--namespace", "demo")
+    asked = weaver(tmp_path, "ask", "Who raises the SAP export?")  # KW_DEFAULT_NAMESPACE: default
+    assert (
+        "namespace 'default' holds no transcripts; these do: 'demo' (1) — e.g. --namespace demo"
+        in asked.stderr
+    )
+    chat = weaver(tmp_path, "chat", stdin="/quit\n")
+    assert "e.g. --namespace demo" in chat.stderr
+    there = weaver(tmp_path, "ask", "Who raises the SAP export?", "--namespace", "demo")
+    assert "holds no transcripts" not in there.stderr
+
+
 def test_ask_within_one_transcript_by_its_title(tmp_path):
     examples = EXAMPLE.parent
     weaver(tmp_path, "ingest", str(EXAMPLE), str(examples / "product-sync.vtt"), "--namespace", "demo")
