@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from backend.config import Settings, SettingsError, load_settings
+from backend.errors import WeaverError
 from backend.ingest.files import EXTENSIONS as TRANSCRIPT_EXTENSIONS
 from backend.observability.logs import configure_logging
 from backend.speech.audio import FORMATS as AUDIO_FORMATS
@@ -295,6 +296,9 @@ def main(argv: list[str] | None = None) -> int:
     metrics.configure(settings.metrics == "emf")  # `serve` turns them on in create_app (auto)
     try:
         return COMMANDS[args.command](settings, args)
+    except WeaverError as exc:  # the model or the graph failed: say so, as a command does, not a traceback
+        print(f"weaver {args.command}: {exc.message}", file=sys.stderr)
+        return 1
     except BrokenPipeError:  # `weaver settings | head`: the reader has what it wanted
         # Python's advice: point stdout at devnull so the interpreter's final flush does not fail too
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

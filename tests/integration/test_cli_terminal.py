@@ -61,6 +61,29 @@ def test_asking_an_empty_namespace_says_which_ones_hold_transcripts(tmp_path):
     assert "holds no transcripts" not in there.stderr
 
 
+def test_a_model_that_fails_is_a_line_on_the_terminal_not_a_traceback(tmp_path):
+    from tests.support.llm_standins import Script, openai_handler, serve
+
+    script = Script(known={"Northwind": "Organization"}, answer_status=503)
+    with serve(openai_handler(script)) as llm:
+        env = {**os.environ, "KW_DATA_DIR": str(tmp_path), "KW_LLM_PROVIDER": "openai",
+               "KW_OPENAI_BASE_URL": f"{llm.url}/v1", "KW_LLM_MAX_RETRIES": "0"}  # fmt: skip
+
+        def run(*args: str) -> subprocess.CompletedProcess:
+            return subprocess.run(
+                [sys.executable, "-m", "backend.cli", *args],
+                capture_output=True,
+                text=True,
+                env=env,
+                timeout=600,
+            )
+
+        assert run("ingest", str(EXAMPLE), "--namespace", "demo").returncode == 0  # extraction answers
+        asked = run("ask", "Who raises the SAP export?", "--namespace", "demo")
+    assert asked.returncode == 1 and "Traceback" not in asked.stderr, asked.stderr
+    assert "weaver ask: openai answered 503" in asked.stderr  # the operator's own terminal: the reason
+
+
 def test_ask_within_one_transcript_by_its_title(tmp_path):
     examples = EXAMPLE.parent
     weaver(tmp_path, "ingest", str(EXAMPLE), str(examples / "product-sync.vtt"), "--namespace", "demo")
