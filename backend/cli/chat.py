@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from backend.conversation.service import Conversations
 from backend.conversation.session import Session
-from backend.errors import NotFound
+from backend.errors import NotFound, WeaverError
 from backend.retrieve.evidence import Question
 
 from .ask import ask_in, elsewhere, open_session, transcripts_named
@@ -71,6 +71,13 @@ async def chat(
             answered = await ask_in(conversations, session, question, out)
         except NotFound as exc:  # it expired while we waited
             print(f"{exc.message}; /new starts one.", file=out, flush=True)
+            continue
+        except WeaverError as exc:  # the model or the graph failed: this question, not the conversation
+            print(
+                f"\n(no answer: {exc.message}; the question was not kept — ask it again)",
+                file=out,
+                flush=True,
+            )
             continue
         session = answered.session
     print(f"Continue later with: weaver chat --session {session.id}", file=out, flush=True)

@@ -80,8 +80,16 @@ def test_a_model_that_fails_is_a_line_on_the_terminal_not_a_traceback(tmp_path):
 
         assert run("ingest", str(EXAMPLE), "--namespace", "demo").returncode == 0  # extraction answers
         asked = run("ask", "Who raises the SAP export?", "--namespace", "demo")
+        # in a chat, a failed question is a line and the conversation goes on
+        chat = subprocess.run(
+            [sys.executable, "-m", "backend.cli", "chat", "--namespace", "demo"],
+            capture_output=True, text=True, env=env, timeout=600,
+            input="Who raises the SAP export?\n/history\n/quit\n",
+        )  # fmt: skip
     assert asked.returncode == 1 and "Traceback" not in asked.stderr, asked.stderr
     assert "weaver ask: openai answered 503" in asked.stderr  # the operator's own terminal: the reason
+    assert chat.returncode == 0 and "Traceback" not in chat.stderr, chat.stderr
+    assert "(no answer: openai answered 503" in chat.stdout and "Continue later with" in chat.stdout
 
 
 def test_ask_within_one_transcript_by_its_title(tmp_path):
