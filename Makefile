@@ -11,24 +11,21 @@ PY312 := $(shell for p in python3.12 $$HOME/.pyenv/versions/3.12*/bin/python3.12
 $(BIN)/python:
 	@test -n "$(PY312)" || { echo "python3.12 not found (PATH or ~/.pyenv/versions/3.12*)"; exit 1; }
 	$(PY312) -m venv $(VENV)
-	$(BIN)/pip install -q pip==26.3  # the installer itself pinned too: nothing installs "newest today"
+	$(BIN)/pip install -q pip==26.3  # the installers pinned too: nothing installs "newest today"
 
-# Installs are reproducible: every package at the version, wheel and sha256 in pylock.toml (the PEP 751
-# lock), then the project itself without resolving anything. `make lock` refreshes the lock after
-# pyproject changes (pip-compile resolves, `pip lock` pins each wheel by URL and hash on PyPI, ignoring
-# this machine's local indexes); tests/unit/test_lock.py fails when the two drift apart.
-$(VENV)/.installed: pyproject.toml pylock.toml | $(BIN)/python
-	$(BIN)/pip install -q -r pylock.toml
-	$(BIN)/pip install -q --no-deps -e .
+# Installs are reproducible: every package at the version and sha256 in uv.lock, the project itself
+# editable. `uv sync --locked` refuses to install when uv.lock no longer matches pyproject.toml (then
+# `make lock`); `--inexact` leaves pip and uv in the venv. tests/unit/test_lock.py checks the two agree.
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+export UV_PYTHON_DOWNLOADS := never
+$(VENV)/.installed: pyproject.toml uv.lock | $(BIN)/python
+	$(BIN)/pip install -q uv==0.13.9
+	$(BIN)/uv sync -q --locked --inexact --extra dev --python $(BIN)/python
 	@touch $@
 
 lock: | $(BIN)/python
-	$(BIN)/pip install -q pip-tools==7.6.2
-	$(BIN)/pip-compile -q --allow-unsafe --extra=dev --generate-hashes --no-emit-index-url \
-		--no-emit-find-links --strip-extras -o .resolved.txt pyproject.toml
-	$(BIN)/pip --isolated lock -q --cert /etc/ssl/certs/ca-certificates.crt --require-hashes \
-		-r .resolved.txt -o pylock.toml
-	rm -f .resolved.txt
+	$(BIN)/pip install -q uv==0.13.9
+	$(BIN)/uv lock --python $(BIN)/python
 
 # Neo4j's own Cypher linter (npm) checks our Neo4j dialect offline; skipped by the tests when node is absent.
 tests/neo4j_lint/node_modules/.package-lock.json: tests/neo4j_lint/package-lock.json

@@ -1,6 +1,6 @@
-"""The lock and pyproject agree: every dependency pyproject names (the dev extra too) is in
-pylock.toml (PEP 751) at a version its specifier accepts, as a file with a sha256 on PyPI. Fails when
-one changes without the other (`make lock` refreshes the lock)."""
+"""The lock and pyproject agree: every dependency pyproject names (the dev extra too) is in uv.lock
+at a version its specifier accepts, every package as files with a sha256 on PyPI. Fails when one
+changes without the other (`make lock` refreshes the lock; `uv sync --locked` in make refuses too)."""
 
 from __future__ import annotations
 
@@ -14,9 +14,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def locked() -> dict[str, dict]:
-    lock = tomllib.loads((ROOT / "pylock.toml").read_text())
-    assert lock["lock-version"] == "1.0"
-    return {canonicalize_name(p["name"]): p for p in lock["packages"]}
+    """The locked packages, less the project itself (installed from the checkout)."""
+    lock = tomllib.loads((ROOT / "uv.lock").read_text())
+    assert lock["requires-python"] == ">=3.12"
+    return {canonicalize_name(p["name"]): p for p in lock["package"] if "editable" not in p.get("source", {})}
 
 
 def files(package: dict) -> list[dict]:
@@ -30,17 +31,18 @@ def test_every_dependency_is_locked_with_hashes_at_an_accepted_version():
     assert len(packages) > len(wanted)  # the transitive dependencies are locked too
     for requirement in wanted:
         name = canonicalize_name(requirement.name)
-        assert name in packages, f"{requirement.name} is in pyproject.toml but not in pylock.toml"
+        assert name in packages, f"{requirement.name} is in pyproject.toml but not in uv.lock"
         version = packages[name]["version"]
         assert requirement.specifier.contains(version, prereleases=True), (
-            f"pylock.toml locks {name}=={version}, outside {requirement.specifier}: run make lock"
+            f"uv.lock locks {name}=={version}, outside {requirement.specifier}: run make lock"
         )
     for name, package in packages.items():
-        assert files(package), f"{name} has no file in pylock.toml"
-        assert all(f["hashes"].get("sha256") for f in files(package)), f"{name} has a file without sha256"
+        assert files(package), f"{name} has no file in uv.lock"
+        assert all(f["hash"].startswith("sha256:") for f in files(package)), f"{name}: a file without sha256"
 
 
 def test_the_lock_names_only_files_on_pypi():
     for name, package in locked().items():
+        assert package["source"] == {"registry": "https://pypi.org/simple"}, f"{name}: {package['source']}"
         for f in files(package):
             assert f["url"].startswith("https://files.pythonhosted.org/"), f"{name}: {f['url']}"
