@@ -18,6 +18,7 @@ import pytest
 
 from backend.config import load_settings
 from tests.support.live_server import live_server
+from tests.support.waiting import wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[2]
@@ -65,14 +66,21 @@ def shots(tmp_path_factory) -> Path:
     return folder
 
 
-def wait_for(condition, timeout: float = 60, what: str = "the page"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
+def answered(browser, number: int, what: str = "the answer"):
+    """Turn `number` of the thread, once its answer has ended (streamed to its last event)."""
+    from selenium.webdriver.common.by import By
+
+    selector = f"#thread li.turn:nth-child({number})[data-state='done']"
+    return wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, selector), timeout=120, what=what)[0]
+
+
+def ask(browser, question: str, number: int, what: str = "the answer"):
+    """Type a question, press Ask, and return its turn (the `number`th of the thread) once answered."""
+    from selenium.webdriver.common.by import By
+
+    browser.find_element(By.ID, "question").send_keys(question)
+    browser.find_element(By.ID, "ask").click()
+    return answered(browser, number, what)
 
 
 def ingest_examples(api: str, namespace: str | None = None, only: str | None = None) -> None:
@@ -305,15 +313,7 @@ def test_a_conversation_as_a_thread_with_citations_and_a_new_conversation_button
         assert session_id.startswith("ses_")
 
         for number, (question, standalone, facts) in enumerate(THREE_TURNS, start=1):
-            browser.find_element(By.ID, "question").send_keys(question)
-            browser.find_element(By.ID, "ask").click()
-            turn = wait_for(
-                lambda n=number: browser.find_elements(
-                    By.CSS_SELECTOR, f"#thread li.turn:nth-child({n})[data-state='done']"
-                ),
-                timeout=120,
-                what=f"turn {number}'s answer",
-            )[0]
+            turn = ask(browser, question, number, f"turn {number}'s answer")
             assert turn.find_element(By.CSS_SELECTOR, ".asked").text == question
             understood = turn.find_element(By.CSS_SELECTOR, ".understood")
             if standalone:
@@ -349,12 +349,7 @@ def test_a_conversation_as_a_thread_with_citations_and_a_new_conversation_button
             what="a new session",
         )
         assert browser.find_elements(By.CSS_SELECTOR, "#thread li.turn") == []
-        browser.find_element(By.ID, "question").send_keys("How long will it take her?")
-        browser.find_element(By.ID, "ask").click()
-        turn = wait_for(
-            lambda: browser.find_elements(By.CSS_SELECTOR, "#thread li.turn[data-state='done']"), timeout=120,
-            what="the answer in the new conversation",
-        )[0]  # fmt: skip
+        turn = ask(browser, "How long will it take her?", 1, "the answer in the new conversation")
         assert not turn.find_element(By.CSS_SELECTOR, ".understood").is_displayed()
         assert httpx.get(f"{api}/v1/sessions/{session_id}").json()["turn_count"] == 3  # the old one is kept
 
@@ -377,12 +372,7 @@ def test_a_question_asked_within_one_transcript_cites_only_it(browser, shots, tm
             what="the transcripts a question can be asked within",
         )  # the board review's own title (its file's name is board-review.json)
         # asked of every transcript, the answer quotes several, and the page says how to narrow it
-        browser.find_element(By.ID, "question").send_keys("What was said about the SAP export?")
-        browser.find_element(By.ID, "ask").click()
-        first = wait_for(
-            lambda: browser.find_elements(By.CSS_SELECTOR, "#thread li.turn[data-state='done']"), timeout=120,
-            what="the first answer",
-        )[0]  # fmt: skip
+        first = ask(browser, "What was said about the SAP export?", 1, "the first answer")
         chips = first.find_elements(By.CSS_SELECTOR, ".chip")
         spread = {chip.text.split(" · ")[0].split("] ")[1] for chip in chips}  # "[1] title · who · when"
         hint = first.find_element(By.CSS_SELECTOR, ".chips .hint").text
@@ -393,12 +383,7 @@ def test_a_question_asked_within_one_transcript_cites_only_it(browser, shots, tm
         assert [c.text for c in choices] == cited_titles
 
         Select(browser.find_element(By.ID, "within")).select_by_visible_text(title)
-        browser.find_element(By.ID, "question").send_keys("What adds to the unit cost?")
-        browser.find_element(By.ID, "ask").click()
-        turn = wait_for(
-            lambda: browser.find_elements(By.CSS_SELECTOR, "#thread li.turn:nth-child(2)[data-state='done']"),
-            timeout=120, what="the answer within the board review",
-        )[0]  # fmt: skip
+        turn = ask(browser, "What adds to the unit cost?", 2, "the answer within the board review")
         assert turn.find_element(By.CSS_SELECTOR, ".asked .badge.within").text == f"in {title}"
         chips = turn.find_elements(By.CSS_SELECTOR, ".chips button.chip")
         assert chips and all(title in chip.text for chip in chips), [c.text for c in chips]
@@ -410,10 +395,7 @@ def test_a_question_asked_within_one_transcript_cites_only_it(browser, shots, tm
         choice = first.find_elements(By.CSS_SELECTOR, ".chips .hint button.within-choice")[-1]
         chosen = choice.text
         choice.click()
-        turn = wait_for(
-            lambda: browser.find_elements(By.CSS_SELECTOR, "#thread li.turn:nth-child(3)[data-state='done']"),
-            timeout=120, what="the question asked again within one transcript",
-        )[0]  # fmt: skip
+        turn = answered(browser, 3, "the question asked again within one transcript")
         assert turn.find_element(By.CSS_SELECTOR, ".asked").text.startswith(
             "What was said about the SAP export?"
         )
@@ -468,12 +450,7 @@ def test_the_page_opens_on_the_namespace_with_data_and_follows_a_switch(browser,
         assert nodes <= demo_entities
         check_legend(browser)
 
-        browser.find_element(By.ID, "question").send_keys("When do the trackers ship from Eindhoven?")
-        browser.find_element(By.ID, "ask").click()
-        wait_for(
-            lambda: browser.find_elements(By.CSS_SELECTOR, "#thread li.turn[data-state='done']"),
-            timeout=120, what="the answer",
-        )  # fmt: skip
+        ask(browser, "When do the trackers ship from Eindhoven?", 1)
         browser.find_element(By.ID, "search").send_keys("Priya", Keys.ENTER)
         wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "#search-results button"), what="results")
         browser.save_screenshot(str(shots / "ui-namespace.png"))
@@ -576,19 +553,11 @@ def test_an_answer_that_fails_says_why_and_keeps_what_was_written(browser, tmp_p
             browser.get(api + "/")
             wait_for(lambda: browser.find_element(By.TAG_NAME, "body").get_attribute("data-ready") == "true")
 
-            def ask(number: int):
-                browser.find_element(By.ID, "question").send_keys("How long does the battery last?")
-                browser.find_element(By.ID, "ask").click()
-                return wait_for(
-                    lambda: browser.find_elements(
-                        By.CSS_SELECTOR, f"#thread li.turn:nth-child({number})[data-state='done']"
-                    ),
-                    timeout=120,
-                    what=f"turn {number} to end",
-                )[0]
+            def battery(number: int):
+                return ask(browser, "How long does the battery last?", number, f"turn {number} to end")
 
             # the model breaks off after three words: they stay, and a line says why the answer ends
-            turn = ask(1)
+            turn = battery(1)
             assert turn.find_element(By.CSS_SELECTOR, ".answer").text.strip() == "The battery lasts"
             stopped = turn.find_element(By.CSS_SELECTOR, ".stopped")
             assert stopped.is_displayed()
@@ -597,7 +566,7 @@ def test_an_answer_that_fails_says_why_and_keeps_what_was_written(browser, tmp_p
 
             # the model is down before a word: the answer's place says so (the 503's message)
             script.answer_breaks_after, script.answer_status = None, 503
-            turn = ask(2)
+            turn = battery(2)
             assert (
                 "the language model is unavailable"
                 in turn.find_element(By.CSS_SELECTOR, ".answer.error").text
@@ -605,7 +574,7 @@ def test_an_answer_that_fails_says_why_and_keeps_what_was_written(browser, tmp_p
 
             # back: the same question is answered, with its citations
             script.answer_status = None
-            turn = ask(3)
+            turn = battery(3)
             assert turn.find_element(By.CSS_SELECTOR, ".answer").text == script.answer
             assert turn.find_elements(By.CSS_SELECTOR, ".chips button.chip")
             assert not turn.find_elements(By.CSS_SELECTOR, ".stopped")

@@ -14,7 +14,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ import httpx
 from .live_server import free_port
 from .qmsum import meeting_path
 from .sse import read_events
+from .waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 DEADLINE_S = 600  # generous: a busy 2-core machine
@@ -51,17 +51,13 @@ def start(data_dir: Path, env: dict, *args: str, port: int | None = None) -> sub
 
 
 def wait_until(check, what: str, logs: Path | None = None):
-    deadline = time.monotonic() + DEADLINE_S
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.2)
-    tails = "".join(
-        f"\n--- {log.name}\n" + "\n".join(log.read_text(errors="replace").splitlines()[-15:])
-        for log in sorted(logs.glob("*.log") if logs else [])
-    )
-    raise AssertionError(f"timed out waiting for {what}{tails}")
+    def tails() -> str:  # what the processes were doing, on a timeout
+        return "".join(
+            f"\n--- {log.name}\n" + "\n".join(log.read_text(errors="replace").splitlines()[-15:])
+            for log in sorted(logs.glob("*.log") if logs else [])
+        )
+
+    return wait_for(check, DEADLINE_S, what, poll=0.2, explain=tails)
 
 
 def ready(base: str) -> bool:
