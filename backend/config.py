@@ -297,7 +297,9 @@ class Settings(BaseSettings):
         "http://127.0.0.1:4318/v1/traces", description="OTLP/HTTP endpoint for X-Ray."
     )
     metrics: Literal["auto", "emf", "off"] = Field(
-        "auto", description="CloudWatch EMF lines on stdout: `auto` = in the server, not in CLI commands."
+        "auto",
+        description="CloudWatch EMF lines on stdout: `auto` = in the server and its workers (`weaver serve`, "
+        "`weaver worker`), not in other CLI commands.",
     )
     trace_content: bool = Field(
         True, description="Put prompts, answers and questions on spans (off for privacy)."

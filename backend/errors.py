@@ -62,6 +62,12 @@ class ProviderUnavailable(WeaverError):
     code = "provider_unavailable"
 
 
+class ExtractionFailed(WeaverError):
+    """No chunk of a job could be extracted: the job fails (and can be retried) rather than succeed empty."""
+
+    code = "extraction_failed"
+
+
 class GraphQueryError(WeaverError):
     """A statement of ours failed in the database: a bug or an outage, not the caller's mistake."""
 

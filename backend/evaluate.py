@@ -4,7 +4,8 @@ turn spans that answer them (the QMSum format).
 The realistic setting is the default: every meeting is ingested into **one** namespace, as a user
 keeps them, and each question must find its moment among all of them (`within_meeting=True` asks
 each question within its own meeting in that namespace, as a user who names the meeting does —
-`Question.transcripts`; `per_meeting=True` gives each
+`Question.transcripts`; `name_meeting=True` asks "In <title>: <question>", as a user who names the
+meeting in the question does (`retrieve/titles.py`); `per_meeting=True` gives each
 meeting a namespace of its own, the easy setting). The questions are split by meeting into a tuning
 half and a reporting half (`SPLIT`, fixed): weights, thresholds and models are chosen on the tuning
 half; the README reports the other.
@@ -100,6 +101,7 @@ async def evaluate_turns(
     *,
     per_meeting: bool = False,
     within_meeting: bool = False,
+    name_meeting: bool = False,
     half: str = "report",
     modes: tuple[Mode, ...] = tuple(Mode),
     log=print,
@@ -120,7 +122,7 @@ async def evaluate_turns(
                 evidence = await runtime.retriever.retrieve(
                     _namespace(path, per_meeting),
                     Question(
-                        question=query["query"],
+                        question=f"In {path.stem}: {query['query']}" if name_meeting else query["query"],
                         k=k,
                         mode=mode,
                         transcripts=[transcript_id] if within_meeting else None,
@@ -191,7 +193,7 @@ async def _run(settings, args, paths: list[Path]) -> int:
     try:
         scores = await evaluate_turns(
             runtime, paths, tuple(args.k), per_meeting=args.per_meeting, half=args.half,
-            within_meeting=args.within_meeting,
+            within_meeting=args.within_meeting, name_meeting=args.name_meeting,
             modes=tuple(Mode(m) for m in args.mode),  # the order asked
             log=lambda m: print(m, file=sys.stderr),
         )  # fmt: skip

@@ -18,6 +18,7 @@ import sys
 from pydantic import SecretStr
 
 from backend.config import ENV_PREFIX, Settings
+from backend.observability import metrics, tracing
 from backend.runtime import open_runtime
 
 log = logging.getLogger(__name__)
@@ -46,7 +47,9 @@ class WorkerProcesses:
     """The API's worker processes: started with it, replaced if one dies, stopped with it."""
 
     def __init__(self, settings: Settings, count: int) -> None:
-        self._env = {**os.environ, **settings_env(settings)}
+        # the workers emit metrics when this process does (`auto`: the server, not the demo's terminal)
+        decided = {f"{ENV_PREFIX}METRICS": "emf" if metrics.enabled() else "off"}
+        self._env = {**os.environ, **settings_env(settings), **decided}
         self._count = count
         self._procs: list[subprocess.Popen] = []
         self._watch: asyncio.Task | None = None
@@ -100,6 +103,8 @@ async def run_worker(settings: Settings, parent: int | None = None) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    # A job continues its upload's trace (`IngestRequest.traceparent`): its spans are exported from here.
+    tracing.setup_tracing(settings)
     runtime = await open_runtime(settings)
     log.info("worker ready", extra={"worker": runtime.ingest.name, "jobs_at_once": settings.ingest_workers})
     try:
@@ -111,3 +116,4 @@ async def run_worker(settings: Settings, parent: int | None = None) -> None:
                 break
     finally:
         await runtime.close()
+        tracing.shutdown()  # flushes the spans still batched

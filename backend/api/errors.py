@@ -28,6 +28,7 @@ STATUS: dict[type[errors.WeaverError], int] = {
     errors.QueryTimeout: 504,
     errors.GraphUnavailable: 503,
     errors.ProviderUnavailable: 503,
+    errors.ExtractionFailed: 503,  # a job's error, not a request's; here for completeness
     errors.RateLimited: 429,
     errors.Overloaded: 503,
     # The model provider: down or throttling us is worth asking again (503 with Retry-After); a call it

@@ -54,7 +54,7 @@ async def readyz(runtime: RuntimeDep) -> Health | JSONResponse:
     system = runtime.store.system
     checks = {
         "graph": f"{system}: ok" if up["graph"] else f"{system}: unreachable",
-        "jobs": "sqlite: ok" if up["jobs"] else "sqlite: unreachable",
+        "jobs": f"{runtime.jobs.name}: {'ok' if up['jobs'] else 'unreachable'}",
         "sessions": f"{runtime.sessions.name}: {'ok' if up['sessions'] else 'unreachable'}",
     }
     if not all(up.values()):

@@ -44,7 +44,7 @@ class TraceRequests:
         parent = tracing.context_from(headers)
         method, path = scope["method"], scope["path"]
         started = time.perf_counter()
-        status = {"code": 500}
+        status = {"code": 500, "at": None}  # `at`: when a stream's status went out
         token = otel_context.attach(parent)
         try:
             with tracing.tracer().start_as_current_span(
@@ -60,6 +60,10 @@ class TraceRequests:
                 async def send_with_trace(message) -> None:
                     if message["type"] == "http.response.start":
                         status["code"] = message["status"]
+                        if (b"content-type", b"text/event-stream") in [
+                            (k.lower(), v.split(b";")[0].strip()) for k, v in message.get("headers", [])
+                        ]:
+                            status["at"] = time.perf_counter()
                         message = {**message, "headers": [*message.get("headers", []), *trace_headers]}
                     await send(message)
 
@@ -91,10 +95,12 @@ class TraceRequests:
                 error = status["code"] >= 500 or failed.get("status", 0) >= 500
                 if error:
                     current.set_status(trace.Status(trace.StatusCode.ERROR))
+                # A stream's latency is the wait for its status (a streamed answer's: for its first
+                # words); how long it then stays open (a job's events: the whole job) is not.
                 await metrics.emit(
                     {"Route": f"{method} {route_path}", "StatusClass": f"{status['code'] // 100}xx"},
                     RequestCount=1,
-                    RequestLatencyMs=(time.perf_counter() - started) * 1000,
+                    RequestLatencyMs=((status["at"] or time.perf_counter()) - started) * 1000,
                     RequestErrors=1 if error else 0,
                 )
         finally:

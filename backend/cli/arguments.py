@@ -94,6 +94,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--within-meeting", action="store_true",
         help="all meetings in one namespace, each question asked within its own meeting (`weaver ask --in`)",
     )  # fmt: skip
+    evaluate.add_argument(
+        "--name-meeting", action="store_true",
+        help="all meetings in one namespace, each question naming its meeting by title (\"In ES2006c: …\")",
+    )  # fmt: skip
     sub.add_parser("settings", help="print every KW_* setting with its default (Markdown)")
     verify = sub.add_parser(
         "verify-deploy",

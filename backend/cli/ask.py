@@ -59,6 +59,12 @@ def several_transcripts(citations: list[dict], shown: Sequence[int] = ()) -> str
     return f"(from {len(titles)} transcripts: {named} — `--in TITLE` asks within one)"
 
 
+def named_titles(data: dict) -> str:
+    """The titles of the transcripts a question named (`within`), as its citations give them."""
+    titles = {c["transcript_id"]: c["title"] for c in data["citations"]}
+    return ", ".join(titles.get(t) or t for t in data["within"])
+
+
 def _cost_line(mode: str, usage: dict) -> str:
     return f"({mode}, {usage.get('llm_calls', 0)} LLM calls, ${usage.get('cost_usd', 0):.4f})"
 
@@ -77,7 +83,9 @@ async def ask_once(runtime: Runtime, question: Question, namespace: str, out=Non
             if data["citations"]:  # the ones the answer uses
                 shown = cited(answer, data["citations"])
                 print(citations_table(data["citations"], shown), file=out)
-                if not question.transcripts and (hint := several_transcripts(data["citations"], shown)):
+                if data.get("within"):
+                    print(f"(asked within {named_titles(data)}, which the question names)", file=out)
+                elif not question.transcripts and (hint := several_transcripts(data["citations"], shown)):
                     print(hint, file=out)
         elif event == "done":
             print(_cost_line(data["mode"], data.get("usage", {})), file=out, flush=True)

@@ -190,7 +190,9 @@ def main(argv: list[str] | None = None) -> int:
         configure_logging(settings.log_level)
     from backend.observability import metrics
 
-    metrics.configure(settings.metrics == "emf")  # `serve` turns them on in create_app (auto)
+    # a worker is a server process (auto: on; the API tells the workers it starts); `serve` decides in
+    # create_app; other commands' stdout is for people
+    metrics.configure(settings.metrics == "emf" or (settings.metrics == "auto" and args.command == "worker"))
     try:
         return COMMANDS[args.command](settings, args)
     except WeaverError as exc:  # the model or the graph failed: say so, as a command does, not a traceback

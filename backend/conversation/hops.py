@@ -222,6 +222,7 @@ def _combined(evidences: list[Evidence], citations: list, parts: list[Part]) -> 
         entities=entities,
         relations=relations,
         unknown_terms=unknown,
+        within=sorted({t for e in evidences for t in e.within}),
         timings_ms=timings,
         parts=parts,
     )

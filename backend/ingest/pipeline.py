@@ -15,6 +15,7 @@ import asyncio
 import time
 
 from backend.domain import Chunk, Transcript, Usage
+from backend.errors import ExtractionFailed
 from backend.graph import GraphStore
 from backend.observability import metrics
 from backend.observability.tracing import span
@@ -96,6 +97,7 @@ async def run(
             texts = [heard.for_extraction(t) for t in texts]
         extractions = await extract(transcript, texts, services.extractor, lookups, report)
         await lap("extract")
+        _require_some_extraction(extractions)
         resolved, linked = await resolve_entities(
             transcript, chunks, extractions, heard, embed, lookups, settings, report
         )
@@ -131,6 +133,18 @@ async def run(
         usage=usage,
         stage_ms=timings,
     )
+
+
+def _require_some_extraction(extractions: list) -> None:
+    """A job none of whose chunks could be extracted (the model down, refusing every call) fails before
+    it writes anything, so it can be retried; with some chunks extracted it succeeds, and its result
+    lists the failed ones."""
+    if extractions and all(ex.error for ex in extractions):
+        raise ExtractionFailed(
+            f"extraction failed for all {len(extractions)} chunks ({extractions[0].error}); nothing was "
+            "written: retry the job (POST /v1/jobs/{id}/retry) when the model answers again",
+            details={"chunks": len(extractions)},
+        )
 
 
 async def _write(

@@ -196,6 +196,8 @@ class IngestWorker:
             message = _failure(exc)
             if not isinstance(exc, WeaverError):
                 log.exception("ingest failed", extra={"job_id": job_id})
+            else:  # ours: the reason is the message; no traceback to read
+                log.warning("ingest failed", extra={"job_id": job_id, "error": message})
             if await self.jobs.update(job_id, owner=self.name, status=JobStatus.FAILED, error=message):
                 await metrics.emit({"Status": "failed"}, IngestJobs=1)
                 await self.events.publish(
@@ -225,6 +227,7 @@ class IngestWorker:
             "ingest done",
             extra={"job_id": job_id, "transcript_id": result.transcript_id, "chunks": result.chunks,
                    "entities": result.entities, "relations": result.relations,
+                   "failed_chunks": len(result.failed_chunks),
                    "duration_ms": round((time.perf_counter() - started) * 1000, 1)},
         )  # fmt: skip
         await self.events.publish(job_id, "done", {"job_id": job_id, "result": summary})

@@ -71,6 +71,10 @@ def configure(enabled: bool) -> None:
     _state.enabled = enabled
 
 
+def enabled() -> bool:
+    return _state.enabled
+
+
 async def emit(dimensions: dict[str, str], **values: float) -> None:
     """One EMF line: every metric in `values` must be registered with exactly these dimensions."""
     from aws_embedded_metrics.logger.metrics_logger_factory import create_metrics_logger

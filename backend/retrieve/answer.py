@@ -176,6 +176,7 @@ def cited_evidence(evidence: Evidence) -> dict:
         "citations": [c.model_dump() for c in cited],
         "entities": [e.model_dump() for e in evidence.entities],
         "relations": [r.model_dump() for r in evidence.relations],
+        "within": evidence.within,
     }
 
 
@@ -217,5 +218,6 @@ def answer_body(answerer: Answerer, text: str, usage: Usage, uncited: bool, evid
         usage=usage,
         trace_id=evidence.trace_id,
         timings_ms=evidence.timings_ms,
+        within=evidence.within,
         parts=evidence.parts,
     )

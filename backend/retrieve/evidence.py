@@ -60,6 +60,11 @@ class Evidence(BaseModel):
     unknown_terms: list[str] = Field(
         default_factory=list, description="Names in the question that nothing in the namespace mentions."
     )
+    within: list[str] = Field(
+        default_factory=list,
+        description='The transcripts (ids) the question names by title ("… in the board review?"), '
+        "within which it was asked; empty when it names none or `transcripts` were given.",
+    )
     timings_ms: dict[str, float] = Field(default_factory=dict)
     parts: list[Part] = Field(
         default_factory=list,
@@ -80,6 +85,9 @@ class AnswerBody(BaseModel):
     usage: Usage = Field(default_factory=Usage)
     trace_id: str | None = None
     timings_ms: dict[str, float] = Field(default_factory=dict)
+    within: list[str] = Field(
+        default_factory=list, description="The transcripts the question named by title and was asked within."
+    )
     parts: list[Part] = Field(
         default_factory=list, description="For a question in parts, how it was taken apart (as in Evidence)."
     )

@@ -35,6 +35,8 @@ from bm25s.tokenization import Tokenizer
 from backend.graph import GraphStore
 from backend.graph.results import ScoredChunk
 
+from .titles import Titles
+
 # A passage is a chunk and this many chunks either side of it: BM25 over ~220-word passages found
 # 0.599 of the tuning half's spans at 10 against 0.496 over single ~75-word chunks (same words of
 # context in the citations); two either side would pass 3,000 words for 10 citations.
@@ -74,6 +76,7 @@ class Passages:
         for n, c in enumerate(self.chunks):
             first = self._by_transcript.get(c.transcript_id, slice(n, n))
             self._by_transcript[c.transcript_id] = slice(first.start, n + 1)
+        self.titles = Titles({c.transcript_id: c.title or "" for c in self.chunks})
         # a speaker is named by the whole name or by its first word ("Priya" for "Priya Raman")
         self._speakers: dict[str, set[str]] = {}
         for speaker in {s for c in self.chunks for s in c.speakers}:

@@ -77,13 +77,6 @@ class Retriever:
 
         mode = question.mode
         within = frozenset(question.transcripts or ())
-        text_only = search.Ask(
-            namespace=namespace,
-            text=question.question,
-            vector=[],
-            pool=max(5 * question.k, 50),
-            within=within,
-        )
         # Work that needs no vector starts at once; the rest starts when the question is embedded.
         embedding = asyncio.create_task(embedded(question.question))
         passages = await timed("passages", self.passages.get(namespace))
@@ -92,17 +85,25 @@ class Retriever:
         except NotFound:
             embedding.cancel()
             raise
+        # A question that names transcripts by title is asked within them, and searched without the
+        # titles (no transcript says "ES2006c"); `transcripts`, when given, decide instead.
+        named = passages.titles.named(question.question) if not within else None
+        within = within or (named.transcripts if named else frozenset())
+        searched = named.rest if named and named.transcripts else question.question
+        text_only = search.Ask(
+            namespace=namespace, text=searched, vector=[], pool=max(5 * question.k, 50), within=within
+        )
         jobs = {}
         if mode in (Mode.HYBRID, Mode.FULLTEXT):
             jobs["fulltext"] = asyncio.create_task(timed("fulltext", search.by_fulltext(passages, text_only)))
         vector, name_vector = await embedding
         ask = search.Ask(
-            namespace=namespace, text=question.question, vector=vector, pool=text_only.pool, within=within
+            namespace=namespace, text=searched, vector=vector, pool=text_only.pool, within=within
         )
         if mode in (Mode.HYBRID, Mode.VECTOR):
             jobs["vector"] = asyncio.create_task(timed("vector", search.by_vector(self.store, ask)))
         about = search.Ask(
-            namespace=namespace, text=question.question, vector=name_vector, pool=ask.pool, within=within
+            namespace=namespace, text=searched, vector=name_vector, pool=ask.pool, within=within
         )
         seeds = await timed("link", search.link(self.store, about))
         if mode in (Mode.HYBRID, Mode.GRAPH):
@@ -129,6 +130,7 @@ class Retriever:
             entities=subgraph.nodes if subgraph else [],
             relations=subgraph.edges if subgraph else [],
             unknown_terms=search.unknown_names(passages, text_only),
+            within=sorted(within) if named and named.transcripts else [],
             timings_ms=timings,
         )
 

@@ -404,6 +404,17 @@ def test_a_question_asked_within_one_transcript_cites_only_it(browser, shots, tm
         assert chips and all(f"] {chosen} · " in chip.text for chip in chips), [c.text for c in chips]
         assert Select(browser.find_element(By.ID, "within")).first_selected_option.text == chosen
 
+        # a question that names a transcript by its title is asked within it, and the page says so
+        Select(browser.find_element(By.ID, "within")).select_by_index(0)  # in all transcripts
+        turn = ask(
+            browser, f"What adds to the unit cost in the {title}?", 4, "the answer within the title named"
+        )
+        badge = turn.find_element(By.CSS_SELECTOR, ".asked .badge.within").text
+        assert badge == f"in {title} (named in the question)", badge
+        chips = turn.find_elements(By.CSS_SELECTOR, ".chips button.chip")
+        assert chips and all(f"] {title} · " in chip.text for chip in chips), [c.text for c in chips]
+        assert not turn.find_elements(By.CSS_SELECTOR, ".chips .hint")
+
 
 def test_the_page_opens_on_the_namespace_with_data_and_follows_a_switch(browser, shots, tmp_path):
     from selenium.webdriver.common.by import By

@@ -47,6 +47,10 @@ async def test_eval_reports_every_mode_with_all_meetings_in_one_namespace(tmp_pa
             runtime, meetings, (10,), half="all", modes=(Mode.HYBRID,), within_meeting=True,
             log=lambda _: None,
         )  # fmt: skip
+        named = await evaluate_turns(
+            runtime, meetings, (10,), half="all", modes=(Mode.HYBRID,), name_meeting=True,
+            log=lambda _: None,
+        )  # fmt: skip
     finally:
         await runtime.close()
     assert len(together) == 3  # one namespace holds all three meetings
@@ -73,3 +77,6 @@ async def test_eval_reports_every_mode_with_all_meetings_in_one_namespace(tmp_pa
     # asked within its own meeting (the same namespace), every question's first citation is from it
     assert all(within[Mode.HYBRID].meeting_first)
     assert sum(within[Mode.HYBRID].recalls[10]) >= sum(hybrid)
+    # naming its meeting in the question ("In ES2006a: …") asks within it too
+    assert all(named[Mode.HYBRID].meeting_first)
+    assert sum(named[Mode.HYBRID].recalls[10]) >= sum(hybrid)

@@ -128,6 +128,32 @@ async def test_a_chunk_the_model_could_not_take_says_so_in_our_words(tmp_path, c
     assert any("overloaded" in e for e in logged), logged
 
 
+async def test_a_job_whose_every_chunk_failed_fails_writes_nothing_and_can_be_retried(tmp_path, caplog):
+    """The model down for the whole job: not a "succeeded" job with an empty graph, but a failed one
+    that says why and succeeds when retried."""
+    script = Script(known=KNOWN, fail_first=10_000)  # every call: 503
+    with serve(openai_handler(script)) as llm:
+        settings = openai_settings(tmp_path, llm.url, llm_max_retries=0, extract_window_tokens=0)
+        runtime = await open_runtime(settings)
+        try:
+            job, _ = await runtime.ingest.submit(request_for(CALL, "down"))
+            job = await runtime.ingest.wait(job.id)
+            assert job.status is JobStatus.FAILED
+            assert job.error.startswith("extraction failed for all ") and "retry the job" in job.error
+            assert "the language model is unavailable" in job.error and "overloaded" not in job.error
+            assert await runtime.store.list_transcripts("down") == []  # nothing half-written
+            logged = [r for r in caplog.records if r.getMessage() == "ingest failed"]
+            assert logged and logged[-1].job_id == job.id
+            script.fail_first = 0  # the model answers again
+            script.calls = 0
+            await runtime.ingest.retry(job.id, "down")
+            job = await runtime.ingest.wait(job.id)
+            assert job.status is JobStatus.SUCCEEDED and job.result["failed_chunks"] == []
+            assert [t.title for t in await runtime.store.list_transcripts("down")] == ["customer-call"]
+        finally:
+            await runtime.close()
+
+
 async def test_a_rerun_is_answered_from_the_cache(tmp_path):
     script = Script(known=KNOWN)
     with serve(openai_handler(script)) as llm:

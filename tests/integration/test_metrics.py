@@ -75,6 +75,29 @@ def test_requests_ingest_and_llm_calls_become_emf_metrics(tmp_path, capfd):
     assert find("LLMCalls", Task="answer")[0]["LLMCostUSD"] > 0
 
 
+def test_a_streams_latency_is_the_wait_for_its_status_not_how_long_it_stays_open(tmp_path, capfd):
+    """A job's events stream stays open for the whole job; counted whole, it would trip the API's p95
+    latency alarm with no user waiting on anything."""
+    script = Script(known={"Northwind": "Organization"}, extract_delay_s=1.5)  # a job of 1.5 s or more
+    with serve(openai_handler(script)) as llm:
+        settings = load_settings(
+            data_dir=tmp_path, llm_provider="openai", openai_base_url=f"{llm.url}/v1", extract_window_tokens=0
+        )
+        with live_server(settings) as api:
+            accepted = httpx.post(
+                f"{api}/v1/transcripts", json={"content": CALL.read_text()}, timeout=60
+            ).json()
+            events = read_events(f"{api}/v1/jobs/{accepted['job_id']}/events")
+    assert events[-1][0] == "done"
+    docs = emf_lines(capfd.readouterr().out)
+    [stream] = [
+        d for d in docs if d.get("Route") == "GET /v1/jobs/{job_id}/events" and "RequestLatencyMs" in d
+    ]
+    [job] = [d for d in docs if "IngestLatencyMs" in d]
+    assert job["IngestLatencyMs"] >= 1500
+    assert stream["RequestLatencyMs"] < job["IngestLatencyMs"] / 2, (stream, job)
+
+
 async def test_unregistered_metrics_are_refused():
     with pytest.raises(ValueError, match="not in the registry"):
         await emit({"Route": "x"}, RequestCount=1)  # missing StatusClass

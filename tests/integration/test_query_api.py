@@ -139,6 +139,23 @@ def test_a_question_asked_within_one_transcript_cites_only_it(api, mode):
     assert mode == "graph" or body["citations"]
 
 
+def test_a_question_that_names_a_transcript_by_title_is_asked_within_it(api):
+    ids = transcript_ids(api, KEY_A)
+    everywhere = ask(api, KEY_A, "What did they say about the budget and the price?").json()
+    assert {c["title"] for c in everywhere["citations"]} - {"customer-call"}  # others answer too
+    body = ask(api, KEY_A, "What did they say about the budget and the price in the customer call?").json()
+    assert body["within"] == [ids["customer-call"]]
+    assert body["citations"] and {c["title"] for c in body["citations"]} == {"customer-call"}
+    # a title no transcript says is not "a name nothing mentions"
+    body = ask(api, KEY_A, "What did the group say about the price in ES2006a?").json()
+    assert "found nothing" not in body["answer"]
+    assert body["within"] == [ids["ES2006a"]]
+    assert body["citations"] and {c["title"] for c in body["citations"]} == {"ES2006a"}
+    # transcripts given by id decide instead
+    given = ask(api, KEY_A, "What about the price in ES2006a?", transcripts=[ids["customer-call"]]).json()
+    assert given["within"] == [] and {c["title"] for c in given["citations"]} <= {"customer-call"}
+
+
 def test_asking_within_a_transcript_that_is_not_there_says_which(api):
     ids = transcript_ids(api, KEY_A)
     missing = "tr_" + "0" * 24

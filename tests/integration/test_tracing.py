@@ -19,6 +19,7 @@ from tests.support.live_server import free_port, live_server
 from tests.support.llm_standins import Script, openai_handler, serve
 from tests.support.otlp_sink import OTLPSink
 from tests.support.sse import read_events
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -128,6 +129,26 @@ def test_the_ingest_job_runs_in_the_trace_of_its_upload(phoenix_session):
         "ingest.write",
     } <= names
     assert "graph.write" in names
+
+
+def test_a_job_run_by_a_worker_process_is_traced_in_its_uploads_trace(tmp_path):
+    """The API's own worker process (the default; on AWS, the worker service) exports the job's spans."""
+    with OTLPSink() as sink:
+        settings = load_settings(
+            data_dir=tmp_path, phoenix_endpoint=sink.url, worker_processes=1, api_runs_jobs=False
+        )
+        with live_server(settings) as api:
+            accepted, job = ingest(api)
+            assert job["status"] == "succeeded"
+            stages = {"ingest.pipeline", "ingest.extract", "ingest.resolve", "ingest.write", "graph.write"}
+            names = wait_for(
+                lambda: stages <= (found := {s["name"] for s in sink.trace(job["trace_id"])}) and found,
+                timeout=120,
+                what="the worker process's spans of the job",
+            )
+    assert job["trace_id"] == accepted.headers["x-trace-id"] and "POST /v1/transcripts" in names
+    [pipeline] = [s for s in sink.trace(job["trace_id"]) if s["name"] == "ingest.pipeline"]
+    assert pipeline["parent_id"]  # a child of the upload, not a trace of its own
 
 
 def test_log_lines_carry_the_trace_id():

@@ -40,6 +40,8 @@ class Script:
     answer_break_type: str = "server_error"  # its error chunk's `type` (or invalid_request_error, …)
     # streamed answers send a word every this many seconds (a model writing), instead of all at once
     answer_word_delay_s: float = 0.0
+    # extraction calls answer after this long (a job that takes a while)
+    extract_delay_s: float = 0.0
     calls: int = 0
     bodies: list[dict] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -110,6 +112,7 @@ def openai_handler(script: Script) -> Callable:
         elif script.garbage(prompt, repairing):
             content = "{not json"
         else:
+            time.sleep(script.extract_delay_s)
             content = json.dumps(script.extraction(prompt))
         if request.get("stream"):
             breaks = script.answer_breaks_after if answering else None

@@ -266,6 +266,13 @@ function showEvidence(turn, data, draw = true) {
     chips.append(chip);
   });
   if (!data.citations.length) chips.append(badge("no supporting evidence found", "warn"));
+  // A question that names transcripts by title was asked within them: say so where the list's choice shows.
+  const named = data.within || [];
+  if (named.length && !turn.querySelector(".asked .within")) {
+    const title = (id) => data.citations.find((c) => c.transcript_id === id)?.title
+      || [...$("within").options].find((o) => o.value === id)?.textContent || id;
+    turn.querySelector(".asked").append(" ", badge(`in ${named.map(title).join(", ")} (named in the question)`, "within"));
+  }
   // Many meetings alike hold answers to the same question: offer to ask it again within one of them.
   const sources = new Map(); // title -> transcript id, in the order the answer cites them
   data.citations.forEach((c, i) => { if (shown.has(i + 1) && !sources.has(c.title)) sources.set(c.title, c.transcript_id); });
