@@ -80,9 +80,11 @@ def _instrument_libraries() -> None:
     if _state.libraries_instrumented:
         return
     from opentelemetry.instrumentation.botocore import BotocoreInstrumentor
-    from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+    from opentelemetry.instrumentation.httpx import HTTPX2ClientInstrumentor, HTTPXClientInstrumentor
 
     HTTPXClientInstrumentor().instrument(tracer_provider=_CurrentProvider())
+    # the openai SDK (3.x) sends through httpx2, instrumented on its own
+    HTTPX2ClientInstrumentor().instrument(tracer_provider=_CurrentProvider())
     BotocoreInstrumentor().instrument(tracer_provider=_CurrentProvider())
     _state.libraries_instrumented = True
 

@@ -345,6 +345,37 @@ def test_aws_sdk_calls_are_child_spans_of_the_llm_call(tmp_path, monkeypatch):
     assert all(a["llm.token_count.prompt"] > 0 and a["cost.usd"] > 0 and a["cost.priced"] for a in llm)
 
 
+def test_openai_sdk_calls_are_child_spans_of_the_llm_call_and_carry_the_trace(tmp_path):
+    """The openai SDK sends through httpx2: its calls are spans under the LLM span, and the model's
+    endpoint gets the trace in `traceparent` (a gateway or a tracing proxy can join it)."""
+    handler, received = openai_handler(Script(known={"Northwind": "Organization"})), []
+
+    def recording(method, path, headers, body):
+        received.append({k.lower(): v for k, v in headers.items()})
+        return handler(method, path, headers, body)
+
+    with OTLPSink() as sink, serve(recording) as llm:
+        settings = load_settings(
+            data_dir=tmp_path,
+            llm_provider="openai",
+            openai_base_url=f"{llm.url}/v1",
+            phoenix_endpoint=sink.url,
+        )
+        with live_server(settings) as api:
+            ingest(api)
+            answer = httpx.post(f"{api}/v1/query", json={"question": QUESTION}, timeout=60)
+            tracing.flush()
+    assert answer.json()["mode"] == "generated"
+    by_id = {s["span_id"]: s for s in sink.spans}
+    spans = sink.trace(answer.headers["x-trace-id"])
+    [llm_answer] = [s for s in spans if s["name"] == "llm.answer"]
+    calls = [s for s in spans if s["parent_id"] == llm_answer["span_id"]]  # the SDK's HTTP call
+    assert [c["name"] for c in calls] == ["POST"]
+    assert 200 in (calls[0]["attributes"].get(k) for k in ("http.response.status_code", "http.status_code"))
+    assert by_id[llm_answer["parent_id"]]["trace_id"] == answer.headers["x-trace-id"]
+    assert any(h.get("traceparent", "").split("-")[1] == answer.headers["x-trace-id"] for h in received)
+
+
 def test_a_ratio_sampler_records_some_new_traces_and_keeps_callers_decisions(tmp_path, caplog):
     """KW_TRACE_SAMPLE_RATIO=0: no new trace is recorded, yet every response has its trace id, work
     still succeeds, and a caller's sampled flag (W3C or X-Ray) is honoured either way."""
