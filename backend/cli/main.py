@@ -15,6 +15,11 @@ from backend.observability.logs import configure_logging
 
 from .arguments import build_parser
 
+# On SIGTERM, open connections get this long to finish before they are closed: a caller following a
+# job's events (open for the whole job) must not hold the process up, and ECS waits 30 s before SIGKILL.
+# Running jobs are handed back to the queue as the runtime closes (IngestWorker._run_leased).
+GRACEFUL_SHUTDOWN_S = 10
+
 
 def _server(settings: Settings, host: str, port: int, *, serving: bool = True):
     import uvicorn
@@ -22,7 +27,10 @@ def _server(settings: Settings, host: str, port: int, *, serving: bool = True):
     from backend.api.app import create_app
 
     app = create_app(settings.model_copy(update={"host": host}), serving=serving)  # the bound address
-    config = uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False)
+    config = uvicorn.Config(
+        app, host=host, port=port, log_config=None, access_log=False,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+    )  # fmt: skip
     return uvicorn.Server(config)
 
 

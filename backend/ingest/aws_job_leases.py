@@ -99,6 +99,31 @@ class Leases:
             self._receipts.pop(job_id, None)
         return held
 
+    def hand_back(self, job_id: str, owner: str) -> bool:
+        """Queued again under the same run, this take not counted, in a new message: the old one's
+        receive count would grow with every hand-back, and SQS's redrive moves a message received too
+        often to the dead-letter queue whatever our row says."""
+        change = Update().set("status", QUEUED).set("stage", "queued").set("progress", 0)
+        change.remove("lease_owner").remove("lease_until").set("updated_at", time.time()).add("attempts", -1)
+        try:
+            row = self._table.call(
+                "update_item",
+                **change.arguments(self._table.name, key(job_id), held_by(change, owner)),
+                ReturnValues="ALL_NEW",
+            )["Attributes"]
+        except ClientError:
+            return False
+        receipt = self._receipts.pop(job_id, None)
+        try:
+            self._queue.send(job_id, int(row["run"]["N"]))
+        except ProviderUnavailable:
+            if receipt:
+                self._queue.release(receipt)  # the old message, then: visible again now
+            return True
+        if receipt:
+            self._queue.delete(receipt)
+        return True
+
     def end(self, job_id: str) -> None:
         """The job ended under this process's lease: its message is done with, so SQS will not hand
         it out again."""

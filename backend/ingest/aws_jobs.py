@@ -49,9 +49,11 @@ from .job_table import (
     TTL_ATTRIBUTE,
     JobTable,
     Update,
+    claim_id,
     job_from_item,
     key,
     new_job_item,
+    refused,
     transcript_key,
 )
 
@@ -127,17 +129,58 @@ class AwsJobStore:
     ) -> Job:
         return await self._run(self._create, namespace, kind, transcript_id, request, trace_id)
 
-    def _create(self, namespace: str, kind: str, transcript_id: str | None, request: dict, trace_id) -> Job:
+    async def create_for_transcript(
+        self,
+        namespace: str,
+        kind: str,
+        transcript_id: str,
+        request: dict,
+        *,
+        newest: str | None,
+        trace_id: str | None = None,
+    ) -> tuple[Job, bool]:
+        return await self._run(
+            self._create_guarded, namespace, kind, transcript_id, request, trace_id, newest
+        )
+
+    def _create_guarded(self, namespace, kind, transcript_id, request, trace_id, newest) -> tuple[Job, bool]:
+        try:
+            return self._create(namespace, kind, transcript_id, request, trace_id, guard=newest or ""), True
+        except ClientError as exc:
+            if not refused(exc):
+                raise
+        # another caller created one since: theirs (the claim row names it, read strongly consistent)
+        claim = self._table.item(claim_id(namespace, transcript_id))
+        item = self._table.item(claim["newest_job"]["S"]) if claim else None
+        if item is None:
+            raise ProviderUnavailable("the job table changed under a new job; post it again")
+        return job_from_item(item), False
+
+    def _create(
+        self, namespace: str, kind: str, transcript_id: str | None, request: dict, trace_id, guard=None
+    ) -> Job:
+        """`guard` (the transcript's newest job id as the caller saw it, "" for none): the job is written
+        only while the transcript's claim row still names that job (or, for a transcript whose jobs
+        predate claim rows, has none) — in the same transaction, so of two callers one wins."""
         job_id = new_job_id()
         stored = self._requests.row(namespace, job_id, request)
         item = new_job_item(job_id, namespace, kind, transcript_id, trace_id, time.time())
+        writes = [
+            {"Put": {"TableName": self._table.name, "Item": item}},
+            {"Put": {"TableName": self._table.name, "Item": stored}},
+        ]
+        if guard is not None and transcript_id:
+            claim = {**key(claim_id(namespace, transcript_id)), "newest_job": {"S": job_id}}
+            put: dict = {"TableName": self._table.name, "Item": claim}
+            put["ConditionExpression"] = "attribute_not_exists(job_id)" + (
+                " OR newest_job = :seen" if guard else ""
+            )
+            if guard:
+                put["ExpressionAttributeValues"] = {":seen": {"S": guard}}
+            writes.append({"Put": put})
         self._table.call(
-            "transact_write_items",  # one transaction: a job never exists without its request
-            TransactItems=[
-                {"Put": {"TableName": self._table.name, "Item": item}},
-                {"Put": {"TableName": self._table.name, "Item": stored}},
-            ],
-        )
+            "transact_write_items", TransactItems=writes
+        )  # a job never exists without its request
         self._enqueue(job_id, 1)
         return job_from_item(item)
 
@@ -230,7 +273,9 @@ class AwsJobStore:
             if cancelled.is_set() or self._closing.is_set():
                 self._queue.release(delivery.receipt)
                 return None
-            if delivery.receives > max_attempts:  # the queue's redrive allows more: these settings rule
+            # The queue's redrive allows more: these settings rule. A receive is an attempt unless the
+            # job was handed back by a worker that stopped cleanly (its row's attempts say so).
+            if delivery.receives > max_attempts and self._attempts(delivery.job_id) >= max_attempts:
                 self._queue.dead_letter(delivery)
                 self._swept_at = float("-inf")  # handle it on the next claim
                 continue
@@ -240,6 +285,13 @@ class AwsJobStore:
 
     async def renew(self, job_id: str, owner: str, lease_s: float) -> bool:
         return await self._run(self._leases.renew, job_id, owner, lease_s)
+
+    def _attempts(self, job_id: str) -> float:
+        item = self._table.item(job_id)
+        return float(item["attempts"]["N"]) if item and "attempts" in item else float("inf")
+
+    async def hand_back(self, job_id: str, owner: str) -> bool:
+        return await self._run(self._leases.hand_back, job_id, owner)
 
     # --- events (aws_job_events.py) ------------------------------------------------------------
     async def add_event(self, job_id: str, event: str, data: dict) -> None:
@@ -260,6 +312,12 @@ class AwsJobStore:
         return await self._run(self._for_transcript, namespace, transcript_id)
 
     def _for_transcript(self, namespace: str, transcript_id: str) -> Job | None:
+        # The claim row is read strongly consistent; the index (eventually consistent) finds the jobs
+        # of transcripts posted before claim rows existed.
+        claim = self._table.item(claim_id(namespace, transcript_id))
+        if claim is not None:
+            item = self._table.item(claim["newest_job"]["S"])
+            return job_from_item(item) if item else None
         newest = self._table.call(
             "query",
             TableName=self._table.name,

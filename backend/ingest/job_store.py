@@ -59,6 +59,26 @@ class JobStore(Protocol):
         """A queued job holding `request` (stored with it, so it can run again without the caller)."""
         ...
 
+    async def create_for_transcript(
+        self,
+        namespace: str,
+        kind: str,
+        transcript_id: str,
+        request: dict,
+        *,
+        newest: str | None,
+        trace_id: str | None = None,
+    ) -> tuple[Job, bool]:
+        """(job, created): a new job for the transcript, unless one has been created for it since the
+        caller looked — `newest` is the id of its newest job then (None: it had none). Then that one,
+        not created: the same file uploaded twice at once makes one job, across processes."""
+        ...
+
+    async def hand_back(self, job_id: str, owner: str) -> bool:
+        """The running job `owner` holds goes back to the queue at once, this attempt not counted: its
+        worker is stopping cleanly (a deploy, a restart). False when `owner` no longer held it."""
+        ...
+
     async def get(self, job_id: str) -> Job | None: ...
 
     async def request(self, job_id: str) -> dict: ...

@@ -122,12 +122,46 @@ class SqliteJobStore:
         *,
         trace_id: str | None = None,
     ) -> Job:
+        job, _ = await self._create(namespace, kind, transcript_id, request, trace_id, None)
+        return job
+
+    async def create_for_transcript(
+        self,
+        namespace: str,
+        kind: str,
+        transcript_id: str,
+        request: dict,
+        *,
+        newest: str | None,
+        trace_id: str | None = None,
+    ) -> tuple[Job, bool]:
+        return await self._create(namespace, kind, transcript_id, request, trace_id, {"newest": newest})
+
+    async def _create(
+        self,
+        namespace: str,
+        kind: str,
+        transcript_id: str | None,
+        request: dict,
+        trace_id,
+        guard: dict | None,
+    ) -> tuple[Job, bool]:
+        """With `guard`: only while the transcript's newest job is still `guard["newest"]` — checked and
+        inserted under SQLite's write lock (BEGIN IMMEDIATE), so other processes wait between the two."""
         job_id = new_job_id()
         now = _now()
 
-        def insert() -> None:
+        def insert() -> str:
             with self._lock, self._db:  # one transaction: a job never exists without its request
-                self._db.execute("BEGIN")
+                self._db.execute("BEGIN IMMEDIATE")
+                if guard is not None:
+                    row = self._db.execute(
+                        "SELECT id FROM jobs WHERE namespace = ? AND transcript_id = ? "
+                        "ORDER BY created_at DESC LIMIT 1",
+                        (namespace, transcript_id),
+                    ).fetchone()
+                    if (row["id"] if row else None) != guard["newest"]:
+                        return row["id"]
                 self._db.execute(
                     "INSERT INTO jobs (id, namespace, kind, status, stage, transcript_id, trace_id, "
                     "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -146,11 +180,12 @@ class SqliteJobStore:
                 self._db.execute(
                     "INSERT INTO job_requests (job_id, request) VALUES (?, ?)", (job_id, json.dumps(request))
                 )
+                return job_id
 
-        await asyncio.to_thread(insert)
-        job = await self.get(job_id)
+        made = await asyncio.to_thread(insert)
+        job = await self.get(made)
         assert job is not None
-        return job
+        return job, made == job_id
 
     async def get(self, job_id: str) -> Job | None:
         rows = await self._run("SELECT * FROM jobs WHERE id = ?", (job_id,))
@@ -242,6 +277,15 @@ class SqliteJobStore:
             self._changed,
             "UPDATE jobs SET lease_until = ? WHERE id = ? AND lease_owner = ? AND status = ?",
             (time.time() + lease_s, job_id, owner, JobStatus.RUNNING.value),
+        )
+
+    async def hand_back(self, job_id: str, owner: str) -> bool:
+        return await asyncio.to_thread(
+            self._changed,
+            "UPDATE jobs SET status = ?, stage = 'queued', progress = 0, attempts = MAX(attempts - 1, 0), "
+            "lease_owner = NULL, lease_until = NULL, updated_at = ? "
+            "WHERE id = ? AND lease_owner = ? AND status = ?",
+            (JobStatus.QUEUED.value, _now(), job_id, owner, JobStatus.RUNNING.value),
         )
 
     async def add_event(self, job_id: str, event: str, data: dict) -> None:

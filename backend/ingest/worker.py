@@ -60,7 +60,8 @@ class IngestWorker:
         self._tasks = [asyncio.create_task(self._loop(), name=f"ingest-{i}") for i in range(self._workers)]
 
     async def stop(self) -> None:
-        # A job cut off here keeps its lease until it runs out; then another worker takes it over.
+        # A job cut off here is handed back to the queue (`_run_leased`); if that fails, it keeps its
+        # lease until it runs out, and then another worker takes it over.
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -88,13 +89,16 @@ class IngestWorker:
                 f"{waiting:,} ingest jobs are waiting to run (KW_MAX_QUEUED_JOBS); try again in a minute",
                 retry_after_s=60,
             )
-        job = await self.jobs.create(
+        job, created = await self.jobs.create_for_transcript(
             request.namespace,
             kind,
             transcript_id,
             request.model_dump(mode="json"),
+            newest=existing.id if existing else None,
             trace_id=_trace_id(request),
         )
+        if not created:  # the same upload, posted at the same moment by another caller
+            return job, False
         if request.audio is None and self._tasks:  # kept only where it may run: an API-only process
             self._prepared[job.id] = prepared  # would hold every upload. Run elsewhere or again: parsed again
         self._work.set()
@@ -155,17 +159,42 @@ class IngestWorker:
                     await self.jobs.update(job.id, owner=self.name, error=_failure(exc))
 
     async def _run_leased(self, job_id: str) -> None:
-        """Run the job while renewing its lease; stop working on it if the lease is lost."""
+        """Run the job while renewing its lease; stop working on it if the lease is lost. Stopped
+        (the process shutting down cleanly), the job goes back to the queue at once, its attempt not
+        counted: a deploy or a restart does not use up a job's attempts or wait out its lease."""
         run = asyncio.create_task(self._run(job_id))
-        while not run.done():
-            await asyncio.wait({run}, timeout=self._lease_s / 3)
-            if not run.done() and not await self.jobs.renew(job_id, self.name, self._lease_s):
-                log.warning("lost the lease of a job; another worker has it", extra={"job_id": job_id})
-                run.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await run
-                return
+        try:
+            while not run.done():
+                await asyncio.wait({run}, timeout=self._lease_s / 3)
+                if not run.done() and not await self.jobs.renew(job_id, self.name, self._lease_s):
+                    log.warning("lost the lease of a job; another worker has it", extra={"job_id": job_id})
+                    run.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await run
+                    return
+        except asyncio.CancelledError:
+            run.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await run
+            await self._hand_back(job_id)
+            raise
         await run
+
+    async def _hand_back(self, job_id: str) -> None:
+        try:
+            if not await self.jobs.hand_back(job_id, self.name):
+                return
+        except Exception:  # the store is away too: the lease runs out instead, as after a crash
+            log.warning(
+                "could not hand a job back; it runs again when its lease ends", extra={"job_id": job_id}
+            )
+            return
+        log.info("job handed back: its worker is stopping", extra={"job_id": job_id})
+        data = {"job_id": job_id, "stage": "queued", "progress": 0.0, "counts": {}}
+        with contextlib.suppress(Exception):
+            await self.events.publish(
+                job_id, "stage", {**data, "reason": "its worker stopped; it runs again"}
+            )
 
     async def _run(self, job_id: str) -> None:
         request = IngestRequest.model_validate(await self.jobs.request(job_id))

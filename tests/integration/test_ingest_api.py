@@ -75,6 +75,21 @@ def test_posting_the_same_transcript_again_is_a_no_op(api):
     assert httpx.get(f"{api}/v1/graph/stats", headers=auth(KEY_A)).json() == stats
 
 
+def test_the_same_transcript_posted_ten_times_at_once_makes_one_job(api):
+    from concurrent.futures import ThreadPoolExecutor
+
+    content = (
+        EXAMPLES / "customer-call.srt"
+    ).read_text() + "\n\n99\n00:09:00,000 --> 00:09:02,000\nAll at once.\n"
+    with ThreadPoolExecutor(10) as pool:
+        answers = list(pool.map(lambda _: post_json(api, KEY_A, content=content), range(10)))
+    assert all(a.status_code == 202 for a in answers), [a.text for a in answers]
+    bodies = [a.json() for a in answers]
+    assert len({b["job_id"] for b in bodies}) == 1
+    assert sorted(b["duplicate"] for b in bodies) == [False] + [True] * 9
+    assert read_events(f"{api}/v1/jobs/{bodies[0]['job_id']}/events", auth(KEY_A))[-1][0] == "done"
+
+
 def test_multipart_file_upload_uses_the_file_name(api):
     path = EXAMPLES / "engineering-standup.txt"
     with path.open("rb") as handle:

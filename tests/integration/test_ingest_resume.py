@@ -82,3 +82,48 @@ def test_killed_mid_job_the_job_resumes_after_restart(tmp_path):
     finally:
         server.send_signal(signal.SIGTERM)  # a clean stop also stops the embedded graph server
         server.wait(timeout=60)
+
+
+def test_stopped_cleanly_mid_job_the_job_goes_back_to_the_queue_uncounted(tmp_path):
+    """SIGTERM (a deploy, a restart) while a job runs and a caller follows its events: the server
+    stops anyway, the job is queued again with its attempt not counted, and the next start runs it."""
+    import asyncio
+
+    from backend.ingest.sqlite_jobs import SqliteJobStore
+
+    meeting = meeting_path("Bmr005")
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = start_server(tmp_path, port)
+    follower = None
+    try:
+        accepted = httpx.post(
+            f"{base}/v1/transcripts",
+            json={"content": json.loads(meeting.read_text()), "title": "Bmr005"},
+            timeout=30,
+        ).json()
+        job_url = f"{base}/v1/jobs/{accepted['job_id']}"
+        # someone follows the job's events, as the UI does, on a connection of its own
+        follower = subprocess.Popen(
+            ["curl", "-sN", f"{job_url}/events"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        wait_for(job_url, lambda j: j["status"] == "running" and j["progress"] > 0.05)
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=120)  # generous; without a bound it waited for the whole job
+
+        store = SqliteJobStore(tmp_path / "jobs.sqlite3")
+        try:
+            job = asyncio.run(store.get(accepted["job_id"]))
+        finally:
+            store.close()
+        assert (job.status.value, job.attempts, job.worker) == ("queued", 0, None)
+
+        server = start_server(tmp_path, port)
+        done = wait_for(job_url, lambda j: j["status"] in ("succeeded", "failed"))
+        assert done["status"] == "succeeded", done["error"]
+        assert done["attempts"] == 1
+    finally:
+        if follower is not None:
+            follower.kill()
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=60)

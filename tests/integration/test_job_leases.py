@@ -104,6 +104,19 @@ async def test_a_job_is_taken_over_only_after_its_lease_runs_out(open_store):
     assert await a.request(job.id) == {"content": "x"}
 
 
+async def test_a_job_handed_back_is_claimed_at_once_and_its_attempt_not_counted(open_store):
+    a, b = open_store(), open_store()
+    job = await a.create("ns", "transcript", "tr", {})
+    for _ in range(4):  # more hand-backs than attempts allowed (a worker stopped cleanly, again and again)
+        assert (await until(lambda: a.claim("stopping", 600, 3), "the job")).id == job.id
+        assert not await b.hand_back(job.id, "someone-else")  # only the holder can
+        assert await a.hand_back(job.id, "stopping")
+        queued = await b.get(job.id)
+        assert (queued.status, queued.attempts, queued.worker) == (JobStatus.QUEUED, 0, None)
+    taken = await until(lambda: b.claim("next", 600, 3), "the handed-back job")  # no lease to wait out
+    assert taken.id == job.id and taken.attempts == 1 and taken.worker == "next"
+
+
 async def test_a_job_that_keeps_losing_its_worker_is_dead_lettered_with_the_reason(open_store):
     a, b = open_store(), open_store()
     job = await a.create("ns", "transcript", "tr", {})
@@ -180,6 +193,26 @@ async def test_a_transcript_finds_its_newest_job(open_store):
 
     await until(newest, "the newest job")  # DynamoDB's index is eventually consistent
     assert first.id != second.id
+
+
+async def test_the_same_transcript_posted_at_once_by_two_processes_makes_one_job(open_store):
+    a, b = open_store(), open_store()
+    made = await asyncio.gather(
+        *(
+            store.create_for_transcript("ns", "transcript", "tr_same", {}, newest=None)
+            for store in (a, b, a, b)
+        )
+    )
+    assert len({job.id for job, _ in made}) == 1 and sum(created for _, created in made) == 1
+    [job] = {job.id: job for job, _ in made}.values()
+    assert (await b.for_transcript("ns", "tr_same")).id == job.id  # at once, on both stores
+    # a caller that saw no job, late: the one there is
+    late, created = await b.create_for_transcript("ns", "transcript", "tr_same", {}, newest=None)
+    assert (late.id, created) == (job.id, False)
+    # a caller replacing the newest job it saw (it failed, or its transcript was deleted): a new one
+    again, created = await a.create_for_transcript("ns", "transcript", "tr_same", {}, newest=job.id)
+    assert created and again.id != job.id
+    assert (await b.for_transcript("ns", "tr_same")).id == again.id
 
 
 async def test_aws_large_requests_go_to_s3_and_messages_carry_only_the_job_id(open_store, aws):
