@@ -15,8 +15,10 @@ So a compound question is asked as a short conversation with itself:
    clause ("the export *that Northwind's planners asked for*": the export, not Northwind) — "he",
    "she" the person its answer named, a bare "and when?" the earlier question asking when;
 4. the parts' evidence is **merged**, taking citations from each part in turn up to the question's
-   `k`, and `Evidence.parts` says which citations answer which part, so an answer can be written per
-   part and a reader sees how the question was taken apart.
+   `k` — one overlapping a citation already taken (same transcript, turns in common) is that moment
+   again and takes its number, so k citations stay k different moments — and `Evidence.parts` says
+   which citations answer which part, so an answer can be written per part and a reader sees how the
+   question was taken apart.
 
 A question in one part goes straight to the retriever: nothing changes for it.
 """
@@ -115,24 +117,31 @@ def _addressed(standalone: str, person: str | None) -> str:
     return f"{standalone.rstrip(' ?')}, {person}?"
 
 
+def _overlaps(a, b) -> bool:
+    return a.transcript_id == b.transcript_id and a.turn_start <= b.turn_end and b.turn_start <= a.turn_end
+
+
 def _merge(parts: list[Evidence], k: int) -> tuple[list, list[list[int]]]:
-    """Citations from each part in turn (its best first), no passage twice, at most `k`; and for each
-    part the (1-based) numbers of its citations in the merged list."""
+    """Citations from each part in turn (its best first), at most `k`; and for each part the (1-based)
+    numbers of its citations in the merged list. A citation overlapping one already kept (same
+    transcript, turns in common) is that moment again: the part cites the kept one's number instead.
+    Dropped rather than widened, as the retriever passes over a hit inside a passage it already cites:
+    the kept passage is its part's best, and every [n] keeps pointing at the text it was given."""
     merged, numbers = [], [[] for _ in parts]
-    where: dict[tuple, int] = {}
     depth = max((len(e.citations) for e in parts), default=0)
     for rank in range(depth):
         for i, evidence in enumerate(parts):
             if rank >= len(evidence.citations):
                 continue
             citation = evidence.citations[rank]
-            key = (citation.transcript_id, citation.turn_start, citation.turn_end)
-            if key not in where:
+            number = next((n for n, kept in enumerate(merged, 1) if _overlaps(kept, citation)), None)
+            if number is None:
                 if len(merged) >= k:
                     continue
                 merged.append(citation)
-                where[key] = len(merged)
-            numbers[i].append(where[key])
+                number = len(merged)
+            if number not in numbers[i]:  # two of a part's hits in one kept moment: one number
+                numbers[i].append(number)
     return merged, numbers
 
 

@@ -48,6 +48,16 @@ def test_parts_citations_are_taken_in_turn_each_numbered_once():
     assert numbers == [[1, 3, 4], [2, 1]]
 
 
+def test_a_part_citing_a_stretch_already_cited_takes_its_number():
+    """covid_2 turns 322–325 then 323–325 are one moment, cited once; 326–329 only touches it."""
+    first = Evidence(citations=[cite("covid_2", 322), cite("b", 0)])
+    second = Evidence(citations=[cite("covid_2", 323), cite("covid_2", 321), cite("covid_2", 326)])
+    merged, numbers = _merge([first, second], k=4)
+    assert [(c.transcript_id, c.turn_start) for c in merged] == [("covid_2", 322), ("b", 0), ("covid_2", 326)]
+    # both of the second part's overlapping hits are [1], numbered once; the freed slot is not left empty
+    assert numbers == [[1, 2], [1, 3]]
+
+
 def candidate(sentence: str, speaker: str = "", question: bool = False) -> statements.Candidate:
     return statements.Candidate(1, speaker, sentence, 0, question)
 
