@@ -14,8 +14,13 @@ take Lena Fischer?". The rules, using the entity types the graph knows:
   true that …") is left alone.
 - A pronoun whose type the question itself names ("What did Priya say about her deadline?") is left
   alone: it means that name.
-- "What about Voltra?" / "And Maritime Mutual?" repeat the last question with the new name in place
-  of the one of the same type; "Where?" / "And when?" ask the last question with that question word
+- A pronoun becomes the whole phrase the question said ("the Lisbon office", not "the office").
+- "What about Voltra?" / "And Maritime Mutual?" repeat the last question with the new words in place
+  of a name of the same type — the last such, as a question names who first and what it asks about
+  last ("what did the Project Manager think of *the battery*?") — else in place of its topic, the
+  thing it asked about (never the person). A phrase is replaced whole ("the Diamond settlement", not
+  "settlement" inside it), with one determiner ("the case", not "the the case"). "Where?" / "And
+  when?" ask the last question with that question word
   ("When does the pilot start?" → "Where does the pilot start?"; after "Who is building the export?",
   "When?" → "When is Lena Fischer building the export?").
 
@@ -65,6 +70,12 @@ _LEADING_WH = re.compile(r"^(?:when|where|why|how(?: long| much| many| often)?|w
 _WHO_AUX = re.compile(
     r"^who\s+(?P<aux>is|are|was|were|will|would|can|could|should|has|have|had|did|does|do)\s+(?P<rest>.+)$",
     re.I,
+)
+_WORD = re.compile(r"[\w'’-]+")
+_DETERMINER = frozenset("the a an this that these those my our your his her its their".split())
+_THE = frozenset({"a", "an", "his", "her", "its", "their"})  # said again later, "the" is clearer
+_PREPOSITION = frozenset(
+    "about of on for with regarding to in at from into over against by after before during under".split()
 )
 _TYPE_ORDER = {"Product": 0, "Organization": 1, "Event": 2, "Concept": 3, "Place": 4, "Other": 5}
 _ROLE_ORDER = {"question": 0, "carried": 1, "answer": 2}
@@ -126,6 +137,109 @@ def _is_possessive(word: str, rest: str) -> bool:
     return bool(following) and following.group(1).lower() not in _NOT_A_NOUN
 
 
+@dataclass(frozen=True)
+class _Slot:
+    """Where a question names something: its words (`start`..`end`), from its determiner (`lead`,
+    `start` when it has none), and the type of what is named there."""
+
+    lead: int
+    start: int
+    end: int
+    type: str | None
+
+
+def _name_word(word: re.Match[str], first: bool) -> bool:
+    text = word.group(0)
+    return text[:1].isupper() and not first and text != "I" and not _QUESTION_START.fullmatch(text)
+
+
+def _slot(text: str, start: int, end: int, type_: str | None) -> _Slot:
+    """The phrase a name or term found at start..end stands in: widened over the capitalised words
+    next to it, so a multi-word name is never split ("the *Diamond settlement*", "*Lisbon* office")
+    — to the left of a term only after a determiner ("gave Lena *feedback*" is two things)."""
+    words = list(_WORD.finditer(text))
+    before = [w for w in words if w.end() <= start]
+    after = [w for w in words if w.start() >= end]
+    left = start
+    while (
+        before
+        and _name_word(before[-1], before[-1] is words[0])
+        and not text[before[-1].end() : left].strip()
+    ):
+        left = before.pop().start()
+    determined = bool(before) and before[-1].group(0).lower() in _DETERMINER
+    if text[start:end][:1].isupper() or determined:
+        start = left
+    while after and _name_word(after[0], False) and not text[end : after[0].start()].strip():
+        end = after.pop(0).end()
+    lead = before[-1].start() if determined and not text[before[-1].end() : start].strip() else start
+    return _Slot(lead, start, end, type_)
+
+
+def _tail(text: str) -> _Slot | None:
+    """The phrase a question ends on when it is what the question asks about, an object ("who will
+    run *the office*?", "… think of *the battery*?"), not a subject ("when does the pilot start?")."""
+    words = list(_WORD.finditer(text))
+    for i in range(len(words) - 1, max(len(words) - 6, 0), -1):
+        word = words[i].group(0).lower()
+        if word in _PREPOSITION or _QUESTION_START.fullmatch(word):
+            return None
+        if word in _DETERMINER and i + 1 < len(words):
+            if _QUESTION_START.fullmatch(words[i - 1].group(0)):
+                return None
+            return _Slot(words[i].start(), words[i + 1].start(), words[-1].end(), CONCEPT)
+    return None
+
+
+def _slots(turn: Turn) -> list[_Slot]:
+    """Where the turn's question named what it asked about, and its topic phrase; in order."""
+    text = turn.standalone_question
+    found = [
+        _slot(text, m.start(), m.end(), e.type)
+        for e in turn.entities
+        if e.role in ("question", "carried") and (m := next(iter(find(e, text)), None))
+    ]
+    tail = _tail(text)
+    return sorted([*found, *([tail] if tail else [])], key=lambda s: (s.end, s.end - s.lead))
+
+
+def _replaced(kind: str | None, slots: list[_Slot]) -> _Slot | None:
+    """Which slot new words of this type take: the last of the same type (a question names who
+    first, what it asks about last); else, for a thing or unknown words, the topic — the last thing
+    named — or, with no thing, the first name ("what does Northwind want?"). A person only
+    replaces a person: "what about Tomás?" after "who is building the export?" is not about the export."""
+    same = [s for s in slots if s.type == kind]
+    if same or kind == "Person":
+        return same[-1] if same else None
+    things = [s for s in slots if s.type != "Person"]
+    return things[-1] if things else (slots[0] if slots and kind is None else None)
+
+
+def _takes_determiner(new: str, old: str, kind: str | None) -> bool:
+    """Whether new words replace the old determiner too: when they bring their own ("the case"), or
+    are a name where a common noun or a person was ("the battery" → "Voltra", "the Project Manager"
+    → "Priya"); not a name for a name before a noun ("the Northwind pilot" → "the Maritime Mutual
+    pilot")."""
+    first = new.split()[0]
+    if first.lower() in _DETERMINER:
+        return True
+    return first[:1].isupper() and (kind == "Person" or not old.split()[-1][:1].isupper())
+
+
+def _as_said(entity: TurnEntity, history: list[Turn]) -> str:
+    """What a pronoun stands for in the words a recent question used, whole ("it" after "… the Lisbon
+    office?" is "the Lisbon office"); what an answer named, by its full name."""
+    for turn in reversed(history[-HISTORY_TURNS:] if entity.role != "answer" else []):
+        text = turn.standalone_question
+        if matches := find(entity, text):
+            slot = _slot(text, matches[0].start(), matches[0].end(), entity.type)
+            determiner = text[slot.lead : slot.start].strip()
+            if determiner.lower() in _THE or (not determiner and entity.type == CONCEPT):
+                determiner = "the"
+            return f"{determiner} {text[slot.start : slot.end]}".strip()
+    return _named(entity)
+
+
 def _named(entity: TurnEntity) -> str:
     """As the conversation named it: the user's words for what they asked about ("Northwind", not the
     graph's "Northwind Logistics Inc"), the full name for whom an answer named ("Lena Fischer")."""
@@ -133,8 +247,8 @@ def _named(entity: TurnEntity) -> str:
     return f"the {name}" if entity.type == CONCEPT else name
 
 
-def _render(entities: list[TurnEntity], possessive: bool) -> str:
-    names = [_named(e) for e in entities]
+def _render(entities: list[TurnEntity], possessive: bool, history: list[Turn]) -> str:
+    names = [_as_said(e, history) for e in entities]
     text = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
     return text + "'s" if possessive else text
 
@@ -174,7 +288,7 @@ class OfflineResolver:
                 continue
             pieces += [
                 question[cursor : match.start()],
-                _render(referent, _is_possessive(word, question[match.end() :])),
+                _render(referent, _is_possessive(word, question[match.end() :]), history),
             ]
             cursor = match.end()
             carried += [e for e in referent if e not in carried]
@@ -206,14 +320,12 @@ class OfflineResolver:
         if not found or _QUESTION_START.match(found.group("x")):
             return None
         new = found.group("x")
-        last = history[-1]
-        new_type = next((n.entity.type for n in named if n.start >= found.start("x")), None)
-        previous = [e for e in last.entities if e.role in ("question", "carried")]
-        same = [e for e in previous if e.type == new_type] or ([] if new_type else previous[:1])
-        for entity in same:
-            matches = find(entity, last.standalone_question)
-            if matches:
-                m = matches[0]
-                standalone = last.standalone_question[: m.start()] + new + last.standalone_question[m.end() :]
-                return Resolved(_capitalise(standalone), "offline", [])
-        return None
+        kind = next((n.entity.type for n in named if n.start >= found.start("x")), None)
+        if kind is None and not new[:1].isupper():  # "the case", "budget": a thing the graph lacks
+            kind = CONCEPT
+        previous = history[-1].standalone_question
+        slot = _replaced(kind, _slots(history[-1]))
+        if slot is None:
+            return None
+        start = slot.lead if _takes_determiner(new, previous[slot.start : slot.end], kind) else slot.start
+        return Resolved(_capitalise(previous[:start] + new + previous[slot.end :]), "offline", [])

@@ -26,6 +26,13 @@ ENTITIES = [
     EntitySummary(id="per-pr", name="Priya Raman", type="Person", aliases=["Priya"], mention_count=8),
     EntitySummary(id="con-ex", name="export", type="Concept", mention_count=2),
     EntitySummary(id="pro-at", name="Atlas", type="Product", mention_count=4),
+    # the meetings' words: "case" and "budget" the graph does not know
+    EntitySummary(id="per-pm", name="Project Manager", type="Person", mention_count=5),
+    EntitySummary(id="per-ann", name="Ann", type="Person", mention_count=3),
+    EntitySummary(id="con-bat", name="battery", type="Concept", mention_count=4),
+    EntitySummary(id="con-off", name="office", type="Concept", mention_count=2),
+    EntitySummary(id="con-set", name="settlement", type="Concept", mention_count=2),
+    EntitySummary(id="con-pen", name="pension scheme", type="Concept", mention_count=2),
 ]
 
 
@@ -163,3 +170,53 @@ def test_one_entity_per_name_where_names_and_aliases_meet():
                         mention_count=9)  # fmt: skip
     slip = EntitySummary(id="p", name="Northwind", type="Person", mention_count=1)
     assert [e.id for e in best_typed([slip, org])] == ["o"]
+
+
+BATTERY = turn(
+    "What did the Project Manager think of the battery?",
+    entity("per-pm", "question"),
+    entity("con-bat", "question"),
+)
+OFFICE = turn("Who will run the office?", entity("con-off", "question"))
+SETTLEMENT = turn("Who else spoke about the Diamond settlement?", entity("con-set", "question"))
+LISBON = turn(
+    "What did Ann say about the Lisbon office?", entity("per-ann", "question"), entity("con-off", "question")
+)
+
+
+@pytest.mark.parametrize(
+    ("previous", "followup", "standalone"),
+    [
+        # the topic (the last thing asked about) is replaced, not the person, with one "the"
+        (BATTERY, "What about the case?", "What did the Project Manager think of the case?"),
+        (BATTERY, "And case?", "What did the Project Manager think of the case?"),
+        (OFFICE, "And the budget?", "Who will run the budget?"),
+        # a phrase is replaced whole, not the term inside a name
+        (SETTLEMENT, "What about the pension scheme?", "Who else spoke about the pension scheme?"),
+        # a name where a common noun was takes its place without "the"; a name for a name keeps it
+        (BATTERY, "What about Atlas?", "What did the Project Manager think of Atlas?"),
+        (turn("When does the Northwind pilot start?", entity("org-nw", "question")), "And Maritime Mutual?",
+         "When does the Maritime Mutual pilot start?"),
+        # a person replaces the person
+        (BATTERY, "What about Priya?", "What did Priya think of the battery?"),
+        (WHO_EXPORT, "What about Priya?", "What about Priya?"),
+    ],
+)  # fmt: skip
+async def test_what_about_x_replaces_what_the_last_question_asked_about(previous, followup, standalone):
+    assert (await resolve(followup, previous))[0] == standalone
+
+
+async def test_the_topic_is_found_when_the_graph_knows_none_of_it():
+    unknown = turn("Who will run the Lisbon office?")
+    assert (await resolve("And the budget?", unknown))[0] == "Who will run the budget?"
+    subject = turn("When does the pilot start?")  # "the pilot" is who starts, not what is asked about
+    assert (await resolve("And the budget?", subject))[0] == "The budget?"
+
+
+async def test_it_is_the_whole_phrase_the_question_said():
+    assert await resolve("Who will run it?", LISBON) == (
+        "Who will run the Lisbon office?",
+        "offline",
+        ["office"],
+    )
+    assert (await resolve("Who decided it?", SETTLEMENT))[0] == "Who decided the Diamond settlement?"
