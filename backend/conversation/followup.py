@@ -56,6 +56,10 @@ _EXPLETIVE_IT = re.compile(  # "it seems", "is it true that": an "it" that refer
 _LEADING = re.compile(r"^\s*(?:and|so|also|ok|okay|well|but|then)\b[,]?\s+", re.I)
 _ELLIPSIS = re.compile(r"^\s*(?:and\s+)?(?:what|how)\s+about\s+(?P<x>.+?)\s*[?.!]*\s*$", re.I)
 _AND_X = re.compile(r"^\s*and\s+(?P<x>[^?]{1,60}?)\s*\?\s*$", re.I)
+# "And in IS1006c?", "What about at the kickoff?": the same question, somewhere else — its trailing
+# "in …" phrase replaced, or one added (a transcript named by title is asked within: retrieve/titles.py)
+_WHERE_X = re.compile(r"^(?P<prep>in|at|during|from)\s+\S", re.I)
+_TRAILING_WHERE = re.compile(r"\s+(?:in|at|during|from)\s+[^?!.,;]+?(?P<end>[?!.]*\s*)$", re.I)
 _QUESTION_START = re.compile(
     r"^(?:who|whom|whose|what|when|where|which|why|how|is|are|was|were|do|does|did|can|could|will|would|"
     r"should|has|have|had)\b",
@@ -253,6 +257,13 @@ def _render(entities: list[TurnEntity], possessive: bool, history: list[Turn]) -
     return text + "'s" if possessive else text
 
 
+def _split_end(question: str) -> tuple[str, str]:
+    """The question and its closing punctuation."""
+    stripped = question.rstrip()
+    body = stripped.rstrip("?!.")
+    return body, stripped[len(body) :]
+
+
 def _capitalise(text: str) -> str:
     return text[:1].upper() + text[1:]
 
@@ -320,10 +331,16 @@ class OfflineResolver:
         if not found or _QUESTION_START.match(found.group("x")):
             return None
         new = found.group("x")
+        previous = history[-1].standalone_question
+        if _WHERE_X.match(new):
+            trailing = _TRAILING_WHERE.search(previous)
+            body, end = (
+                (previous[: trailing.start()], trailing.group("end")) if trailing else _split_end(previous)
+            )
+            return Resolved(_capitalise(f"{body.rstrip()} {new}{end.strip() or '?'}"), "offline", [])
         kind = next((n.entity.type for n in named if n.start >= found.start("x")), None)
         if kind is None and not new[:1].isupper():  # "the case", "budget": a thing the graph lacks
             kind = CONCEPT
-        previous = history[-1].standalone_question
         slot = _replaced(kind, _slots(history[-1]))
         if slot is None:
             return None

@@ -200,6 +200,11 @@ LISBON = turn(
         # a person replaces the person
         (BATTERY, "What about Priya?", "What did Priya think of the battery?"),
         (WHO_EXPORT, "What about Priya?", "What about Priya?"),
+        # somewhere else: the last question's trailing "in …" replaced, or one added
+        (turn("What did Marketing think of the buttons in ES2006c?"), "And in IS1006c?",
+         "What did Marketing think of the buttons in IS1006c?"),
+        (BATTERY, "What about in the kickoff meeting?",
+         "What did the Project Manager think of the battery in the kickoff meeting?"),
     ],
 )  # fmt: skip
 async def test_what_about_x_replaces_what_the_last_question_asked_about(previous, followup, standalone):
