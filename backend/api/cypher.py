@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from backend.graph.console import run_read_only
 from backend.graph.results import CypherResult
@@ -18,6 +18,7 @@ router = APIRouter(prefix="/v1", tags=["cypher"])
 
 
 class CypherRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     query: str = Field(min_length=1, max_length=20_000)
     params: dict[str, Any] = Field(default_factory=dict)
     limit: int | None = Field(None, ge=1, description="Rows to return; capped by KW_CYPHER_ROW_LIMIT.")

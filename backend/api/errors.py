@@ -97,6 +97,11 @@ async def _weaver_error(request: Request, exc: errors.WeaverError) -> JSONRespon
 
 
 async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    if unreadable := next((e for e in exc.errors() if e["type"] == "json_invalid"), None):
+        # not a field's problem: the body is not JSON at all (FastAPI names it field "0")
+        reason = (unreadable.get("ctx") or {}).get("error") or "JSON decode error"
+        message = f"the body is not valid JSON ({reason}): send UTF-8 JSON with content-type application/json"
+        return JSONResponse(error_body("invalid_body", message), status_code=400)
     problems = [
         {
             "field": ".".join(str(p) for p in e["loc"] if p != "body"),

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from backend.conversation.service import gone
 from backend.conversation.session import SESSION_ID_PATTERN, Session
@@ -26,6 +26,7 @@ SessionId = Annotated[
 
 
 class NewSession(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     namespace: Namespace | None = None
 
 

@@ -27,9 +27,10 @@ router = APIRouter(prefix="/v1/transcripts", tags=["transcripts"])
 
 class TranscriptUpload(BaseModel):
     model_config = ConfigDict(
+        extra="forbid",  # as multipart uploads: a misspelt field is a 422 naming it
         json_schema_extra={
             "examples": [{"title": "Standup", "content": "Ann: The Lisbon office opens in May.\nBob: Great."}]
-        }
+        },
     )
 
     namespace: Namespace | None = Field(None, description=f"{NAMESPACE_RULE}.")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from backend.ingest.files import EXTENSIONS as TRANSCRIPT_EXTENSIONS
 from backend.speech.audio import FORMATS as AUDIO_FORMATS
 
@@ -116,3 +118,24 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--host", help="default: KW_HOST")
         p.add_argument("--port", type=int, help="default: KW_PORT")
     return parser
+
+
+# What a refused value is called on the command line (the models name their fields).
+_OPTIONS = {"question": "the question", "k": "--k", "mode": "--mode", "transcripts": "--in",
+            "namespace": "--namespace"}  # fmt: skip
+
+
+def refused(exc: ValidationError) -> str:
+    """A model's refusal of a command's arguments, in the options' names: one line, no traceback."""
+    return "; ".join(
+        f"{_OPTIONS.get(str(e['loc'][0]), e['loc'][0]) if e['loc'] else 'arguments'}: {e['msg']}"
+        for e in exc.errors()
+    )
+
+
+def check_asked(args: argparse.Namespace) -> None:
+    """`weaver ask`/`chat` arguments as the API takes them (ValidationError), before the runtime's slow
+    start. `chat` has no question yet: a placeholder stands in."""
+    from backend.retrieve.evidence import Question
+
+    Question(question=getattr(args, "question", "?"), k=args.k, mode=args.mode, namespace=args.namespace)

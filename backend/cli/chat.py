@@ -7,11 +7,14 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
+from pydantic import ValidationError
+
 from backend.conversation.service import Conversations
 from backend.conversation.session import Session
 from backend.errors import NotFound, WeaverError
 from backend.retrieve.evidence import Question
 
+from .arguments import refused
 from .ask import ask_in, elsewhere, open_session, transcripts_named
 
 HELP = "/new starts a new conversation, /history shows this one, /quit (or Ctrl-D) leaves"
@@ -66,7 +69,11 @@ async def chat(
         if line.startswith("/"):
             print(HELP, file=out, flush=True)
             continue
-        question = Question(question=line, k=k, mode=mode, transcripts=within)
+        try:
+            question = Question(question=line, k=k, mode=mode, transcripts=within)
+        except ValidationError as exc:  # e.g. over 2,000 characters: this line, not the conversation
+            print(f"(not asked: {refused(exc)})", file=out, flush=True)
+            continue
         try:
             answered = await ask_in(conversations, session, question, out)
         except NotFound as exc:  # it expired while we waited

@@ -9,11 +9,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from backend.config import Settings, SettingsError, load_settings
 from backend.errors import WeaverError
 from backend.observability.logs import configure_logging
 
-from .arguments import build_parser
+from .arguments import build_parser, check_asked, refused
 
 # On SIGTERM, open connections get this long to finish before they are closed: a caller following a
 # job's events (open for the whole job) must not hold the process up, and ECS waits 30 s before SIGKILL.
@@ -78,6 +80,7 @@ def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
+    check_asked(args)
     return asyncio.run(_ask(settings, args))
 
 
@@ -126,6 +129,7 @@ def _in_runtime(settings: Settings, work, *, start_workers: bool = False) -> int
 def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
     from .chat import chat_command
 
+    check_asked(args)
     namespace = args.namespace or settings.default_namespace
     return _in_runtime(settings, lambda runtime: chat_command(runtime.conversations, args, namespace))
 
@@ -206,6 +210,9 @@ def main(argv: list[str] | None = None) -> int:
     except WeaverError as exc:  # the model or the graph failed: say so, as a command does, not a traceback
         print(f"weaver {args.command}: {exc.message}", file=sys.stderr)
         return 1
+    except ValidationError as exc:  # an argument the API would refuse with a 422: which, and why
+        print(f"weaver {args.command}: {refused(exc)}", file=sys.stderr)
+        return 2
     except BrokenPipeError:  # `weaver settings | head`: the reader has what it wanted
         # Python's advice: point stdout at devnull so the interpreter's final flush does not fail too
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

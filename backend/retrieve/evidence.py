@@ -23,7 +23,8 @@ class Mode(StrEnum):
 
 class Question(BaseModel):
     model_config = ConfigDict(
-        json_schema_extra={"examples": [{"question": "When does the Lisbon office open?", "k": 5}]}
+        extra="forbid",  # a misspelt field ("transcript") is a 422 naming it, not the whole namespace
+        json_schema_extra={"examples": [{"question": "When does the Lisbon office open?", "k": 5}]},
     )
 
     question: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2_000)] = (

@@ -203,3 +203,31 @@ def test_a_nul_character_in_a_transcript_is_refused_before_anything_is_stored(ap
     error = error_of(httpx.post(f"{api}/v1/transcripts", json=body, headers=auth(), timeout=30))
     assert error["message"].startswith(says) and "NUL character" in error["message"]
     assert httpx.get(f"{api}/v1/transcripts", headers=auth(), timeout=30).json() == before
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/v1/query", {"question": "What about fraud?", "transcript": ["tr_" + "0" * 24]}, "transcript"),
+        ("/v1/retrieve", {"question": "What about fraud?", "mdoe": "vector"}, "mdoe"),
+        ("/v1/transcripts", {"content": "Ann: Hello.", "titel": "Standup"}, "titel"),
+        ("/v1/sessions", {"namespace": "default", "ttl": 60}, "ttl"),
+        ("/v1/cypher", {"query": "RETURN 1", "parameters": {}}, "parameters"),
+    ],
+)
+def test_a_misspelt_json_field_is_422_naming_it_not_ignored(api, path, body, field):
+    """Ignored, `transcript` for `transcripts` asked the whole namespace and answered from elsewhere."""
+    error = error_of(httpx.post(f"{api}{path}", json=body, headers=auth(), timeout=60))
+    assert [p["field"] for p in error["details"]["problems"]] == [field]
+    assert "Extra inputs are not permitted" in error["message"]
+
+
+@pytest.mark.parametrize(
+    "body", [b"question=hi", b'{"question": ', '{"question": "caf\xe9"}'.encode("latin-1")]
+)
+def test_a_body_that_is_not_json_is_400_saying_so(api, body):
+    response = httpx.post(
+        f"{api}/v1/query", content=body, headers={**auth(), "content-type": "application/json"}, timeout=60
+    )
+    error = error_of(response, 400)
+    assert error["code"] == "invalid_body" and "send UTF-8 JSON" in error["message"]

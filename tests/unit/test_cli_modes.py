@@ -9,3 +9,20 @@ def test_the_cli_offers_exactly_the_api_modes():
     assert tuple(m.value for m in Mode) == MODES
     args = build_parser().parse_args(["eval", "turns", "x.json", "--mode", "hybrid", "vector"])
     assert args.mode == ["hybrid", "vector"] and args.half == "report" and args.k == [5, 10]
+
+
+def test_arguments_the_api_would_refuse_are_one_line_naming_the_option(capsys, tmp_path, monkeypatch):
+    from backend.cli.main import main
+
+    monkeypatch.setenv("KW_DATA_DIR", str(tmp_path))  # nothing is opened: refused before the runtime
+    for argv, said in [
+        (["ask", ""], "weaver ask: the question: String should have at least 1 character"),
+        (["ask", "Who?", "--k", "100"], "weaver ask: --k: Input should be less than or equal to 50"),
+        (["ask", "Who?", "--namespace", "bad ns"], "weaver ask: --namespace: String should match pattern"),
+        (["ask", "x" * 2_001], "weaver ask: the question: String should have at most 2000 characters"),
+        (["chat", "--namespace", "bad ns"], "weaver chat: --namespace: String should match pattern"),
+    ]:
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(said) and "Traceback" not in err and err.count("\n") == 1, err
+    assert not (tmp_path / "falkordb").exists()
