@@ -10,8 +10,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from backend.domain import NAMESPACE_RULE, Namespace
-from backend.errors import InvalidInput, NotFound, PayloadTooLarge
+from backend.domain import NAMESPACE_RULE, Job, JobStatus, Namespace
+from backend.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge
 from backend.graph.results import DeleteResult, TranscriptInfo
 from backend.ingest.files import EXTENSIONS
 from backend.ingest.formats import FORMATS
@@ -192,34 +192,53 @@ async def list_transcripts(
     )
 
 
+async def _ingesting(ingest, namespace: str, transcript_id: str) -> Job | None:
+    """The job still writing this transcript (queued or running), if any: the graph has no transcript
+    until its job's write, and "no transcript" would be the wrong answer."""
+    job = await ingest.jobs.for_transcript(namespace, transcript_id)
+    return job if job is not None and job.status in (JobStatus.QUEUED, JobStatus.RUNNING) else None
+
+
 @router.get("/{transcript_id}", response_model=TranscriptInfo, responses=errors(404))
 async def get_transcript(
     transcript_id: str,
     caller: CallerDep,
     store: StoreDep,
+    ingest: IngestDep,
     settings: SettingsDep,
     namespace: NamespaceQuery = None,
 ):
-    found = await store.get_transcript(
-        caller.namespace_for(namespace, settings.default_namespace), transcript_id
-    )
+    scope = caller.namespace_for(namespace, settings.default_namespace)
+    found = await store.get_transcript(scope, transcript_id)
     if found is None:
+        if job := await _ingesting(ingest, scope, transcript_id):
+            raise NotFound(
+                f"no transcript {transcript_id} yet: job {job.id} is ingesting it ({job.status.value}; "
+                f"GET /v1/jobs/{job.id}/events follows it)"
+            )
         raise NotFound(f"no transcript {transcript_id}")
     return found
 
 
-@router.delete("/{transcript_id}", status_code=204, responses=errors(404))
+@router.delete("/{transcript_id}", status_code=204, responses=errors(404, 409))
 async def delete_transcript(
     transcript_id: str,
     caller: CallerDep,
     store: StoreDep,
+    ingest: IngestDep,
     settings: SettingsDep,
     namespace: NamespaceQuery = None,
 ) -> Response:
-    """Remove the transcript, its chunks and the evidence they gave; entities left unmentioned go too."""
-    result: DeleteResult = await store.delete_transcript(
-        caller.namespace_for(namespace, settings.default_namespace), transcript_id
-    )
+    """Remove the transcript, its chunks and the evidence they gave; entities left unmentioned go too.
+    409 while a job is ingesting it: its write would bring it back."""
+    scope = caller.namespace_for(namespace, settings.default_namespace)
+    if job := await _ingesting(ingest, scope, transcript_id):
+        raise Conflict(
+            f"transcript {transcript_id} is being ingested by job {job.id} ({job.status.value}); delete "
+            f"it when the job has ended (GET /v1/jobs/{job.id}/events follows it)",
+            details={"job_id": job.id},
+        )
+    result: DeleteResult = await store.delete_transcript(scope, transcript_id)
     if not result.transcript_deleted:
         raise NotFound(f"no transcript {transcript_id}")
     return Response(status_code=204)

@@ -209,3 +209,30 @@ def test_the_same_transcript_posted_after_delete_is_ingested_again(api):
     old = httpx.get(f"{api}/v1/jobs/{first['job_id']}", headers=auth(KEY_B)).json()
     assert old["status"] == "succeeded"
     httpx.delete(f"{transcripts_url}/{first['transcript_id']}", headers=auth(KEY_B))
+
+
+def test_a_transcript_still_being_ingested_says_so_and_cannot_be_deleted_yet(tmp_path):
+    """Its job writes it at the end: until then a delete would be undone by that write (409), and a
+    lookup says which job is ingesting it rather than "no transcript"."""
+    from tests.support.llm_standins import Script, openai_handler, serve
+
+    script = Script(known={"Northwind": "Organization"}, extract_delay_s=3.0)  # a job of 3 s or more
+    with serve(openai_handler(script)) as llm:
+        settings = load_settings(data_dir=tmp_path, llm_provider="openai", openai_base_url=f"{llm.url}/v1")
+        with live_server(settings) as api:
+            body = httpx.post(
+                f"{api}/v1/transcripts",
+                json={"content": (EXAMPLES / "customer-call.srt").read_text()},
+                timeout=30,
+            ).json()
+            url = f"{api}/v1/transcripts/{body['transcript_id']}"
+            refused = httpx.delete(url, timeout=30)
+            looked_up = httpx.get(url, timeout=30)
+            job = httpx.get(f"{api}/v1/jobs/{body['job_id']}", timeout=30).json()
+            assert job["status"] in ("queued", "running"), job  # the answers above came while it ran
+            assert refused.status_code == 409, refused.text
+            assert refused.json()["error"]["details"]["job_id"] == body["job_id"]
+            assert looked_up.status_code == 404 and body["job_id"] in looked_up.json()["error"]["message"]
+            assert read_events(f"{api}/v1/jobs/{body['job_id']}/events")[-1][0] == "done"
+            assert httpx.get(url, timeout=30).status_code == 200
+            assert httpx.delete(url, timeout=30).status_code == 204
