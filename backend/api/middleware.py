@@ -50,6 +50,7 @@ class TraceRequests:
             with tracing.tracer().start_as_current_span(
                 f"{method} {path}", kind=trace.SpanKind.SERVER, record_exception=True
             ) as current:
+                current.set_attribute(tracing.KIND, "CHAIN")  # Phoenix shows a span without one as UNKNOWN
                 current.set_attribute("http.request.method", method)
                 current.set_attribute("url.path", path)
                 trace_headers = [(b"x-trace-id", (tracing.trace_id_hex(current) or "").encode())]

@@ -59,7 +59,6 @@ def configure_logging(level: str = "INFO", to: Path | None = None) -> None:
     logging.getLogger("uvicorn.access").disabled = True  # our middleware logs each request, with more fields
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per outgoing call drowns the rest
     logging.getLogger("alembic").setLevel(logging.WARNING)  # Phoenix's client import: a line per plugin
-    logging.getLogger("bm25s").setLevel(logging.WARNING)  # a debug line per index build
     for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True

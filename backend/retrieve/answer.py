@@ -182,8 +182,8 @@ def cited_evidence(evidence: Evidence) -> dict:
 
 async def answer_events(answerer: Answerer, question: str, evidence: Evidence) -> AsyncIterator[Event]:
     """An answer as it is written: token…, then citations, then done (mode, usage, uncited, timings,
-    the answer's own time among them). What /v1/query streams, `weaver ask` prints and a conversation
-    keeps."""
+    the answer's own time among them, trace id). What /v1/query streams, `weaver ask` prints and a
+    conversation keeps."""
     started = time.perf_counter()
     final: dict = {}
     async for event, data in answerer.stream(question, evidence):
@@ -193,7 +193,11 @@ async def answer_events(answerer: Answerer, question: str, evidence: Evidence) -
             final = data
     evidence.timings_ms["answer"] = round((time.perf_counter() - started) * 1000, 2)
     yield "citations", cited_evidence(evidence)
-    yield "done", {"mode": answerer.mode, **final, "timings_ms": evidence.timings_ms}
+    # the trace id in the stream too (also the X-Trace-Id header), for callers that read only events
+    yield (
+        "done",
+        {"mode": answerer.mode, **final, "timings_ms": evidence.timings_ms, "trace_id": evidence.trace_id},
+    )
 
 
 async def collect(answerer: Answerer, question: str, evidence: Evidence) -> tuple[str, Usage, bool]:

@@ -20,6 +20,7 @@ any process wrote.
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import threading
 from collections import OrderedDict
@@ -36,6 +37,9 @@ from backend.graph import GraphStore
 from backend.graph.results import ScoredChunk
 
 from .titles import Titles
+
+# bm25s sets its own logger to DEBUG when imported (a line per index build, whatever KW_LOG_LEVEL says)
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 # A passage is a chunk and this many chunks either side of it: BM25 over ~220-word passages found
 # 0.599 of the tuning half's spans at 10 against 0.496 over single ~75-word chunks (same words of
