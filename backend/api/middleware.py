@@ -93,7 +93,9 @@ class TraceRequests:
                 if failed:
                     current.set_attribute("kw.stream.error_code", failed["code"])
                     current.set_attribute("kw.stream.error_status", failed["status"])
-                error = status["code"] >= 500 or failed.get("status", 0) >= 500
+                # A console query that ran out of time (504) is the caller's query, not our failure.
+                callers_timeout = route_path == "/v1/cypher" and status["code"] == 504
+                error = (status["code"] >= 500 and not callers_timeout) or failed.get("status", 0) >= 500
                 if error:
                     current.set_status(trace.Status(trace.StatusCode.ERROR))
                 # A stream's latency is the wait for its status (a streamed answer's: for its first
