@@ -177,7 +177,8 @@ def test_a_console_query_that_runs_out_of_time_is_not_a_server_error(tmp_path, c
     """504 on /v1/cypher is the caller's query being too slow; api-error-rate counts our failures."""
     with live_server(load_settings(data_dir=tmp_path)) as api:
         slow = {
-            "query": "UNWIND range(1, 5000000) AS x UNWIND range(1, 3) AS y WITH x, y WHERE (x * y) % 7 = 3 RETURN count(x)",
+            "query": "UNWIND range(1, 5000000) AS x UNWIND range(1, 3) AS y "
+            "WITH x, y WHERE (x * y) % 7 = 3 RETURN count(x)",
             "timeout_ms": 1,
         }
         response = httpx.post(f"{api}/v1/cypher", json=slow, timeout=120)
