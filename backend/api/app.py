@@ -57,6 +57,15 @@ def create_app(settings: Settings | None = None, *, serving: bool = True) -> Fas
         workers = WorkerProcesses(settings, settings.worker_processes) if settings.worker_processes else None
         if workers is not None:
             await workers.start()
+
+        async def stop_jobs() -> None:
+            """No more jobs claimed here, running ones handed back to the queue; idempotent. Called as
+            soon as the server is told to stop (cli.main's server), before open connections drain."""
+            if workers is not None:
+                await workers.stop()
+            await runtime.ingest.stop()
+
+        app.state.stop_jobs = stop_jobs
         if settings.auth_enabled:
             log.info("auth on", extra={"api_keys": len(settings.api_keys)})
         else:
@@ -74,8 +83,7 @@ def create_app(settings: Settings | None = None, *, serving: bool = True) -> Fas
             beat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await beat
-            if workers is not None:
-                await workers.stop()
+            await stop_jobs()
             await runtime.close()
 
     app = FastAPI(

@@ -28,12 +28,25 @@ def _server(settings: Settings, host: str, port: int, *, serving: bool = True):
 
     from backend.api.app import create_app
 
+    class Server(uvicorn.Server):
+        """Told to stop, it stops taking jobs and hands back the running ones at once — while open
+        connections drain, not after: another worker can take them up now, and none is started here
+        in the meantime."""
+
+        stopping: asyncio.Task | None = None
+
+        def handle_exit(self, sig, frame) -> None:
+            super().handle_exit(sig, frame)
+            stop_jobs = getattr(app.state, "stop_jobs", None)  # set once the app has started
+            if stop_jobs is not None and self.stopping is None:
+                self.stopping = asyncio.get_running_loop().create_task(stop_jobs())
+
     app = create_app(settings.model_copy(update={"host": host}), serving=serving)  # the bound address
     config = uvicorn.Config(
         app, host=host, port=port, log_config=None, access_log=False,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
     )  # fmt: skip
-    return uvicorn.Server(config)
+    return Server(config)
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
