@@ -1,6 +1,7 @@
 """A cluster: the surface forms resolution holds as one entity, with the mentions that vote on its
 type. A speaker is a person; otherwise the type most mentions were given wins, and a tie goes to the
-type the offline model confuses least often for the others."""
+type the offline model confuses least often for the others. Once settled, a cluster is known by the
+key of its name (what its entity's id hashes)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from backend.domain import EntityType
+
+from .names import canonical_key
 
 NAMED = frozenset(
     {EntityType.PERSON, EntityType.ORGANIZATION, EntityType.PLACE, EntityType.PRODUCT, EntityType.EVENT}
@@ -55,7 +58,10 @@ class Cluster:
             self.type_descriptions.setdefault(kind, text)
 
     def settle_type(self) -> None:
-        """The type its mentions decide (a speaker is a person), and the key it is known by."""
+        """The type its mentions decide (a speaker is a person), and the key it is known by: its
+        name's. Not the key it was gathered under — after a merge that is whichever form came first
+        in this job ("testing" for a cluster named "test"), which another job holding the same name
+        need not share: two jobs writing at once would then MERGE two nodes of one name and type."""
         by_type: Counter = Counter()
         for (kind, _), n in self.votes.items():
             by_type[kind] += n
@@ -65,6 +71,10 @@ class Cluster:
             kind = max(by_type, key=lambda k: (k is not EntityType.CONCEPT, by_type[k], -_TIE_ORDER.index(k)))
         if kind is not self.kind:
             self.kind = kind
-            keyed = [(key, n) for (t, key), n in self.votes.items() if t is kind]
-            self.key = max(keyed, key=lambda item: (item[1], len(item[0])))[0]
             self.description = self.type_descriptions.get(kind, self.description)
+        self.key = canonical_key(self.name, self.kind)
+
+    @property
+    def keys(self) -> set[str]:
+        """The keys of every form it holds, under its type."""
+        return {canonical_key(n, self.kind) for n in self.names}

@@ -41,19 +41,22 @@ def adopt_existing(clusters: list[Cluster], found: list[list[Existing]], thresho
 
 
 def _match_existing(cluster: Cluster, candidates: list[Existing], threshold: float) -> Existing | None:
-    """The existing entity this cluster is: one named by the same key, of any named type (its id may
-    differ when its first transcript merged two forms; its type stays: the namespace decided it
-    first), the one longer name it abbreviates, or — for anything but people — a name that means
-    the same."""
+    """The existing entity this cluster is: one named by the cluster's name's key, else by the key of
+    another form it holds, of any named type (its id may differ: written before ids hashed the name,
+    or of another type; its type stays: the namespace decided it first), the one longer name it
+    abbreviates, or — for anything but people — a name that means the same."""
     named = cluster.kind in NAMED and not cluster.speaker  # a speaker stays a person
+    keys = cluster.keys
     same_key = [
         c
         for c in candidates
-        if (c.type is cluster.kind or (named and c.type in NAMED))
-        and canonical_key(c.name, c.type) == cluster.key
+        if (c.type is cluster.kind or (named and c.type in NAMED)) and canonical_key(c.name, c.type) in keys
     ]
     if same_key:
-        return next((c for c in same_key if c.type is cluster.kind), same_key[0])
+        return min(
+            same_key,
+            key=lambda c: (canonical_key(c.name, c.type) != cluster.key, c.type is not cluster.kind, c.id),
+        )
     if named and " " not in cluster.key:  # a first or last name of one person is that person
         people = {
             c.id: c

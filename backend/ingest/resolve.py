@@ -1,8 +1,9 @@
 """Entity resolution: many surface forms, one entity.
 
 In order: (1) a canonical key per (type, name) — case, accents, punctuation, possessives, a leading
-"the" and corporate suffixes (Inc, Corp, Ltd, …) do not count — which is also what the deterministic
-id hashes, so the same key meets the same node in every transcript (`names.py`); (2) one name, one
+"the" and corporate suffixes (Inc, Corp, Ltd, …) do not count (`names.py`); the deterministic id
+hashes the type and the key of the entity's *name* once merged, so the same name meets the same node
+in every transcript, even in jobs writing at once that cannot see each other's entities; (2) one name, one
 entity, whatever types its mentions were given: the same key under several named types is one entity,
 and a one-word name that is the first or last name of exactly one person is that person ("Priya",
 even when the model called it an organisation, → "Priya Raman"; speakers included), as is an
@@ -18,7 +19,7 @@ in two or more chunks. Every fold counts as a merge.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -101,11 +102,12 @@ async def resolve(
         )
         for c in merged_clusters
     ]
-    mentions = [
-        Mention(entity_id=c.id, chunk_id=chunk_id, count=n)
-        for c in merged_clusters
-        for chunk_id, n in c.chunk_counts.items()
-    ]
+    # two clusters of one id (both adopted one existing entity, or one name and type) add up
+    counts: Counter = Counter()
+    for c in merged_clusters:
+        for chunk_id, n in c.chunk_counts.items():
+            counts[(c.id, chunk_id)] += n
+    mentions = [Mention(entity_id=e, chunk_id=chunk_id, count=n) for (e, chunk_id), n in counts.items()]
     relations = relations_between(namespace, extractions, surface, owner)
     return Resolved(
         entities=_dedupe(entities),

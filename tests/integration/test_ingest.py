@@ -3,6 +3,7 @@ chunks, entities and relations; aliases merge; ingesting again changes nothing."
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
@@ -120,3 +121,24 @@ async def test_the_next_meeting_of_the_same_team_reuses_its_people(runtime):
     assert {r["id"] for r in people_after.rows} == {r["id"] for r in people_before.rows}
     assert len(people_after.rows) == 4
     assert (await runtime.store.stats("team")).transcripts == 2
+
+
+async def test_meetings_ingested_at_once_share_their_entities(runtime):
+    """Jobs of one namespace running together resolve before either has written: Bro005 merges
+    "testing" into "test", Bro011 says "test" alone, and both must write the one node."""
+    names = ("Bro011", "Bro005")
+    jobs = [(await runtime.ingest.submit(meeting(name, "together")))[0] for name in names]
+    done = await asyncio.gather(*(runtime.ingest.wait(job.id) for job in jobs))
+    assert all(job.status is JobStatus.SUCCEEDED for job in done), [job.error for job in done]
+    twins = await runtime.store.run(
+        "t",
+        "MATCH (e:Entity {namespace: 'together'}) WITH toLower(e.name) AS name, e.type AS type, "
+        "collect(e.id) AS ids WHERE size(ids) > 1 RETURN name, type, ids",
+        {},
+    )
+    assert twins.rows == []
+    test = await runtime.store.run(
+        "t", "MATCH (e:Entity {namespace: 'together', name: 'test'})-[:MENTIONED_IN]->(c:Chunk) "
+        "RETURN DISTINCT c.transcript_id AS t", {},
+    )  # fmt: skip
+    assert len(test.rows) == 2  # one node, mentioned in both meetings

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from backend.domain import EntityType
+from backend.domain import Entity, EntityType
 from backend.ingest.names import canonical_key
 from backend.ingest.resolve import Existing, resolve
 from backend.llm.port import ChunkExtraction
@@ -157,3 +157,19 @@ async def test_relations_follow_a_name_folded_into_a_person(embedder):
     [demoed] = out.relations
     ids = {e.name: e.id for e in out.entities}
     assert (demoed.source_id, demoed.target_id) == (ids["Priya Raman"], ids["Atlas"])
+
+
+async def test_an_entitys_id_is_its_names_whatever_form_this_job_met_first(embedder):
+    """Two jobs writing at once cannot see each other's entities: the same name and type must hash to
+    the same id in both, or their MERGEs make two nodes (found with QMSum meetings ingested together)."""
+    first_short = [
+        chunk("c1", [("Bob", P)]),
+        chunk("c2", [("Bob Smith", P)]),
+        chunk("c3", [("Bob Smith", P)]),
+    ]
+    only_full = [chunk("c9", [("Bob Smith", P)])]
+    a = await resolve("ns", first_short, chunk_speakers={}, embed=embedder.embed)
+    b = await resolve("ns", only_full, chunk_speakers={}, embed=embedder.embed)
+    [bob_a], [bob_b] = a.entities, b.entities
+    assert bob_a.name == bob_b.name == "Bob Smith" and bob_a.aliases == ["Bob"]
+    assert bob_a.id == bob_b.id == Entity.id_for("ns", P, "bob smith")
