@@ -178,6 +178,8 @@ COUNT_RELATIONS = (
     "MATCH (a:Entity)-[x:RELATED]->(:Entity) WHERE a.namespace = $namespace RETURN count(x) AS n"
 )
 ENTITIES_BY_TYPE = "MATCH (e:Entity) WHERE e.namespace = $namespace RETURN e.type AS type, count(e) AS n"
+# Whether another job wrote entities into the namespace while this one extracted (ingest/lookahead.py).
+COUNT_ENTITIES = "MATCH (e:Entity) WHERE e.namespace = $namespace RETURN count(e) AS n"
 
 
 # Question words and fillers match nearly every chunk and only add noise to a full-text query.

@@ -31,6 +31,7 @@ from .cypher_records import (  # noqa: F401  (re-exported, as below)
 from .cypher_shared import (  # noqa: F401  (re-exported: the store reads every name from the dialect)
     CHUNKS_MENTIONING,
     COUNT_CHUNKS,
+    COUNT_ENTITIES,
     COUNT_RELATIONS,
     COUNT_TRANSCRIPTS,
     ENTITIES_BY_TYPE,

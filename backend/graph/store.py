@@ -166,6 +166,12 @@ class GraphStore:
         params = {"namespace": namespace, "ids": list(ids)}
         return await self.read("get_entities", self.cypher.GET_ENTITIES, params, EntitySummary)
 
+    async def entity_count(self, namespace: str) -> int:
+        rows = await self.run(
+            "entity_count", self.cypher.COUNT_ENTITIES, {"namespace": namespace}, read_only=True
+        )
+        return rows.first("n", 0)
+
     async def chunk_version(self, namespace: str) -> int:
         """Moves whenever the namespace's chunks do (0: never written since versions were kept)."""
         params = {"namespace": namespace}

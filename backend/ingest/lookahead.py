@@ -5,6 +5,13 @@ close to it. Neither depends on the other windows, so both are fetched as each e
 lands; when the last window is in, only its own names are still on the way. Without this, a job spent
 ~200 ms after its last LLM answer on one embedding call and two or three graph reads per name, one
 after another (measured on the peer benchmark's meetings).
+
+What the lookahead found is what the namespace held while the job extracted. Another job of the same
+namespace (this process or another) may have written since; `refresh` asks once, just before
+resolution, whether the namespace's entities changed since the job began, and if so looks every name
+up again (one batch), so resolution joins what those jobs wrote as it would have had they run one
+after another. Only jobs resolving and writing at the very same moment still miss each other; the
+same name and type then still meet on one node, because its id hashes them (`clusters.py`).
 """
 
 from __future__ import annotations
@@ -79,6 +86,23 @@ class ExistingLookups:
         self._embed = embed
         self._found: dict[tuple[str, str], asyncio.Future[list[Existing]]] = {}
         self._warming: list[asyncio.Task] = []
+        self._entities_at_start: int | None = None
+
+    async def begin(self, namespace: str) -> None:
+        """Note how many entities the namespace holds before the first look-up."""
+        self._entities_at_start = await self._store.entity_count(namespace)
+
+    async def refresh(self, namespace: str) -> bool:
+        """Forget what was found if the namespace's entities changed since `begin` (another job wrote);
+        whether it did. Stops the warm-ups still running: resolution asks for what it needs."""
+        if self._entities_at_start is None:
+            return False
+        if await self._store.entity_count(namespace) == self._entities_at_start:
+            return False
+        await self.close()
+        self._warming.clear()
+        self._found = {k: v for k, v in self._found.items() if k[0] != namespace}
+        return True
 
     def warm(self, namespace: str, names: Sequence[str]) -> None:
         """Start embedding and looking up these names; returns at once."""

@@ -82,6 +82,7 @@ async def run(
     embed_chunks = embed if services.names is services.embedder else EmbedMemo(services.embedder)
     progress = EmbedProgress(report, len(chunks))
     lookups = ExistingLookups(store, embed)
+    await lookups.begin(transcript.namespace)
     lookups.warm(transcript.namespace, sorted({s for c in chunks for s in c.speakers}))
     # Chunk embeddings do not depend on extraction, so they are computed alongside it (both are CPU
     # work here; on 2 cores the overlap saves ~5 %, more where extraction waits on a remote LLM). A

@@ -61,6 +61,8 @@ async def resolve_entities(
         heard.pin_types(extractions)
     with span("ingest.resolve", kind="CHAIN") as resolving:
         try:
+            # jobs of this namespace that wrote while this one extracted: their entities are joined
+            resolving.set_attribute("existing.refreshed", await lookups.refresh(transcript.namespace))
             resolved = await resolve(
                 transcript.namespace,
                 extractions,

@@ -11,6 +11,7 @@ import pytest
 from backend.config import load_settings
 from backend.domain import JobStatus
 from backend.ingest import pipeline
+from backend.ingest.lookahead import ExistingLookups
 from backend.ingest.pipeline import IngestRequest
 from backend.runtime import open_runtime
 from tests.support.qmsum import meeting_path
@@ -123,22 +124,31 @@ async def test_the_next_meeting_of_the_same_team_reuses_its_people(runtime):
     assert (await runtime.store.stats("team")).transcripts == 2
 
 
-async def test_meetings_ingested_at_once_share_their_entities(runtime):
-    """Jobs of one namespace running together resolve before either has written: Bro005 merges
-    "testing" into "test", Bro011 says "test" alone, and both must write the one node."""
-    names = ("Bro011", "Bro005")
-    jobs = [(await runtime.ingest.submit(meeting(name, "together")))[0] for name in names]
+@pytest.mark.parametrize("looks_again", [True, False], ids=["looks-again", "sees-nothing-written"])
+async def test_meetings_ingested_at_once_share_their_entities(runtime, monkeypatch, looks_again):
+    """Jobs of one namespace running together: Bro005 merges "testing" into "test", Bro011 says "test"
+    alone, and both must write the one node — whether the later job looks its names up again before
+    resolving (it does when the namespace changed while it extracted) or, as when both resolve at the
+    same moment, sees nothing the other wrote."""
+    namespace = f"together-{looks_again}".lower()
+    if not looks_again:
+
+        async def sees_nothing(self, namespace):
+            return False
+
+        monkeypatch.setattr(ExistingLookups, "refresh", sees_nothing)
+    jobs = [(await runtime.ingest.submit(meeting(name, namespace)))[0] for name in ("Bro011", "Bro005")]
     done = await asyncio.gather(*(runtime.ingest.wait(job.id) for job in jobs))
     assert all(job.status is JobStatus.SUCCEEDED for job in done), [job.error for job in done]
     twins = await runtime.store.run(
         "t",
-        "MATCH (e:Entity {namespace: 'together'}) WITH toLower(e.name) AS name, e.type AS type, "
+        "MATCH (e:Entity {namespace: $ns}) WITH toLower(e.name) AS name, e.type AS type, "
         "collect(e.id) AS ids WHERE size(ids) > 1 RETURN name, type, ids",
-        {},
+        {"ns": namespace},
     )
     assert twins.rows == []
     test = await runtime.store.run(
-        "t", "MATCH (e:Entity {namespace: 'together', name: 'test'})-[:MENTIONED_IN]->(c:Chunk) "
-        "RETURN DISTINCT c.transcript_id AS t", {},
+        "t", "MATCH (e:Entity {namespace: $ns, name: 'test'})-[:MENTIONED_IN]->(c:Chunk) "
+        "RETURN DISTINCT c.transcript_id AS t", {"ns": namespace},
     )  # fmt: skip
     assert len(test.rows) == 2  # one node, mentioned in both meetings

@@ -95,3 +95,28 @@ async def test_names_warmed_during_extraction_are_not_looked_up_again(graph_stor
     assert named == [[northwind.id], [], []]  # "Northwind" matches in full-text, the others do not
     assert all(e.similarity is not None for e in found[2])  # the nearest vectors are still offered
     assert sorted(t for batch in embedder.batches for t in batch) == names
+
+
+async def test_names_are_looked_up_again_when_another_job_wrote_meanwhile(graph_store, namespace):
+    """A job that extracted while another job of its namespace wrote resolves against what was written."""
+    search = CountingSearch(graph_store.search)
+    memo = EmbedMemo(CountingEmbedder())
+    store = SimpleNamespace(search=search, entity_count=graph_store.entity_count)
+    lookups = ExistingLookups(store, memo)
+    names = ["Northwind", "Priya"]
+    try:
+        await lookups.begin(namespace)
+        lookups.warm(namespace, names)
+        await asyncio.wait_for(search.first_answered.wait(), timeout=60)
+        assert not await lookups.refresh(namespace)  # nobody wrote: what was found stands
+        northwind = entity(namespace, "Northwind Logistics", EntityType.ORGANIZATION, TEST_DIM, 0)
+        await graph_store.upsert_entities([northwind])  # the other job
+        assert await lookups.refresh(namespace)
+        found = await lookups(namespace, list(zip(names, await memo(names), strict=True)))
+    finally:
+        await lookups.close()
+    assert search.calls == [names, names]
+    assert [[e.id for e in candidates if e.similarity is None] for candidates in found] == [
+        [northwind.id],
+        [],
+    ]
