@@ -37,6 +37,7 @@ from backend.graph import GraphStore
 
 from .about import asks_for_person
 from .mentions import CONCEPT, entities_named, find
+from .phrases import QUESTION_START, phrase_at, replaced, slots, takes_determiner
 from .session import Resolution, Turn, TurnEntity
 
 HISTORY_TURNS = 3
@@ -60,11 +61,6 @@ _AND_X = re.compile(r"^\s*and\s+(?P<x>[^?]{1,60}?)\s*\?\s*$", re.I)
 # "in …" phrase replaced, or one added (a transcript named by title is asked within: retrieve/titles.py)
 _WHERE_X = re.compile(r"^(?P<prep>in|at|during|from)\s+\S", re.I)
 _TRAILING_WHERE = re.compile(r"\s+(?:in|at|during|from)\s+[^?!.,;]+?(?P<end>[?!.]*\s*)$", re.I)
-_QUESTION_START = re.compile(
-    r"^(?:who|whom|whose|what|when|where|which|why|how|is|are|was|were|do|does|did|can|could|will|would|"
-    r"should|has|have|had)\b",
-    re.I,
-)
 _BARE_WH = re.compile(
     r"^\s*(?:and\s+|so\s+|but\s+)?(?P<wh>when|where|why|how|how long|how much|how many|how often)"
     r"(?:\s+(?:exactly|then|so))?\s*[?.!]*\s*$",
@@ -75,12 +71,7 @@ _WHO_AUX = re.compile(
     r"^who\s+(?P<aux>is|are|was|were|will|would|can|could|should|has|have|had|did|does|do)\s+(?P<rest>.+)$",
     re.I,
 )
-_WORD = re.compile(r"[\w'’-]+")
-_DETERMINER = frozenset("the a an this that these those my our your his her its their".split())
 _THE = frozenset({"a", "an", "his", "her", "its", "their"})  # said again later, "the" is clearer
-_PREPOSITION = frozenset(
-    "about of on for with regarding to in at from into over against by after before during under".split()
-)
 _TYPE_ORDER = {"Product": 0, "Organization": 1, "Event": 2, "Concept": 3, "Place": 4, "Other": 5}
 _ROLE_ORDER = {"question": 0, "carried": 1, "answer": 2}
 
@@ -141,102 +132,13 @@ def _is_possessive(word: str, rest: str) -> bool:
     return bool(following) and following.group(1).lower() not in _NOT_A_NOUN
 
 
-@dataclass(frozen=True)
-class _Slot:
-    """Where a question names something: its words (`start`..`end`), from its determiner (`lead`,
-    `start` when it has none), and the type of what is named there."""
-
-    lead: int
-    start: int
-    end: int
-    type: str | None
-
-
-def _name_word(word: re.Match[str], first: bool) -> bool:
-    text = word.group(0)
-    return text[:1].isupper() and not first and text != "I" and not _QUESTION_START.fullmatch(text)
-
-
-def _slot(text: str, start: int, end: int, type_: str | None) -> _Slot:
-    """The phrase a name or term found at start..end stands in: widened over the capitalised words
-    next to it, so a multi-word name is never split ("the *Diamond settlement*", "*Lisbon* office")
-    — to the left of a term only after a determiner ("gave Lena *feedback*" is two things)."""
-    words = list(_WORD.finditer(text))
-    before = [w for w in words if w.end() <= start]
-    after = [w for w in words if w.start() >= end]
-    left = start
-    while (
-        before
-        and _name_word(before[-1], before[-1] is words[0])
-        and not text[before[-1].end() : left].strip()
-    ):
-        left = before.pop().start()
-    determined = bool(before) and before[-1].group(0).lower() in _DETERMINER
-    if text[start:end][:1].isupper() or determined:
-        start = left
-    while after and _name_word(after[0], False) and not text[end : after[0].start()].strip():
-        end = after.pop(0).end()
-    lead = before[-1].start() if determined and not text[before[-1].end() : start].strip() else start
-    return _Slot(lead, start, end, type_)
-
-
-def _tail(text: str) -> _Slot | None:
-    """The phrase a question ends on when it is what the question asks about, an object ("who will
-    run *the office*?", "… think of *the battery*?"), not a subject ("when does the pilot start?")."""
-    words = list(_WORD.finditer(text))
-    for i in range(len(words) - 1, max(len(words) - 6, 0), -1):
-        word = words[i].group(0).lower()
-        if word in _PREPOSITION or _QUESTION_START.fullmatch(word):
-            return None
-        if word in _DETERMINER and i + 1 < len(words):
-            if _QUESTION_START.fullmatch(words[i - 1].group(0)):
-                return None
-            return _Slot(words[i].start(), words[i + 1].start(), words[-1].end(), CONCEPT)
-    return None
-
-
-def _slots(turn: Turn) -> list[_Slot]:
-    """Where the turn's question named what it asked about, and its topic phrase; in order."""
-    text = turn.standalone_question
-    found = [
-        _slot(text, m.start(), m.end(), e.type)
-        for e in turn.entities
-        if e.role in ("question", "carried") and (m := next(iter(find(e, text)), None))
-    ]
-    tail = _tail(text)
-    return sorted([*found, *([tail] if tail else [])], key=lambda s: (s.end, s.end - s.lead))
-
-
-def _replaced(kind: str | None, slots: list[_Slot]) -> _Slot | None:
-    """Which slot new words of this type take: the last of the same type (a question names who
-    first, what it asks about last); else, for a thing or unknown words, the topic — the last thing
-    named — or, with no thing, the first name ("what does Northwind want?"). A person only
-    replaces a person: "what about Tomás?" after "who is building the export?" is not about the export."""
-    same = [s for s in slots if s.type == kind]
-    if same or kind == "Person":
-        return same[-1] if same else None
-    things = [s for s in slots if s.type != "Person"]
-    return things[-1] if things else (slots[0] if slots and kind is None else None)
-
-
-def _takes_determiner(new: str, old: str, kind: str | None) -> bool:
-    """Whether new words replace the old determiner too: when they bring their own ("the case"), or
-    are a name where a common noun or a person was ("the battery" → "Voltra", "the Project Manager"
-    → "Priya"); not a name for a name before a noun ("the Northwind pilot" → "the Maritime Mutual
-    pilot")."""
-    first = new.split()[0]
-    if first.lower() in _DETERMINER:
-        return True
-    return first[:1].isupper() and (kind == "Person" or not old.split()[-1][:1].isupper())
-
-
 def _as_said(entity: TurnEntity, history: list[Turn]) -> str:
     """What a pronoun stands for in the words a recent question used, whole ("it" after "… the Lisbon
     office?" is "the Lisbon office"); what an answer named, by its full name."""
     for turn in reversed(history[-HISTORY_TURNS:] if entity.role != "answer" else []):
         text = turn.standalone_question
         if matches := find(entity, text):
-            slot = _slot(text, matches[0].start(), matches[0].end(), entity.type)
+            slot = phrase_at(text, matches[0].start(), matches[0].end(), entity.type)
             determiner = text[slot.lead : slot.start].strip()
             if determiner.lower() in _THE or (not determiner and entity.type == CONCEPT):
                 determiner = "the"
@@ -328,7 +230,7 @@ class OfflineResolver:
     async def _ellipsis(self, namespace: str, question: str, history: list[Turn], named) -> Resolved | None:
         """ "What about X?" — the last question again, about X."""
         found = _ELLIPSIS.match(question) or _AND_X.match(question)
-        if not found or _QUESTION_START.match(found.group("x")):
+        if not found or QUESTION_START.match(found.group("x")):
             return None
         new = found.group("x")
         previous = history[-1].standalone_question
@@ -341,8 +243,8 @@ class OfflineResolver:
         kind = next((n.entity.type for n in named if n.start >= found.start("x")), None)
         if kind is None and not new[:1].isupper():  # "the case", "budget": a thing the graph lacks
             kind = CONCEPT
-        slot = _replaced(kind, _slots(history[-1]))
+        slot = replaced(kind, slots(history[-1]))
         if slot is None:
             return None
-        start = slot.lead if _takes_determiner(new, previous[slot.start : slot.end], kind) else slot.start
+        start = slot.lead if takes_determiner(new, previous[slot.start : slot.end], kind) else slot.start
         return Resolved(_capitalise(previous[:start] + new + previous[slot.end :]), "offline", [])
