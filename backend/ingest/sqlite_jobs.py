@@ -21,69 +21,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from backend.domain import Job, JobStatus, Usage
+from backend.domain import Job, JobStatus
 
 from .job_store import check_fields, dead_letter_reason, new_job_id
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS jobs (
-    id TEXT PRIMARY KEY,
-    namespace TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    status TEXT NOT NULL,
-    stage TEXT NOT NULL,
-    progress REAL NOT NULL DEFAULT 0,
-    error TEXT,
-    transcript_id TEXT,
-    result TEXT,
-    usage TEXT,
-    trace_id TEXT,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL,
-    lease_owner TEXT,
-    lease_until REAL
-);
-CREATE INDEX IF NOT EXISTS jobs_transcript ON jobs (namespace, transcript_id);
-CREATE INDEX IF NOT EXISTS jobs_status ON jobs (status);
-CREATE TABLE IF NOT EXISTS job_requests (
-    job_id TEXT PRIMARY KEY REFERENCES jobs (id) ON DELETE CASCADE,
-    request TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS job_events (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    job_id TEXT NOT NULL,
-    event TEXT NOT NULL,
-    data TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS job_events_job ON job_events (job_id, seq);
-"""
-# Columns added after the first release: a data dir from then gets them on open.
-_ADDED = {"lease_owner": "TEXT", "lease_until": "REAL"}
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat()
-
-
-def _row_to_job(row: sqlite3.Row) -> Job:
-    return Job(
-        id=row["id"],
-        namespace=row["namespace"],
-        kind=row["kind"],
-        status=JobStatus(row["status"]),
-        stage=row["stage"],
-        progress=row["progress"],
-        error=row["error"],
-        transcript_id=row["transcript_id"],
-        result=json.loads(row["result"]) if row["result"] else None,
-        usage=Usage.model_validate_json(row["usage"]) if row["usage"] else Usage(),
-        trace_id=row["trace_id"],
-        attempts=row["attempts"],
-        worker=row["lease_owner"] if row["status"] == JobStatus.RUNNING.value else None,
-        created_at=datetime.fromisoformat(row["created_at"]),
-        updated_at=datetime.fromisoformat(row["updated_at"]),
-    )
+from .sqlite_job_rows import ADDED, SCHEMA, row_to_job, timestamp
 
 
 class SqliteJobStore:
@@ -99,11 +40,11 @@ class SqliteJobStore:
         # corrupt the file; a job whose end was lost runs again (its writes are MERGEs).
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA foreign_keys=ON")
-        self._db.executescript(_SCHEMA)
+        self._db.executescript(SCHEMA)
         present = {row["name"] for row in self._db.execute("PRAGMA table_info(jobs)")}
-        for column, kind in _ADDED.items():
+        for column, kind in ADDED.items():
             if column not in present:
-                self._db.execute(f"ALTER TABLE jobs ADD COLUMN {column} {kind}")  # names from _ADDED
+                self._db.execute(f"ALTER TABLE jobs ADD COLUMN {column} {kind}")  # names from ADDED
         self._lock = threading.Lock()
 
     def _exec(self, sql: str, params: tuple = ()) -> list[sqlite3.Row]:
@@ -149,7 +90,7 @@ class SqliteJobStore:
         """With `guard`: only while the transcript's newest job is still `guard["newest"]` — checked and
         inserted under SQLite's write lock (BEGIN IMMEDIATE), so other processes wait between the two."""
         job_id = new_job_id()
-        now = _now()
+        now = timestamp()
 
         def insert() -> str:
             with self._lock, self._db:  # one transaction: a job never exists without its request
@@ -189,7 +130,7 @@ class SqliteJobStore:
 
     async def get(self, job_id: str) -> Job | None:
         rows = await self._run("SELECT * FROM jobs WHERE id = ?", (job_id,))
-        return _row_to_job(rows[0]) if rows else None
+        return row_to_job(rows[0]) if rows else None
 
     async def request(self, job_id: str) -> dict:
         rows = await self._run("SELECT request FROM job_requests WHERE job_id = ?", (job_id,))
@@ -211,7 +152,7 @@ class SqliteJobStore:
         if fields.get("status") in (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.QUEUED):
             assignments += ", lease_owner = NULL, lease_until = NULL"
         statement = f"UPDATE jobs SET {assignments}, updated_at = ? WHERE id = ?"  # noqa: S608 — column names from JOB_FIELDS
-        params: tuple = (*values, _now(), job_id)
+        params: tuple = (*values, timestamp(), job_id)
         if owner is not None:
             statement += " AND lease_owner = ? AND status = ?"
             params += (owner, JobStatus.RUNNING.value)
@@ -247,7 +188,7 @@ class SqliteJobStore:
                                 (
                                     JobStatus.FAILED.value,
                                     dead_letter_reason(row["attempts"], row["error"]),
-                                    _now(),
+                                    timestamp(),
                                     row["id"],
                                 ),
                             )
@@ -260,7 +201,7 @@ class SqliteJobStore:
                         self._db.execute(
                             "UPDATE jobs SET status = ?, attempts = attempts + 1, lease_owner = ?, "
                             "lease_until = ?, updated_at = ? WHERE id = ?",
-                            (JobStatus.RUNNING.value, owner, now + lease_s, _now(), row["id"]),
+                            (JobStatus.RUNNING.value, owner, now + lease_s, timestamp(), row["id"]),
                         )
                         self._db.execute("COMMIT")
                         return row["id"]
@@ -285,7 +226,7 @@ class SqliteJobStore:
             "UPDATE jobs SET status = ?, stage = 'queued', progress = 0, attempts = MAX(attempts - 1, 0), "
             "lease_owner = NULL, lease_until = NULL, updated_at = ? "
             "WHERE id = ? AND lease_owner = ? AND status = ?",
-            (JobStatus.QUEUED.value, _now(), job_id, owner, JobStatus.RUNNING.value),
+            (JobStatus.QUEUED.value, timestamp(), job_id, owner, JobStatus.RUNNING.value),
         )
 
     async def add_event(self, job_id: str, event: str, data: dict) -> None:
@@ -322,7 +263,7 @@ class SqliteJobStore:
             "SELECT * FROM jobs WHERE namespace = ? AND transcript_id = ? ORDER BY created_at DESC LIMIT 1",
             (namespace, transcript_id),
         )
-        return _row_to_job(rows[0]) if rows else None
+        return row_to_job(rows[0]) if rows else None
 
     async def queued(self) -> int:
         """Jobs waiting for a worker, across every process that shares this store."""
