@@ -34,6 +34,7 @@ from backend.config import Settings
 from backend.domain import Job, JobStatus
 from backend.errors import ProviderUnavailable
 
+from .aws_job_claims import TranscriptClaims
 from .aws_job_dead_letters import DeadLetters
 from .aws_job_events import EventRows
 from .aws_job_leases import Leases, held_by
@@ -44,17 +45,13 @@ from .job_table import (
     ENDED,
     PARTITION_KEY,
     REQUEST_SEQ,
-    TRANSCRIPT_INDEX,
-    TRANSCRIPT_KEY,
     TTL_ATTRIBUTE,
     JobTable,
     Update,
-    claim_id,
     job_from_item,
     key,
     new_job_item,
     refused,
-    transcript_key,
 )
 
 log = logging.getLogger(__name__)
@@ -80,6 +77,7 @@ class AwsJobStore:
         self._requests = RequestRows(table, s3, bucket)
         self._events = EventRows(table)
         self._leases = Leases(table, queue)
+        self._claims = TranscriptClaims(table)
         self._dead_letters = DeadLetters(table, queue, self._events)
         self._wait_s = receive_wait_s
         self._dead_letters_every_s = dead_letters_every_s
@@ -144,43 +142,31 @@ class AwsJobStore:
         )
 
     def _create_guarded(self, namespace, kind, transcript_id, request, trace_id, newest) -> tuple[Job, bool]:
+        claim = lambda job_id: self._claims.put(namespace, transcript_id, job_id, newest)  # noqa: E731
         try:
-            return self._create(namespace, kind, transcript_id, request, trace_id, guard=newest or ""), True
+            return self._create(namespace, kind, transcript_id, request, trace_id, claim), True
         except ClientError as exc:
             if not refused(exc):
                 raise
-        # another caller created one since: theirs (the claim row names it, read strongly consistent)
-        claim = self._table.item(claim_id(namespace, transcript_id))
-        item = self._table.item(claim["newest_job"]["S"]) if claim else None
-        if item is None:
+        # another caller created one since: theirs
+        job = self._claims.newest(namespace, transcript_id)
+        if job is None:
             raise ProviderUnavailable("the job table changed under a new job; post it again")
-        return job_from_item(item), False
+        return job, False
 
     def _create(
-        self, namespace: str, kind: str, transcript_id: str | None, request: dict, trace_id, guard=None
+        self, namespace: str, kind: str, transcript_id: str | None, request: dict, trace_id, claim=None
     ) -> Job:
-        """`guard` (the transcript's newest job id as the caller saw it, "" for none): the job is written
-        only while the transcript's claim row still names that job (or, for a transcript whose jobs
-        predate claim rows, has none) — in the same transaction, so of two callers one wins."""
+        """`claim(job_id)`: a further write of the same transaction, whose condition may refuse it."""
         job_id = new_job_id()
         stored = self._requests.row(namespace, job_id, request)
         item = new_job_item(job_id, namespace, kind, transcript_id, trace_id, time.time())
         writes = [
             {"Put": {"TableName": self._table.name, "Item": item}},
-            {"Put": {"TableName": self._table.name, "Item": stored}},
+            {"Put": {"TableName": self._table.name, "Item": stored}},  # never a job without its request
+            *([claim(job_id)] if claim else []),
         ]
-        if guard is not None and transcript_id:
-            claim = {**key(claim_id(namespace, transcript_id)), "newest_job": {"S": job_id}}
-            put: dict = {"TableName": self._table.name, "Item": claim}
-            put["ConditionExpression"] = "attribute_not_exists(job_id)" + (
-                " OR newest_job = :seen" if guard else ""
-            )
-            if guard:
-                put["ExpressionAttributeValues"] = {":seen": {"S": guard}}
-            writes.append({"Put": put})
-        self._table.call(
-            "transact_write_items", TransactItems=writes
-        )  # a job never exists without its request
+        self._table.call("transact_write_items", TransactItems=writes)
         self._enqueue(job_id, 1)
         return job_from_item(item)
 
@@ -309,29 +295,7 @@ class AwsJobStore:
 
     # --- look-ups -------------------------------------------------------------------------------
     async def for_transcript(self, namespace: str, transcript_id: str) -> Job | None:
-        return await self._run(self._for_transcript, namespace, transcript_id)
-
-    def _for_transcript(self, namespace: str, transcript_id: str) -> Job | None:
-        # The claim row is read strongly consistent; the index (eventually consistent) finds the jobs
-        # of transcripts posted before claim rows existed.
-        claim = self._table.item(claim_id(namespace, transcript_id))
-        if claim is not None:
-            item = self._table.item(claim["newest_job"]["S"])
-            return job_from_item(item) if item else None
-        newest = self._table.call(
-            "query",
-            TableName=self._table.name,
-            IndexName=TRANSCRIPT_INDEX,
-            KeyConditionExpression="#t = :t",
-            ExpressionAttributeNames={"#t": TRANSCRIPT_KEY},
-            ExpressionAttributeValues={":t": {"S": transcript_key(namespace, transcript_id)}},
-            ScanIndexForward=False,
-            Limit=1,
-        ).get("Items", [])
-        if not newest:
-            return None
-        item = self._table.item(newest[0][PARTITION_KEY]["S"])
-        return job_from_item(item) if item else None
+        return await self._run(self._claims.newest, namespace, transcript_id)
 
     async def queued(self) -> int:
         return await self._run(self._queue.depth)

@@ -73,12 +73,6 @@ def transcript_key(namespace: str, transcript_id: str) -> str:
     return f"{namespace}/{transcript_id}"  # a namespace never holds "/" (its pattern in domain.py)
 
 
-def claim_id(namespace: str, transcript_id: str) -> str:
-    """The row that names a transcript's newest job (`newest_job`): the condition that lets one of two
-    callers posting the same transcript at once create its job. Not a job id (those start "job_")."""
-    return "transcript#" + transcript_key(namespace, transcript_id)
-
-
 def attribute(value: Any) -> dict:
     """A DynamoDB attribute value for what a job row holds: text, numbers, JSON as text."""
     if isinstance(value, bool):
