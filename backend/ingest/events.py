@@ -20,6 +20,7 @@ from backend.domain import JobStatus
 from .job_store import JobStore
 
 _POLL_S = 0.25  # how often a follower looks for events written by another process
+_STATUS_EVERY_S = 2.0  # how often it also reads the job's row, in case its end event was never written
 _PROGRESS_EVERY_S = 0.2  # progress events reach the store at most this often per job
 _ENDS = ("done", "error")
 
@@ -58,7 +59,19 @@ class JobEvents:
             if job.status is JobStatus.FAILED:
                 yield "error", {"job_id": job_id, "error": job.error, "retryable": True}
                 return
+            checked = time.monotonic()
             while True:
+                if time.monotonic() - checked >= _STATUS_EVERY_S:
+                    # An end is written to the job's row before its event; a worker cut off between the
+                    # two (its process stopped) leaves no end event: the row says it ended.
+                    checked = time.monotonic()
+                    ended = await self._jobs.get(job_id)
+                    if ended is not None and ended.status is JobStatus.SUCCEEDED:
+                        yield "done", {"job_id": job_id, "result": ended.result}
+                        return
+                    if ended is not None and ended.status is JobStatus.FAILED:
+                        yield "error", {"job_id": job_id, "error": ended.error, "retryable": True}
+                        return
                 for seq, event, data in await self._jobs.events_after(job_id, seen):
                     seen = seq
                     if event in _ENDS:  # the stored job holds the whole result and the reason

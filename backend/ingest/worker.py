@@ -168,6 +168,8 @@ class IngestWorker:
             while not run.done():
                 await asyncio.wait({run}, timeout=self._lease_s / 3)
                 if not run.done() and not await self.jobs.renew(job_id, self.name, self._lease_s):
+                    if await self._ending(job_id):  # it ended between the wait and the renewal
+                        break
                     log.warning("lost the lease of a job; another worker has it", extra={"job_id": job_id})
                     run.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
@@ -180,6 +182,12 @@ class IngestWorker:
             await self._hand_back(job_id)
             raise
         await run
+
+    async def _ending(self, job_id: str) -> bool:
+        """Whether the job's row says it ended (the run is publishing its end): a renewal fails then
+        too, and cancelling the run would cut its end event off."""
+        job = await self.jobs.get(job_id)
+        return job is not None and job.status in (JobStatus.SUCCEEDED, JobStatus.FAILED)
 
     async def _hand_back(self, job_id: str) -> None:
         try:

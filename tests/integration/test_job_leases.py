@@ -179,6 +179,38 @@ async def test_a_finished_jobs_events_go_once_followers_are_done_with_them(open_
         assert int(job_row["expires_at"]["N"]) >= time.time() + retention - 60
 
 
+async def test_a_follower_ends_when_the_job_ended_without_its_end_event(open_store):
+    """A worker cut off between writing the job's end and publishing its event: followers (SSE, the
+    CLI, `weaver eval`) must not wait forever."""
+    from backend.ingest.events import JobEvents
+
+    a, b = open_store(), open_store()
+    job = await a.create("ns", "transcript", "tr", {})
+    claimed = await a.claim("w", 600, 3)
+    await a.update(job.id, owner="w", status=JobStatus.SUCCEEDED, stage="done", progress=1.0, result={"n": 1})
+    assert claimed.id == job.id
+    follower = JobEvents(b)
+
+    async def ends():
+        return [event async for event in follower.follow(job.id)]
+
+    events = await asyncio.wait_for(ends(), DEADLINE_S)
+    assert events[-1] == ("done", {"job_id": job.id, "result": {"n": 1}})
+
+    # and one that is already following when the end is written
+    other = await a.create("ns", "transcript", "tr2", {})
+    await a.claim("w", 600, 3)
+    following = asyncio.create_task(ends_of(follower, other.id))
+    await until(lambda: b.get(other.id), "the job")
+    await a.update(other.id, owner="w", status=JobStatus.FAILED, error="it broke")
+    events = await asyncio.wait_for(following, DEADLINE_S)
+    assert events[-1] == ("error", {"job_id": other.id, "error": "it broke", "retryable": True})
+
+
+async def ends_of(follower, job_id: str) -> list:
+    return [event async for event in follower.follow(job_id)]
+
+
 async def test_a_transcript_finds_its_newest_job(open_store):
     a, b = open_store(), open_store()
     assert await a.for_transcript("ns", "tr_x") is None
