@@ -116,4 +116,7 @@ async def run_worker(settings: Settings, parent: int | None = None) -> None:
                 break
     finally:
         await runtime.close()
-        tracing.shutdown()  # flushes the spans still batched
+        # the spans still batched, within a bound: a slow trace backend must not hold a stop (the API
+        # waits _STOP_WAIT_S for its workers, ECS 30 s for the task)
+        tracing.flush(timeout_ms=3_000)
+        tracing.shutdown()
