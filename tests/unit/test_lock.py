@@ -1,6 +1,8 @@
-"""The lock and pyproject agree: every dependency pyproject names (the dev extra too) is in uv.lock
-at a version its specifier accepts, every package as files with a sha256 on PyPI. Fails when one
-changes without the other (`make lock` refreshes the lock; `uv sync --locked` in make refuses too)."""
+"""The lock and pyproject agree: every dependency pyproject names (the dev extra and the build backend
+too) is pinned to one version, the version uv.lock holds, and every locked package has files with a
+sha256 on PyPI. Fails when one changes without the other (`make lock` refreshes the lock; `uv sync
+--locked` in make refuses too). Pinned in pyproject as well: even an install that ignores the lock
+(`pip install .`) gets the versions tested, never the newest of the day."""
 
 from __future__ import annotations
 
@@ -33,8 +35,8 @@ def test_every_dependency_is_locked_with_hashes_at_an_accepted_version():
         name = canonicalize_name(requirement.name)
         assert name in packages, f"{requirement.name} is in pyproject.toml but not in uv.lock"
         version = packages[name]["version"]
-        assert requirement.specifier.contains(version, prereleases=True), (
-            f"uv.lock locks {name}=={version}, outside {requirement.specifier}: run make lock"
+        assert [(s.operator, s.version) for s in requirement.specifier] == [("==", version)], (
+            f"pyproject.toml has {requirement}, uv.lock {name}=={version}: pin it there and run make lock"
         )
     for name, package in packages.items():
         assert files(package), f"{name} has no file in uv.lock"
@@ -46,3 +48,8 @@ def test_the_lock_names_only_files_on_pypi():
         assert package["source"] == {"registry": "https://pypi.org/simple"}, f"{name}: {package['source']}"
         for f in files(package):
             assert f["url"].startswith("https://files.pythonhosted.org/"), f"{name}: {f['url']}"
+
+
+def test_the_build_backend_is_pinned_too():
+    [backend] = tomllib.loads((ROOT / "pyproject.toml").read_text())["build-system"]["requires"]
+    assert [s.operator for s in Requirement(backend).specifier] == ["=="], backend
