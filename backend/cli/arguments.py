@@ -49,24 +49,14 @@ def build_parser() -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", help="ask a question: the answer streams, then its citations")
     ask.add_argument("question")
     ask.add_argument("--namespace", help="default: KW_DEFAULT_NAMESPACE")
-    ask.add_argument("--mode", default="hybrid", choices=MODES)
-    ask.add_argument("--k", type=int, default=5, help="citations at most")
-    ask.add_argument(
-        "--in", dest="within", action="append", metavar="TRANSCRIPT",
-        help="ask within this transcript only, by title or id (repeat for several)",
-    )  # fmt: skip
+    _how_to_ask(ask)
     ask.add_argument(
         "--session", help="ask within a conversation: its id, or `new` to start one (the id is printed)"
     )
     chat = sub.add_parser("chat", help="a conversation in the terminal: follow-up questions use the history")
     chat.add_argument("--namespace", help="default: KW_DEFAULT_NAMESPACE (a resumed session keeps its own)")
     chat.add_argument("--session", help="resume this conversation (default: start a new one)")
-    chat.add_argument("--mode", default="hybrid", choices=MODES)
-    chat.add_argument("--k", type=int, default=5, help="citations at most")
-    chat.add_argument(
-        "--in", dest="within", action="append", metavar="TRANSCRIPT",
-        help="ask within this transcript only, by title or id (repeat for several)",
-    )  # fmt: skip
+    _how_to_ask(chat)
     evaluate = sub.add_parser(
         "eval",
         help="`turns`: retrieval recall@k and MRR per mode on QMSum-style meetings; `answers`: facts stated "
@@ -118,6 +108,16 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--host", help="default: KW_HOST")
         p.add_argument("--port", type=int, help="default: KW_PORT")
     return parser
+
+
+def _how_to_ask(command: argparse.ArgumentParser) -> None:
+    """`ask` and `chat`: the retrieval mode, how many citations, within which transcripts."""
+    command.add_argument("--mode", default="hybrid", choices=MODES)
+    command.add_argument("--k", type=int, default=5, help="citations at most")
+    command.add_argument(
+        "--in", dest="within", action="append", metavar="TRANSCRIPT",
+        help="ask within this transcript only, by title or id (repeat for several)",
+    )  # fmt: skip
 
 
 # What a refused value is called on the command line (the models name their fields).

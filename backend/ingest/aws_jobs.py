@@ -37,19 +37,14 @@ from backend.errors import ProviderUnavailable
 from .aws_job_claims import TranscriptClaims
 from .aws_job_dead_letters import DeadLetters
 from .aws_job_events import EventRows
-from .aws_job_leases import Leases, held_by
+from .aws_job_leases import Leases
 from .aws_job_requests import RequestRows
+from .aws_job_states import JobStates
 from .job_queue import JobQueue
 from .job_store import check_fields, new_job_id
 from .job_table import (
-    ENDED,
-    PARTITION_KEY,
-    REQUEST_SEQ,
-    TTL_ATTRIBUTE,
     JobTable,
-    Update,
     job_from_item,
-    key,
     new_job_item,
     refused,
 )
@@ -78,6 +73,7 @@ class AwsJobStore:
         self._events = EventRows(table)
         self._leases = Leases(table, queue)
         self._claims = TranscriptClaims(table)
+        self._states = JobStates(table, self._leases, self._enqueue)
         self._dead_letters = DeadLetters(table, queue, self._events)
         self._wait_s = receive_wait_s
         self._dead_letters_every_s = dead_letters_every_s
@@ -187,50 +183,7 @@ class AwsJobStore:
 
     async def update(self, job_id: str, *, owner: str | None = None, **fields: Any) -> bool:
         check_fields(fields)
-        return await self._run(self._update, job_id, owner, fields)
-
-    def _update(self, job_id: str, owner: str | None, fields: dict) -> bool:
-        status = fields.get("status")
-        change = Update()
-        for name, value in fields.items():
-            change.set(name, value)
-        change.set("updated_at", time.time())
-        conditions = [f"attribute_exists({change.name(PARTITION_KEY)})"]
-        if owner is not None:
-            conditions.append(held_by(change, owner))
-        request_ttl = Update()
-        if status in ENDED:
-            expires = self._table.expiry()
-            change.remove("lease_owner").remove("lease_until").set(TTL_ATTRIBUTE, expires)
-            request_ttl.set(TTL_ATTRIBUTE, expires)
-        elif status is QUEUED:  # a retry: a new run of the job, with a message of its own
-            change.remove("lease_owner").remove("lease_until").remove(TTL_ATTRIBUTE).add("run", 1)
-            request_ttl.remove(TTL_ATTRIBUTE)
-            if owner is None:  # twice at once must not queue it twice
-                conditions.append(
-                    f"{change.name('status')} IN ({change.value(JobStatus.FAILED)}, "
-                    f"{change.value(JobStatus.SUCCEEDED)})"
-                )
-        job_update = change.arguments(self._table.name, key(job_id), " AND ".join(conditions))
-        try:
-            if status in (*ENDED, QUEUED):
-                self._table.call(
-                    "transact_write_items",
-                    TransactItems=[
-                        {"Update": job_update},
-                        {"Update": request_ttl.arguments(self._table.name, key(job_id, REQUEST_SEQ))},
-                    ],
-                )
-            else:
-                self._table.call("update_item", **job_update)
-        except ClientError:
-            return False  # the condition: not this worker's lease any more, or already queued
-        if status in ENDED and owner is not None:
-            self._leases.end(job_id)
-        if status is QUEUED:
-            run = int(self._table.item(job_id)["run"]["N"])
-            self._enqueue(job_id, run)
-        return True
+        return await self._run(self._states.update, job_id, owner, fields)
 
     # --- leases ---------------------------------------------------------------------------------
     async def claim(self, owner: str, lease_s: float, max_attempts: int) -> Job | None:

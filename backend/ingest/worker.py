@@ -23,8 +23,8 @@ from . import pipeline
 from .events import JobEvents
 from .job_progress import JobProgress, stage_weights
 from .job_store import JobStore
-from .known_names import NameBook, read_name_book
 from .prepare import prepare, recording_transcript_id
+from .recording import hear
 from .request import IngestRequest, Services
 
 log = logging.getLogger(__name__)
@@ -219,7 +219,7 @@ class IngestWorker:
                 listened_ms, book = None, None
                 if request.audio is not None:
                     heard = time.perf_counter()
-                    request, book = await self._transcribe(request, tracker)
+                    request, book = await hear(request, self.services, tracker.report)
                     listened_ms = round((time.perf_counter() - heard) * 1000, 1)
                 transcript = self._prepared.pop(job_id, None) or await asyncio.to_thread(
                     prepare, request, self.services.settings
@@ -271,31 +271,6 @@ class IngestWorker:
                    "duration_ms": round((time.perf_counter() - started) * 1000, 1)},
         )  # fmt: skip
         await self.events.publish(job_id, "done", {"job_id": job_id, "result": summary})
-
-    async def _transcribe(
-        self, request: IngestRequest, tracker: JobProgress
-    ) -> tuple[IngestRequest, NameBook | None]:
-        """A recording becomes the transcript content the pipeline parses, heard with the names its
-        namespace knows; and the names to check what was heard against (None: not checked)."""
-        settings = self.services.settings
-        book = None
-        if settings.speech_bias_names or settings.speech_correct_names:
-            book = await read_name_book(
-                self.services.store, request.namespace, speaker=request.speaker, hints=request.hints
-            )
-        result = await transcription_stage.transcribe(
-            request.audio,
-            self.services.transcriber,
-            settings.data_dir,
-            tracker.report,
-            language=request.language or settings.speech_language,
-            speaker=request.speaker,
-            vocabulary=book.vocabulary(settings.speech_bias_names) if book else None,
-        )
-        transcribed = request.model_copy(
-            update={"content": result.content, "format": result.format, "language": result.language}
-        )
-        return transcribed, book if settings.speech_correct_names else None
 
 
 def _failure(exc: Exception) -> str:

@@ -84,7 +84,7 @@ def test_deployments_set_only_settings_the_app_reads():
         re.findall(r"\b(KW_[A-Z0-9_]+)\b", service_tf)
     )
     used |= set(re.findall(r"\b(KW_[A-Z0-9_]+)=", DOCKERFILE))
-    assert used - SETTINGS == set(), "set by a deployment but not a setting: see backend/config.py"
+    assert used - SETTINGS == set(), "set by a deployment but not a setting: see backend/config/"
 
 
 @pytest.mark.slow

@@ -53,17 +53,18 @@ def wait_for(url: str, predicate, timeout: float = 600) -> dict:
     raise AssertionError(f"gave up waiting; last state {job}")
 
 
+def post_meeting(base: str, meeting: Path) -> dict:
+    body = {"content": json.loads(meeting.read_text()), "title": meeting.stem}
+    return httpx.post(f"{base}/v1/transcripts", json=body, timeout=30).json()
+
+
 def test_killed_mid_job_the_job_resumes_after_restart(tmp_path):
     meeting = meeting_path("Bmr005")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = start_server(tmp_path, port)
     try:
-        accepted = httpx.post(
-            f"{base}/v1/transcripts",
-            json={"content": json.loads(meeting.read_text()), "title": "Bmr005"},
-            timeout=30,
-        ).json()
+        accepted = post_meeting(base, meeting)
         job_url = f"{base}/v1/jobs/{accepted['job_id']}"
         mid = wait_for(job_url, lambda j: j["status"] == "running" and j["progress"] > 0.05)
         assert mid["stage"] == "extract"
@@ -97,11 +98,7 @@ def test_stopped_cleanly_mid_job_the_job_goes_back_to_the_queue_uncounted(tmp_pa
     server = start_server(tmp_path, port)
     follower = None
     try:
-        accepted = httpx.post(
-            f"{base}/v1/transcripts",
-            json={"content": json.loads(meeting.read_text()), "title": "Bmr005"},
-            timeout=30,
-        ).json()
+        accepted = post_meeting(base, meeting)
         job_url = f"{base}/v1/jobs/{accepted['job_id']}"
         # someone follows the job's events, as the UI does, on a connection of its own
         follower = subprocess.Popen(
