@@ -9,6 +9,8 @@ import sqlite3
 import threading
 from pathlib import Path
 
+from backend.sqlite_files import open_wal
+
 from .session import Session, Turn
 from .store import SessionPolicy, decode_turns, encode_turns, from_epoch
 
@@ -42,11 +44,9 @@ class SqliteSessionStore:
     name = "sqlite"
 
     def __init__(self, path: Path, policy: SessionPolicy) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.policy = policy
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=30)
+        self._db = open_wal(path)
         self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(_SCHEMA)
         self._lock = threading.Lock()
 

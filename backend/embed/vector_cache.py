@@ -22,6 +22,8 @@ from array import array
 from collections.abc import Sequence
 from pathlib import Path
 
+from backend.sqlite_files import open_wal
+
 from .factory import Embedders
 from .port import Embedder
 
@@ -40,10 +42,7 @@ _LOOKUP_BATCH = 500  # SQLite's default limit on `?` parameters is far above thi
 
 class VectorCache:
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=30)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")  # a lost tail after a power cut is re-embedded
+        self._db = open_wal(path, synchronous="NORMAL")  # a lost tail after a power cut is re-embedded
         self._db.execute(_SCHEMA)
         self._lock = threading.Lock()
         self.usable = True

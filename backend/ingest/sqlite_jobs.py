@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from backend.domain import Job, JobStatus
+from backend.sqlite_files import open_wal
 
 from .job_store import check_fields, dead_letter_reason, new_job_id
 from .sqlite_job_rows import ADDED, SCHEMA, row_to_job, timestamp
@@ -31,14 +32,11 @@ class SqliteJobStore:
     name = "sqlite"
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=30)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
         # No fsync per commit (WAL syncs at checkpoints): a progress write cost ~40 ms on a busy disk
-        # and the pipeline waits for its reports. A power cut can lose the last commits, never
-        # corrupt the file; a job whose end was lost runs again (its writes are MERGEs).
-        self._db.execute("PRAGMA synchronous=NORMAL")
+        # and the pipeline waits for its reports. A job whose end a power cut lost runs again (its
+        # writes are MERGEs).
+        self._db = open_wal(path, synchronous="NORMAL")
+        self._db.row_factory = sqlite3.Row
         self._db.execute("PRAGMA foreign_keys=ON")
         self._db.executescript(SCHEMA)
         present = {row["name"] for row in self._db.execute("PRAGMA table_info(jobs)")}

@@ -7,9 +7,10 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import sqlite3
 import threading
 from pathlib import Path
+
+from backend.sqlite_files import open_wal
 
 from .port import LLMRequest, LLMResponse
 
@@ -23,10 +24,7 @@ def cache_key(provider: str, model: str, request: LLMRequest) -> str:
 
 class LLMCache:
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=30)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")  # a cache: a lost tail after a power cut is asked again
+        self._db = open_wal(path, synchronous="NORMAL")  # a cache: a lost tail is asked again
         self._db.execute("CREATE TABLE IF NOT EXISTS answers (key TEXT PRIMARY KEY, response TEXT NOT NULL)")
         self._lock = threading.Lock()
 

@@ -50,14 +50,22 @@ def start(data_dir: Path, env: dict, *args: str, port: int | None = None) -> sub
         )
 
 
-def wait_until(check, what: str, logs: Path | None = None):
-    def tails() -> str:  # what the processes were doing, on a timeout
-        return "".join(
-            f"\n--- {log.name}\n" + "\n".join(log.read_text(errors="replace").splitlines()[-15:])
-            for log in sorted(logs.glob("*.log") if logs else [])
-        )
+def tails(logs: Path | None) -> str:
+    """What the processes were doing: the last lines of each one's log, without its metrics (EMF)."""
 
-    return wait_for(check, DEADLINE_S, what, poll=0.2, explain=tails)
+    def said(log: Path) -> list[str]:
+        return [line for line in log.read_text(errors="replace").splitlines() if '"_aws"' not in line]
+
+    found = sorted(logs.glob("*.log")) if logs else []
+    return "".join(f"\n--- {log.name}\n" + "\n".join(said(log)[-15:]) for log in found)
+
+
+def wait_until(check, what: str, logs: Path | None = None):
+    return wait_for(check, DEADLINE_S, what, poll=0.2, explain=lambda: tails(logs))
+
+
+def exited(proc: subprocess.Popen) -> bool:
+    return proc.poll() is not None
 
 
 def ready(base: str) -> bool:
@@ -95,8 +103,9 @@ def two_apis_two_workers(data_dir: Path, env: dict) -> Iterator[Topology]:
     workers = [start(data_dir, env, "worker") for _ in range(2)]
     topology = Topology(*(f"http://127.0.0.1:{p}" for p in ports), workers=workers, logs=data_dir)
     try:
-        for base in (topology.first, topology.second):
-            topology.wait_until(lambda b=base: ready(b), f"{base} to be ready")
+        for base, api in zip((topology.first, topology.second), apis, strict=True):
+            topology.wait_until(lambda b=base, a=api: ready(b) or exited(a), f"{base} to be ready")
+            assert api.poll() is None, f"{base} exited at start (code {api.returncode}){tails(data_dir)}"
         yield topology
     finally:
         for proc in [*workers, *apis]:
