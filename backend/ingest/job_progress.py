@@ -42,13 +42,15 @@ class JobProgress:
 
     async def report(self, stage: str, done: float, total: float) -> None:
         self.counts[stage] = (done, total)
-        self.fractions[stage] = max(self.fractions.get(stage, 0.0), done / total if total else 1.0)
+        # A stage's total can grow (`embed` counts the chunks during extraction, then the names
+        # resolution found), so its fraction can fall; the job's progress never does.
+        self.fractions[stage] = done / total if total else 1.0
         progress = sum(self.weights[s] * f for s, f in self.fractions.items())
         self.progress = max(self.progress, min(progress, 0.999))  # 1.0 only when the job is done
-        # Stages overlap (chunks are embedded during extraction): the job's stage is the earliest
-        # one still under way; every stage's own counts travel with each event.
-        started = [s for s in self.weights if s in self.fractions]
-        current = next((s for s in started if self.fractions[s] < 1.0), started[-1])
+        # Stages overlap (chunks are embedded during extraction): the job's stage is the first one, in
+        # the pipeline's order, not yet done, started or not. Every stage reports, so none is skipped;
+        # every stage's own counts travel with each event.
+        current = next((s for s in self.weights if self.fractions.get(s, 0.0) < 1.0), stage)
         changed = current != self.stage
         self.stage = current
         data = {

@@ -34,6 +34,11 @@ class EmbedProgress:
     def __init__(self, report: Report, total: int) -> None:
         self.report, self.total, self.done = report, total, 0
 
+    async def expect(self, n: int) -> None:
+        """`n` more texts to embed (the names, once resolution found them)."""
+        self.total += n
+        await self.report("embed", self.done, self.total)
+
     async def advance(self, n: int) -> None:
         self.done += n
         await self.report("embed", self.done, self.total)

@@ -102,7 +102,9 @@ async def run(
             transcript, chunks, extractions, heard, embed, lookups, settings, report
         )
         lap("resolve")
-        progress.total += len(resolved.entities)
+        # the names join `embed`'s count before `resolve` ends, so followers see `embed` next, once
+        await progress.expect(len(resolved.entities))
+        await report("resolve", 1, 1)
         with span("ingest.embed", kind="CHAIN", texts=len(resolved.entities)):
             names = await embed.all([e.name for e in resolved.entities], progress)
         for entity, vector in zip(resolved.entities, names, strict=True):

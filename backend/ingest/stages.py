@@ -77,5 +77,4 @@ async def resolve_entities(
         resolving.set_attribute("entities", len(resolved.entities))
         resolving.set_attribute("entities.merged", resolved.merged)
         resolving.set_attribute("names.linked", len(linked))
-    await report("resolve", 1, 1)
-    return resolved, linked
+    return resolved, linked  # the pipeline reports the stage done, once the names' embedding is counted

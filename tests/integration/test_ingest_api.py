@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from backend.config import load_settings
+from backend.ingest.pipeline import STAGES
 from tests.support.live_server import live_server
 from tests.support.sse import read_events
 
@@ -50,6 +51,9 @@ def test_upload_runs_a_job_with_real_progress_to_done(api):
     assert names[0] == "progress" and names[-1] == "done"
     progress = [data["progress"] for name, data in events if name == "progress"]
     assert progress == sorted(progress) and all(0 <= p < 1 for p in progress)
+    # each stage shown once, in the pipeline's order (`embed` showed twice)
+    shown = [data["stage"] for name, data in events if name == "stage"]
+    assert shown == sorted(set(shown), key=list(STAGES).index)
     result = events[-1][1]["result"]
     # the counts in the events are the pipeline's real counts
     extracts = [
