@@ -19,7 +19,7 @@ from .arguments import build_parser, check_asked, refused
 
 # On SIGTERM, open connections get this long to finish before they are closed: a caller following a
 # job's events (open for the whole job) must not hold the process up, and ECS waits 30 s before SIGKILL.
-# Running jobs are handed back to the queue as the runtime closes (IngestWorker._run_leased).
+# Running jobs are handed back to the queue as the runtime closes (ingest/job_lease.py).
 GRACEFUL_SHUTDOWN_S = 10
 
 

@@ -21,15 +21,18 @@ from backend.speech import stage as transcription_stage
 
 from . import pipeline
 from .events import JobEvents
+from .job_lease import run_leased
 from .job_progress import JobProgress, stage_weights
 from .job_store import JobStore
 from .prepare import prepare, recording_transcript_id
 from .recording import hear
 from .request import IngestRequest, Services
+from .worker_heartbeat import HEARTBEAT_S, SlotRounds, beat
 
 log = logging.getLogger(__name__)
 _POLL_S = 1.0  # an idle worker looks for jobs submitted by other processes this often
 _PRUNE_EVERY_S = 300.0  # an idle worker prunes old jobs' events this often
+_STORE_BACKOFF_S = (1.0, 30.0)  # a slot whose job store failed asks again after this, doubling
 
 
 class IngestWorker:
@@ -54,13 +57,15 @@ class IngestWorker:
         self._work = asyncio.Event()  # set by a submit in this process: no need to wait for a poll
         self._tasks: list[asyncio.Task] = []
         self._prepared: dict[str, Transcript] = {}  # job id -> its transcript, parsed at submit
+        self.rounds = SlotRounds(workers, fresh_s=max(lease_s, HEARTBEAT_S))
 
     async def start(self) -> None:
         """Start claiming jobs (a process that only serves the API never calls this)."""
-        self._tasks = [asyncio.create_task(self._loop(), name=f"ingest-{i}") for i in range(self._workers)]
+        self._tasks = [asyncio.create_task(self._loop(i), name=f"ingest-{i}") for i in range(self._workers)]
+        self._tasks.append(asyncio.create_task(beat(self.rounds), name="worker-heartbeat"))
 
     async def stop(self) -> None:
-        # A job cut off here is handed back to the queue (`_run_leased`); if that fails, it keeps its
+        # A job cut off here is handed back to the queue (`run_leased`); if that fails, it keeps its
         # lease until it runs out, and then another worker takes it over.
         for task in self._tasks:
             task.cancel()
@@ -137,19 +142,27 @@ class IngestWorker:
             pass
         return await self.jobs.get(job_id)
 
-    async def _loop(self) -> None:
+    async def _loop(self, slot: int) -> None:
+        backoff = _STORE_BACKOFF_S[0]
         while True:
-            job = await self.jobs.claim(self.name, self._lease_s, self._max_attempts)
+            self.rounds.went_round(slot)
+            try:
+                job = await self._next_job()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the job store failed: a slot that died of it would never claim again
+                log.exception("could not look for a job; trying again", extra={"in_s": backoff})
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, _STORE_BACKOFF_S[1])
+                continue
+            backoff = _STORE_BACKOFF_S[0]
             if job is None:
-                if time.monotonic() - self._pruned_at > _PRUNE_EVERY_S:
-                    self._pruned_at = time.monotonic()
-                    await self.jobs.prune_events()
-                self._work.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._work.wait(), timeout=_POLL_S)
                 continue
             try:
-                await self._run_leased(job.id)
+                await run_leased(
+                    self.jobs, self.events, self.name, job.id, self._lease_s,
+                    self._run(job.id), lambda: self.rounds.went_round(slot),
+                )  # fmt: skip
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # a bug in one job must not stop the worker
@@ -159,51 +172,18 @@ class IngestWorker:
                 with contextlib.suppress(Exception):
                     await self.jobs.update(job.id, owner=self.name, error=_failure(exc))
 
-    async def _run_leased(self, job_id: str) -> None:
-        """Run the job while renewing its lease; stop working on it if the lease is lost. Stopped
-        (the process shutting down cleanly), the job goes back to the queue at once, its attempt not
-        counted: a deploy or a restart does not use up a job's attempts or wait out its lease."""
-        run = asyncio.create_task(self._run(job_id))
-        try:
-            while not run.done():
-                await asyncio.wait({run}, timeout=self._lease_s / 3)
-                if not run.done() and not await self.jobs.renew(job_id, self.name, self._lease_s):
-                    if await self._ending(job_id):  # it ended between the wait and the renewal
-                        break
-                    log.warning("lost the lease of a job; another worker has it", extra={"job_id": job_id})
-                    run.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await run
-                    return
-        except asyncio.CancelledError:
-            run.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await run
-            await self._hand_back(job_id)
-            raise
-        await run
-
-    async def _ending(self, job_id: str) -> bool:
-        """Whether the job's row says it ended (the run is publishing its end): a renewal fails then
-        too, and cancelling the run would cut its end event off."""
-        job = await self.jobs.get(job_id)
-        return job is not None and job.status in (JobStatus.SUCCEEDED, JobStatus.FAILED)
-
-    async def _hand_back(self, job_id: str) -> None:
-        try:
-            if not await self.jobs.hand_back(job_id, self.name):
-                return
-        except Exception:  # the store is away too: the lease runs out instead, as after a crash
-            log.warning(
-                "could not hand a job back; it runs again when its lease ends", extra={"job_id": job_id}
-            )
-            return
-        log.info("job handed back: its worker is stopping", extra={"job_id": job_id})
-        data = {"job_id": job_id, "stage": "queued", "progress": 0.0, "counts": {}}
-        with contextlib.suppress(Exception):
-            await self.events.publish(
-                job_id, "stage", {**data, "reason": "its worker stopped; it runs again"}
-            )
+    async def _next_job(self) -> Job | None:
+        """A job claimed; or, with none to claim, None after the poll's wait (pruning old events now
+        and then)."""
+        job = await self.jobs.claim(self.name, self._lease_s, self._max_attempts)
+        if job is None:
+            if time.monotonic() - self._pruned_at > _PRUNE_EVERY_S:
+                self._pruned_at = time.monotonic()
+                await self.jobs.prune_events()
+            self._work.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._work.wait(), timeout=_POLL_S)
+        return job
 
     async def _run(self, job_id: str) -> None:
         request = IngestRequest.model_validate(await self.jobs.request(job_id))

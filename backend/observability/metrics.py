@@ -54,6 +54,7 @@ METRICS: dict[str, Metric] = {
     "EntitiesMerged": Metric("Count", ()),
     "AudioSeconds": Metric("Seconds", ()),
     "Heartbeat": Metric("Count", ()),
+    "WorkerHeartbeat": Metric("Count", ()),
     "DependencyUp": Metric("None", ("Dependency",)),
 }
 
