@@ -18,7 +18,7 @@ from backend.graph.results import Edge, EntitySummary
 from backend.llm.port import LLMProvider, LLMResponse
 from backend.llm.prompts import answer as prompt
 
-from . import statements
+from . import identity, statements
 from .evidence import AnswerBody, Evidence
 
 _CITED = re.compile(r"\[(\d{1,2})\]")
@@ -78,6 +78,7 @@ class ExtractiveAnswerer:
 
     def __init__(self, embedder: Embedder) -> None:
         self.embedder = embedder
+        self.roles = identity.RoleReader()
 
     async def stream(self, question: str, evidence: Evidence) -> AsyncIterator[Event]:
         text = not_found(evidence) or await self._compose(question, evidence)
@@ -88,6 +89,14 @@ class ExtractiveAnswerer:
     async def _compose(self, question: str, evidence: Evidence) -> str:
         if len(evidence.parts) < 2:
             lines = await self._quotes(question, evidence, EXTRACTIVE_SENTENCES)
+            subject = identity.asked_about(question)
+            about = subject and await identity.described_in(
+                subject, evidence.citations, evidence.entities, self.roles
+            )
+            if about:  # "who is X?": what the transcripts say X is, first
+                lead, quotes, sentences = about
+                others = [q for q in lines if not any(f"“{s}”" in q for s in sentences)]
+                lines = [lead, *quotes, *others][: 1 + EXTRACTIVE_SENTENCES]
             if not lines:
                 return "The closest passages are cited below; none has a full sentence to quote."
             lines.insert(0, _HEADER)

@@ -12,7 +12,7 @@ from backend.graph import GraphStore
 from backend.graph.results import ScoredChunk
 from backend.observability.tracing import capture_content, span, trace_id_hex
 
-from . import search
+from . import identity, search
 from .evidence import Evidence, Mode, Question
 from .fuse import rrf, to_citations
 from .passages import PassageCache, Passages
@@ -42,6 +42,7 @@ class Retriever:
         self.reranker = reranker if rerank_top else None
         self.rerank_top = rerank_top
         self.passages = PassageCache(store)
+        self.roles = identity.RoleReader()
 
     async def require_transcripts(self, namespace: str, transcripts: list[str] | None) -> None:
         """NotFound unless the namespace holds every one of these transcripts: checked before a
@@ -113,9 +114,18 @@ class Retriever:
         rankings = [done.get("vector", []), done.get("fulltext", []), graph_chunks]
         speaking = search.by_speaker(passages, text_only, rankings[:2]) if mode is Mode.HYBRID else []
         rankings.append(speaking)
+        subject = identity.asked_about(searched) if mode is Mode.HYBRID else None
+        # "who is X?": the passages that say what X is, first (the fused ranking rarely has them)
+        described = (
+            await timed("identity", self._described(passages, subject, seeds, within)) if subject else []
+        )
         started = time.perf_counter()
         cited = max(question.k, self.rerank_top) if self.reranker else question.k
-        citations = to_citations(rrf(rankings, self.weights), cited, passages.around, passages.beside)
+        fused = rrf(rankings, self.weights)
+        if described:
+            top = fused[0].score if fused else 1.0
+            fused = [c.model_copy(update={"score": top}) for c in described] + fused
+        citations = to_citations(fused, cited, passages.around, passages.beside)
         timings["fuse"] = round((time.perf_counter() - started) * 1000, 2)
         if self.reranker and len(citations) > 1:
             reranked = await timed("rerank", self.reranker.rerank(question.question, citations))
@@ -133,6 +143,24 @@ class Retriever:
             within=sorted(within) if named and named.transcripts else [],
             timings_ms=timings,
         )
+
+    async def _described(
+        self, passages: Passages, subject: str, seeds: list, within: frozenset[str]
+    ) -> list[ScoredChunk]:
+        """The chunks with the sentences that best say what the subject is: most roles first, then in
+        the namespace's order (where a meeting introduces its people)."""
+        forms = identity.name_forms(subject, seeds, passages.speakers_named(subject))
+        found = identity.describing_chunks(passages.chunks, forms, within)
+        pairs = [(chunk, pair) for chunk, chunk_pairs in found for pair in chunk_pairs]
+        described = await self.roles.describe([pair for _, pair in pairs], forms)
+        by_sentence = {(d.speaker, d.sentence): len(d.roles) for d in described}
+        scored = {}
+        for position, (chunk, pair) in enumerate(pairs):
+            if pair in by_sentence:
+                best = scored.get(chunk.id, (0, 0, chunk))
+                scored[chunk.id] = (best[0] + by_sentence[pair], min(best[1], -position), chunk)
+        ranked = sorted(scored.values(), key=lambda s: (-s[0], -s[1]))
+        return [chunk for _, _, chunk in ranked[: identity.DESCRIBING_CITATIONS]]
 
 
 def _require(passages: Passages, namespace: str, within: frozenset[str]) -> None:

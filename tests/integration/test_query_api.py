@@ -86,6 +86,33 @@ def test_the_answer_quotes_its_evidence_with_numbers(api):
     assert {"embed", "vector", "fulltext", "graph", "fuse", "answer"} <= set(body["timings_ms"])
 
 
+@pytest.mark.parametrize(
+    ("question", "role", "said"),
+    [
+        ("Who is Tomás Silva?", "our engineer", "our engineer Tomás Silva"),
+        ("Who is Lena?", "from our integration team", "Lena Fischer from our integration team"),
+        ("What is Maritime Mutual?", "insurer", "insurer, Maritime Mutual"),
+    ],
+)
+def test_who_someone_is_is_answered_by_what_the_transcripts_say_they_are(api, question, role, said):
+    """Before, the closest sentences: "Tomás owns that and he is out until Thursday"; the sentence
+    that says what he is was not among them."""
+    body = ask(api, KEY_A, question).json()
+    lead = body["answer"].splitlines()[1]  # after the extractive header
+    assert "described as" in lead and role in lead, body["answer"]
+    cited = int(__import__("re").search(rf"{role}\S* \[(\d+)\]", lead).group(1))
+    assert said in " ".join(body["citations"][cited - 1]["text"].split())
+    assert "identity" in body["timings_ms"]
+
+
+def test_a_greeting_is_not_a_description_and_other_who_questions_are_left_alone(api):
+    # "Hi Priya, thanks for making time." names her and says nothing of what she is: no role
+    assert "described as" not in ask(api, KEY_A, "Who is Priya?").json()["answer"]
+    body = ask(api, KEY_A, "Who is building the SAP export?").json()  # asks for a person, not about one
+    assert "described as" not in body["answer"] and "identity" not in body["timings_ms"]
+    assert "Lena" in body["answer"]
+
+
 def test_streamed_answer_is_tokens_then_citations_then_done(api):
     body = {"question": "When do the trackers ship from Eindhoven?", "stream": True}
     events = read_events(f"{api}/v1/query", auth(KEY_A), 60, method="POST", json=body)
