@@ -34,6 +34,7 @@ _ASKED = re.compile(
 # "who is building the export" asks for a person, not about one: a subject starts with a capital
 # (a name), or is a name the namespace knows (checked by the caller)
 _NAME_START = re.compile(r"^(?:the\s+)?[A-ZÀ-Ý]")
+_TRAILING = frozenset("about for with on in to at from like of doing saying".split())
 _DETERMINERS = ("our", "their", "the", "his", "her", "my", "your", "a", "an")
 _ROLE_WORDS = r"(?:team|department|group|office|company|side|unit|board|committee|council|division)"
 MAX_PARSED = 60  # sentences parsed per question, at most (~6 ms each on this machine)
@@ -48,6 +49,9 @@ def asked_about(question: str) -> str | None:
         return None
     subject = re.sub(r"^the\s+", "", found.group("subject").strip(), flags=re.IGNORECASE)
     if not _NAME_START.match(found.group("subject").strip()) or len(subject.split()) > 6:
+        return None
+    # "What is Marketing's presentation mainly about?" asks about a presentation, not who Marketing is
+    if re.search(r"['’]s\b", subject) or subject.split()[-1].lower() in _TRAILING:
         return None
     return subject
 

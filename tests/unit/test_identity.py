@@ -26,6 +26,8 @@ WELCOME = (
         ("What do we know about the Voltra battery pack?", "Voltra battery pack"),
         ("Who is building the SAP export?", None),  # asks for a person, not about one
         ("What is the budget?", None),
+        ("What is Marketing's presentation mainly about?", None),
+        ("What is Northwind worried about?", None),
         ("When does the pilot start?", None),
     ],
 )
