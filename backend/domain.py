@@ -181,6 +181,18 @@ class JobStatus(StrEnum):
     FAILED = "failed"
 
 
+class QueuePlace(Model):
+    """Where a queued job stands: what a caller waiting for it to start wants to know."""
+
+    waiting: int = Field(ge=0, description="Jobs waiting for a worker now, this one included.")
+    ahead: int | None = Field(
+        None,
+        ge=0,
+        description="Of those, how many will be taken before this one; null where the job store keeps no "
+        "order (SQS on AWS).",
+    )
+
+
 class Job(Model):
     id: str
     namespace: Namespace
@@ -199,3 +211,4 @@ class Job(Model):
     )
     created_at: datetime = Field(default_factory=utc_now)
     updated_at: datetime = Field(default_factory=utc_now)
+    queue: QueuePlace | None = Field(None, description="While the job is queued: where it stands.")

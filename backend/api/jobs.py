@@ -31,7 +31,8 @@ async def retry_job(job_id: str, caller: CallerDep, ingest: IngestDep) -> Job:
 
 @router.get("/{job_id}/events", responses={200: {"content": {"text/event-stream": {}}}, **errors(404)})
 async def job_events(job_id: str, caller: CallerDep, runtime: RuntimeDep) -> StreamingResponse:
-    """Server-sent events: `stage` and `progress` with real counts (`done` of `total` in the current
+    """Server-sent events: while the job waits, `queued` with its place (`waiting`, `ahead`), again
+    whenever it changes; then `stage` and `progress` with real counts (`done` of `total` in the current
     stage, overall `progress` 0..1), then `done` with the result or `error` with the reason."""
     job = await runtime.ingest.get(job_id, caller.namespace)
 

@@ -11,7 +11,7 @@ from backend.errors import WeaverError
 from backend.ingest.files import request_for
 from backend.runtime import open_runtime
 
-from .terminal import ProgressBar
+from .terminal import ProgressBar, queue_words
 
 
 async def ingest_files(
@@ -43,6 +43,8 @@ async def ingest_files(
             async for event, data in runtime.events.follow(job.id):
                 if event in ("progress", "stage"):
                     bar.update(data["progress"], data["stage"], data.get("counts"))
+                elif event == "queued":
+                    bar.update(0.0, queue_words(data))
             job = await runtime.jobs.get(job.id)
             if job.status.value == "succeeded":
                 r = job.result

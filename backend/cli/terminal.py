@@ -34,6 +34,13 @@ class ProgressBar:
         self.stream.flush()
 
 
+def queue_words(place: dict) -> str:
+    """A queued job's place, as the `queued` event gives it."""
+    if place.get("ahead") is None:
+        return f"queued, {place['waiting']} waiting"
+    return "queued, next to run" if place["ahead"] == 0 else f"queued, {place['ahead']} ahead of it"
+
+
 def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     cells = [[str(h) for h in headers], *[[str(c) for c in row] for row in rows]]
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]

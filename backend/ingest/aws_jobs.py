@@ -253,6 +253,9 @@ class AwsJobStore:
     async def queued(self) -> int:
         return await self._run(self._queue.depth)
 
+    async def ahead(self, job_id: str) -> int | None:
+        return None  # a standard SQS queue has no order to be ahead in; `queued` says how many wait
+
     async def ping(self) -> bool:
         return await self._run(self._ping)
 

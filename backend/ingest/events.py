@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator
 
 from backend.domain import JobStatus
 
-from .job_store import JobStore
+from .job_store import JobStore, queue_place
 
 _POLL_S = 0.25  # how often a follower looks for events written by another process
 _STATUS_EVERY_S = 2.0  # how often it also reads the job's row, in case its end event was never written
@@ -60,6 +60,10 @@ class JobEvents:
                 yield "error", {"job_id": job_id, "error": job.error, "retryable": True}
                 return
             checked = time.monotonic()
+            place = None
+            if job.status is JobStatus.QUEUED:  # where it stands, then each time that changes
+                place = await queue_place(self._jobs, job_id)
+                yield "queued", {"job_id": job_id, **place.model_dump()}
             while True:
                 if time.monotonic() - checked >= _STATUS_EVERY_S:
                     # An end is written to the job's row before its event; a worker cut off between the
@@ -72,6 +76,11 @@ class JobEvents:
                     if ended is not None and ended.status is JobStatus.FAILED:
                         yield "error", {"job_id": job_id, "error": ended.error, "retryable": True}
                         return
+                    if ended is not None and ended.status is JobStatus.QUEUED:  # queued again: handed back
+                        moved = await queue_place(self._jobs, job_id)
+                        if moved != place:
+                            place = moved
+                            yield "queued", {"job_id": job_id, **place.model_dump()}
                 for seq, event, data in await self._jobs.events_after(job_id, seen):
                     seen = seq
                     if event in _ENDS:  # the stored job holds the whole result and the reason

@@ -21,13 +21,20 @@ from __future__ import annotations
 import uuid
 from typing import Any, Protocol
 
-from backend.domain import Job
+from backend.domain import Job, QueuePlace
 
 # The fields `update` may set; anything else is a bug in the caller.
 JOB_FIELDS = frozenset(
     {"stage", "progress", "error", "result", "usage", "trace_id", "attempts", "status", "transcript_id"}
 )
 STOPPED = "its worker stopped before finishing"
+
+
+async def queue_place(jobs: JobStore, job_id: str) -> QueuePlace:
+    """Where a queued job stands now (read when asked for: nothing is stored)."""
+    waiting, ahead = await jobs.queued(), await jobs.ahead(job_id)
+    # `waiting` and `ahead` are two reads: a job claimed between them must not make ahead ≥ waiting
+    return QueuePlace(waiting=max(waiting, 1 + (ahead or 0)), ahead=ahead)
 
 
 def new_job_id() -> str:
@@ -114,6 +121,11 @@ class JobStore(Protocol):
 
     async def queued(self) -> int:
         """Jobs waiting for a worker, across every process that shares this store."""
+        ...
+
+    async def ahead(self, job_id: str) -> int | None:
+        """How many waiting jobs will be taken before this queued one; None where the store keeps no
+        order (an SQS standard queue hands messages out in no set order)."""
         ...
 
     async def ping(self) -> bool: ...

@@ -268,6 +268,15 @@ class SqliteJobStore:
         rows = await self._run("SELECT COUNT(*) AS n FROM jobs WHERE status = ?", (JobStatus.QUEUED.value,))
         return rows[0]["n"]
 
+    async def ahead(self, job_id: str) -> int | None:
+        """Claims take the oldest first: the queued jobs created before this one."""
+        rows = await self._run(
+            "SELECT COUNT(*) AS n FROM jobs WHERE status = ? AND created_at < "
+            "(SELECT created_at FROM jobs WHERE id = ?)",
+            (JobStatus.QUEUED.value, job_id),
+        )
+        return rows[0]["n"]
+
     async def ping(self) -> bool:
         return bool(await self._run("SELECT 1"))
 

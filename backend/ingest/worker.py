@@ -23,7 +23,7 @@ from . import pipeline
 from .events import JobEvents
 from .job_lease import run_leased
 from .job_progress import JobProgress, stage_weights
-from .job_store import JobStore
+from .job_store import JobStore, queue_place
 from .prepare import prepare, recording_transcript_id
 from .recording import hear
 from .request import IngestRequest, Services
@@ -134,6 +134,8 @@ class IngestWorker:
         job = await self.jobs.get(job_id)
         if job is None or (namespace is not None and job.namespace != namespace):
             raise NotFound(f"no job {job_id}")
+        if job.status is JobStatus.QUEUED:
+            job.queue = await queue_place(self.jobs, job_id)
         return job
 
     async def wait(self, job_id: str) -> Job:

@@ -3,12 +3,15 @@ errors that say what to fix, delete, retry, and namespaces."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 from pathlib import Path
 
 import httpx
 import pytest
 
+from backend import sse
 from backend.config import load_settings
 from backend.ingest.pipeline import STAGES
 from tests.support.live_server import live_server
@@ -240,3 +243,45 @@ def test_a_transcript_still_being_ingested_says_so_and_cannot_be_deleted_yet(tmp
             assert read_events(f"{api}/v1/jobs/{body['job_id']}/events")[-1][0] == "done"
             assert httpx.get(url, timeout=30).status_code == 200
             assert httpx.delete(url, timeout=30).status_code == 204
+
+
+def test_a_queued_job_says_where_it_stands_and_its_followers_see_it_move(tmp_path):
+    """No worker runs here: the jobs wait. A caller sees how many are ahead of theirs, over GET and in
+    the event stream, which says so again when a job ahead is taken (by a worker: here, a claim)."""
+    from backend.ingest.sqlite_jobs import SqliteJobStore
+
+    settings = load_settings(data_dir=tmp_path, api_runs_jobs=False, worker_processes=0)
+    with live_server(settings) as url:
+        jobs = [
+            httpx.post(f"{url}/v1/transcripts", json={"content": f"Ana: Meeting {n} starts now."}, timeout=30)
+            .json()["job_id"]
+            for n in range(3)
+        ]  # fmt: skip
+        last = httpx.get(f"{url}/v1/jobs/{jobs[-1]}", timeout=30).json()
+        assert last["status"] == "queued" and last["queue"] == {"waiting": 3, "ahead": 2}
+        with httpx.stream("GET", f"{url}/v1/jobs/{jobs[-1]}/events", timeout=120) as response:
+            events = sse.events(within(response.iter_lines(), time.monotonic() + 120))
+            queued = [data for name, data in events_until(events, "queued")]
+            assert queued[-1]["ahead"] == 2 and queued[-1]["waiting"] == 3
+            worker = SqliteJobStore(tmp_path / "jobs.sqlite3")  # a worker takes the oldest
+            assert asyncio.run(worker.claim("w", 60, 3)) is not None
+            moved = [data for name, data in events_until(events, "queued")]
+            worker.close()
+        assert moved[-1] == {"job_id": jobs[-1], "waiting": 2, "ahead": 1}
+        running = httpx.get(f"{url}/v1/jobs/{jobs[0]}", timeout=30).json()
+        assert running["status"] == "running" and running["queue"] is None
+
+
+def within(lines, deadline: float):
+    """The stream's lines (keep-alives too: one every 15 s) until the deadline, then a failure."""
+    for line in lines:
+        assert time.monotonic() < deadline, "the stream did not say what was expected in time"
+        yield line
+
+
+def events_until(events, wanted: str):
+    """The stream's events up to and including the next `wanted` one."""
+    for name, data in events:
+        yield name, data
+        if name == wanted:
+            return

@@ -82,6 +82,25 @@ async def test_each_job_goes_to_exactly_one_claimer(open_store):
     assert await b.queued() == 0
 
 
+async def test_a_queued_job_knows_its_place_as_others_are_taken(open_store):
+    from backend.ingest.job_store import queue_place
+
+    a, b = open_store(), open_store()
+    jobs = [(await a.create("ns", "transcript", f"tr{i}", {"n": i})).id for i in range(3)]
+    places = [await queue_place(b, job_id) for job_id in jobs]
+    assert [p.waiting for p in places] == [3, 3, 3]
+    if open_store.backend == "sqlite":  # the oldest first
+        assert [p.ahead for p in places] == [0, 1, 2]
+    else:  # an SQS standard queue hands messages out in no set order: there is no "ahead"
+        assert [p.ahead for p in places] == [None, None, None]
+    taken = await until(lambda: b.claim("w", 60, 3), "a claim")
+    left = [job_id for job_id in jobs if job_id != taken.id]
+    after = [await queue_place(a, job_id) for job_id in left]
+    assert [p.waiting for p in after] == [2, 2]
+    if open_store.backend == "sqlite":
+        assert taken.id == jobs[0] and [p.ahead for p in after] == [0, 1]
+
+
 async def test_a_job_is_taken_over_only_after_its_lease_runs_out(open_store):
     a, b = open_store(), open_store()
     job = await a.create("ns", "transcript", "tr", {"content": "x"})

@@ -493,6 +493,9 @@ async function upload(event) {
         const counts = (data.counts || {})[data.stage];
         const unit = data.stage === "transcribe" ? " s of audio" : "";
         status.textContent = `${data.stage}${counts ? ` ${counts.done}/${counts.total}${unit}` : ""} · ${Math.round(data.progress * 100)}%`;
+      } else if (name === "queued") {
+        const place = data.ahead === null ? `${data.waiting} jobs waiting` : data.ahead === 0 ? "next to run" : `${data.ahead} ahead of it`;
+        status.textContent = `queued · ${place}`;
       } else if (name === "done") {
         bar.value = 1;
         const r = data.result;
