@@ -53,6 +53,7 @@ class WorkerProcesses:
         self._count = count
         self._procs: list[subprocess.Popen] = []
         self._watch: asyncio.Task | None = None
+        self._stopped: set[int] = set()  # workers that exited when asked, left stopped
 
     def _spawn(self) -> subprocess.Popen:
         command = [sys.executable, "-m", "backend.cli", "worker", "--parent", str(os.getpid())]
@@ -67,16 +68,28 @@ class WorkerProcesses:
         log.info("worker processes started", extra={"pids": [p.pid for p in self._procs]})
         self._watch = asyncio.create_task(self._keep_running(), name="worker-processes")
 
+    @property
+    def pids(self) -> list[int]:
+        return [proc.pid for proc in self._procs]
+
     async def _keep_running(self) -> None:
+        """Replace a worker that died (a crash, the OOM killer), not one that was told to stop: on
+        Ctrl-C every process of the terminal stops at once, and one started in its place went on
+        loading its models while this process shut down."""
         while True:
             await asyncio.sleep(1.0)
             for i, proc in enumerate(self._procs):
-                if proc.poll() is not None:
-                    log.warning(
-                        "a worker process exited; starting another",
-                        extra={"pid": proc.pid, "returncode": proc.returncode},
-                    )
-                    self._procs[i] = self._spawn()
+                if proc.poll() is None or proc.pid in self._stopped:
+                    continue
+                if proc.returncode == 0:  # it stopped when asked (SIGTERM, SIGINT): not replaced
+                    log.info("a worker process stopped when asked", extra={"pid": proc.pid})
+                    self._stopped.add(proc.pid)
+                    continue
+                log.warning(
+                    "a worker process exited; starting another",
+                    extra={"pid": proc.pid, "returncode": proc.returncode},
+                )
+                self._procs[i] = self._spawn()
 
     async def stop(self) -> None:
         if self._watch is not None:

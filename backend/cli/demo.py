@@ -214,15 +214,41 @@ def _demo(settings: Settings, args: argparse.Namespace, log_file: Path, api_serv
     thread = threading.Thread(target=server.run, name="api", daemon=True)
     thread.start()
     # uvicorn only handles signals on the main thread; here it runs in another, so stop it ourselves
-    # on SIGTERM too, letting the lifespan close the graph (and the embedded server with it).
-    signal.signal(signal.SIGTERM, lambda *_: setattr(server, "should_exit", True))
-    base_url = f"http://{host}:{port}"
+    # on Ctrl-C and SIGTERM, letting the lifespan close the graph (and the embedded server with it).
+    # Not by catching KeyboardInterrupt: one raised inside Thread.join marks the thread stopped while
+    # it runs (CPython 3.12's _wait_for_tstate_lock releases the running thread's lock), so the
+    # process exited under the server's event loop and crashed (SIGSEGV in uvloop's timer callback).
+    serving = threading.Event()
+
+    def stop(*_) -> None:
+        _stop(server)
+        if not serving.is_set():  # still ingesting or asking: leave that at once
+            raise KeyboardInterrupt
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, stop)
     try:
-        ready = _wait_ready(base_url, server)
+        return _walkthrough(settings, args, log_file, server, serving)
+    except KeyboardInterrupt:
+        serving.set()  # from here a signal only stops the server
+        print("\nStopping.", file=sys.stderr)
+        return 130
     except Exception as exc:
         print(f"demo: {exc}", file=sys.stderr)
-        server.should_exit = True
         return 1
+    finally:
+        serving.set()
+        server.should_exit = True
+        while thread.is_alive():  # never exit under the server's event loop (see above)
+            thread.join(timeout=0.5)
+
+
+def _walkthrough(
+    settings: Settings, args: argparse.Namespace, log_file: Path, server, serving: threading.Event
+) -> int:
+    host, port = args.host or settings.host, args.port or settings.port
+    base_url = f"http://{host}:{port}"
+    ready = _wait_ready(base_url, server)
     version = httpx.get(f"{base_url}/version", timeout=5).json()
     print()
     print(f"KnowledgeWeaver {version['version']} ({version['git_sha'][:12]}) is up")
@@ -245,14 +271,16 @@ def _demo(settings: Settings, args: argparse.Namespace, log_file: Path, api_serv
             link = trace_link(settings.phoenix_endpoint, settings.phoenix_project, final["trace_id"])
             print(f"trace {final['trace_id']}: {link}")
     if args.no_serve:
-        server.should_exit = True
-        thread.join(timeout=30)
         return 0
-    print("\nServing until Ctrl-C.")
-    try:
-        while thread.is_alive():
-            thread.join(timeout=0.5)
-    except KeyboardInterrupt:
-        server.should_exit = True
-        thread.join(timeout=30)
+    serving.set()
+    print("\nServing until Ctrl-C.", flush=True)
+    while not server.should_exit:
+        time.sleep(0.5)
     return 0
+
+
+def _stop(server) -> None:
+    """The server stops as `weaver serve` does on Ctrl-C; asked again, at once."""
+    if server.should_exit:
+        server.force_exit = True
+    server.should_exit = True

@@ -83,3 +83,31 @@ async def test_a_job_store_failing_for_a_while_does_not_stop_the_workers(runtime
     assert len(failures) == 4
     assert done.status is JobStatus.SUCCEEDED, done.error
     assert await beats(capfd, 1) == [2]  # and both slots go round again
+
+
+async def test_the_api_replaces_a_worker_process_that_died_not_one_told_to_stop(tmp_path, caplog):
+    """Ctrl-C stops every process of a terminal at once: a worker started in the place of one that
+    stopped went on loading its models while the API shut down."""
+    import logging
+    import os
+    import signal
+
+    from backend.worker_process import WorkerProcesses
+
+    caplog.set_level(logging.INFO, logger="backend.worker_process")
+    workers = WorkerProcesses(load_settings(data_dir=tmp_path), 2)
+    await workers.start()
+    try:
+        died, told = workers.pids
+        os.kill(died, signal.SIGKILL)
+        deadline = time.monotonic() + DEADLINE_S
+        while workers.pids[0] == died:
+            assert time.monotonic() < deadline, "a worker that died was not replaced"
+            await asyncio.sleep(0.2)
+        os.kill(told, signal.SIGTERM)
+        while not any("stopped when asked" in r.getMessage() for r in caplog.records):
+            assert time.monotonic() < deadline, "a worker told to stop was not noticed"
+            await asyncio.sleep(0.2)
+        assert workers.pids[1] == told  # left stopped
+    finally:
+        await workers.stop()
