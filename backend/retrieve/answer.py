@@ -20,6 +20,7 @@ from backend.llm.prompts import answer as prompt
 
 from . import identity, statements
 from .evidence import AnswerBody, Evidence
+from .roles import RoleReader
 
 _CITED = re.compile(r"\[(\d{1,2})\]")
 EXTRACTIVE_SENTENCES = 3
@@ -78,7 +79,7 @@ class ExtractiveAnswerer:
 
     def __init__(self, embedder: Embedder) -> None:
         self.embedder = embedder
-        self.roles = identity.RoleReader()
+        self.roles = RoleReader()
 
     async def stream(self, question: str, evidence: Evidence) -> AsyncIterator[Event]:
         text = not_found(evidence) or await self._compose(question, evidence)

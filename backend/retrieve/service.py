@@ -17,6 +17,7 @@ from .evidence import Evidence, Mode, Question
 from .fuse import rrf, to_citations
 from .passages import PassageCache, Passages
 from .rerank import CrossEncoderReranker
+from .roles import RoleReader
 
 # Weights of the vector, full-text (BM25), graph and named-speaker rankings in the fusion, chosen on
 # the tuning half of the QMSum validation meetings, all in one namespace (`weaver eval turns --half
@@ -42,7 +43,7 @@ class Retriever:
         self.reranker = reranker if rerank_top else None
         self.rerank_top = rerank_top
         self.passages = PassageCache(store)
-        self.roles = identity.RoleReader()
+        self.roles = RoleReader()
 
     async def require_transcripts(self, namespace: str, transcripts: list[str] | None) -> None:
         """NotFound unless the namespace holds every one of these transcripts: checked before a
