@@ -89,12 +89,15 @@ class ExtractiveAnswerer:
 
     async def _compose(self, question: str, evidence: Evidence) -> str:
         if len(evidence.parts) < 2:
-            lines = await self._quotes(question, evidence, EXTRACTIVE_SENTENCES)
             subject = identity.asked_about(question)
+            # "who is X?": a few more, for those that only speak to X are left out
+            lines = await self._quotes(question, evidence, EXTRACTIVE_SENTENCES + (2 if subject else 0))
             about = subject and await identity.described_in(
                 subject, evidence.citations, evidence.entities, self.roles
             )
-            if about:  # "who is X?": what the transcripts say X is, first
+            if subject:
+                lines = identity.not_spoken_to(lines, subject, evidence)[:EXTRACTIVE_SENTENCES]
+            if about:  # what the transcripts say X is, first
                 lead, quotes, sentences = about
                 others = [q for q in lines if not any(f"“{s}”" in q for s in sentences)]
                 lines = [lead, *quotes, *others][: 1 + EXTRACTIVE_SENTENCES]

@@ -20,7 +20,16 @@ from collections.abc import Collection, Iterable, Sequence
 from backend.domain import Citation
 from backend.graph.results import EntitySummary, ScoredChunk
 
-from .roles import DETERMINERS, MAX_ROLES, RoleReader, is_role, label_role, name_patterns, self_described
+from .roles import (
+    DETERMINERS,
+    MAX_ROLES,
+    RoleReader,
+    is_role,
+    label_role,
+    name_patterns,
+    self_described,
+    spoken_to,
+)
 from .sentences import split_sentences
 
 _ASKED = re.compile(
@@ -120,7 +129,7 @@ async def described_in(
     quotes: list[str] = []
     for d in described:
         n = number_of[(d.speaker, d.sentence)]
-        for role in d.roles:  # "our insurer" and "their insurer" are one role
+        for role in d.roles:
             if _bare(role) not in {_bare(r) for r in roles}:
                 roles[role] = n
         if len(quotes) < DESCRIBING_CITATIONS:
@@ -131,9 +140,20 @@ async def described_in(
     return f"{subject} is described as: {said}.", quotes, [d.sentence for d in described]
 
 
+def not_spoken_to(quotes: list[str], subject: str, evidence) -> list[str]:
+    """The quoted lines (• Speaker: “sentence” [n]) that do not merely speak to the subject."""
+    forms = name_forms(subject, evidence.entities, {s for c in evidence.citations for s in c.speakers})
+    kept = [q for q in quotes if not spoken_to(q.partition("“")[2].rpartition("”")[0], forms)]
+    return kept or quotes
+
+
 def _bare(role: str) -> str:
-    first, _, rest = role.casefold().partition(" ")
-    return rest if first in DETERMINERS and rest else role.casefold()
+    """ "our insurer" and "their insurer", "from our integration team" and "in the integration team"
+    are one role."""
+    words = role.casefold().split()
+    while len(words) > 1 and (words[0] in DETERMINERS or words[0] in ("from", "in", "at", "of")):
+        words.pop(0)
+    return " ".join(words)
 
 
 def _near(sentence: str, forms: Sequence[str], reach: int = 24) -> str:

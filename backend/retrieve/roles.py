@@ -53,6 +53,19 @@ _SELF = re.compile(
 _ADDRESSED = re.compile(r"(?:^|\b)(?:hi|hello|hey|thanks|thank you|dear|morning|afternoon|sorry),?\s*$", re.I)
 
 
+def spoken_to(sentence: str, forms: Sequence[str]) -> bool:
+    """The sentence speaks to the subject ("Hi Priya, thanks for making time", "Lena, can you …",
+    "How long would that take, Lena?") rather than of them."""
+    names, _ = name_patterns(tuple(forms))
+    for found in names.finditer(sentence):
+        before, after = sentence[: found.start()], sentence[found.end() :]
+        if _ADDRESSED.search(before) or (not before.strip() and after.startswith(",")):
+            return True
+        if before.rstrip().endswith(",") and re.fullmatch(r"\s*[?.!]\s*", after):
+            return True
+    return False
+
+
 def self_described(sentence: str) -> str | None:
     found = _SELF.search(sentence)
     if not found:

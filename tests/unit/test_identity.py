@@ -7,7 +7,7 @@ import pytest
 
 from backend.graph.results import EntitySummary
 from backend.retrieve.identity import asked_about, name_forms
-from backend.retrieve.roles import RoleReader
+from backend.retrieve.roles import RoleReader, spoken_to
 
 # the shapes of a committee chair's welcome (QMSum's Welsh committees), with made-up people
 WELCOME = (
@@ -106,3 +106,17 @@ def test_a_welcome_in_commas_ends_each_role_where_the_next_guest_begins(reader, 
 )  # fmt: skip
 def test_roles_said_of_a_name_and_not_a_greeting(reader, speaker, sentence, forms, roles):
     assert reader.roles(speaker, sentence, forms) == roles
+
+
+@pytest.mark.parametrize(
+    ("sentence", "spoken"),
+    [
+        ("Hi Priya, thanks for making time.", True),
+        ("Priya, can you check with the integration team?", True),
+        ("How long would that take, Priya?", True),
+        ("Priya confirmed it on the call with Sven Larsen.", False),
+        ("The pilot starts on the third of March, Priya said.", False),
+    ],
+)
+def test_a_sentence_that_only_speaks_to_someone(sentence, spoken):
+    assert spoken_to(sentence, ["Priya"]) is spoken
