@@ -73,7 +73,7 @@ class WorkerProcesses:
         return [proc.pid for proc in self._procs]
 
     async def _keep_running(self) -> None:
-        """Replace a worker that died (a crash, the OOM killer), not one that was told to stop: on
+        """Replace a worker that died (a crash, the OOM killer's SIGKILL), not one told to stop: on
         Ctrl-C every process of the terminal stops at once, and one started in its place went on
         loading its models while this process shut down."""
         while True:
@@ -81,7 +81,9 @@ class WorkerProcesses:
             for i, proc in enumerate(self._procs):
                 if proc.poll() is None or proc.pid in self._stopped:
                     continue
-                if proc.returncode == 0:  # it stopped when asked (SIGTERM, SIGINT): not replaced
+                # told to stop: it exited 0 after its SIGTERM/SIGINT handler ran, or was ended by the
+                # signal itself if it came before the handler was installed (while importing)
+                if proc.returncode in (0, -signal.SIGTERM, -signal.SIGINT):
                     log.info("a worker process stopped when asked", extra={"pid": proc.pid})
                     self._stopped.add(proc.pid)
                     continue

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Protocol
 
 import numpy as np
@@ -90,13 +90,12 @@ class ExtractiveAnswerer:
     async def _compose(self, question: str, evidence: Evidence) -> str:
         if len(evidence.parts) < 2:
             subject = identity.asked_about(question)
-            # "who is X?": a few more, for those that only speak to X are left out
-            lines = await self._quotes(question, evidence, EXTRACTIVE_SENTENCES + (2 if subject else 0))
+            # "who is X?": not the sentences that only speak to X ("Hi Priya, thanks for making time")
+            spoken_to = identity.speaking_to(subject, evidence) if subject else None
+            lines = await self._quotes(question, evidence, EXTRACTIVE_SENTENCES, spoken_to)
             about = subject and await identity.described_in(
                 subject, evidence.citations, evidence.entities, self.roles
             )
-            if subject:
-                lines = identity.not_spoken_to(lines, subject, evidence)[:EXTRACTIVE_SENTENCES]
             if about:  # what the transcripts say X is, first
                 lead, quotes, sentences = about
                 others = [q for q in lines if not any(f"“{s}”" in q for s in sentences)]
@@ -121,8 +120,11 @@ class ExtractiveAnswerer:
             lines.append("Related facts in the graph: " + "; ".join(facts) + ".")
         return "\n".join(lines)
 
-    async def _quotes(self, question: str, evidence: Evidence, limit: int) -> list[str]:
-        """The `limit` sentences of the evidence that best answer the question, as quoted lines."""
+    async def _quotes(
+        self, question: str, evidence: Evidence, limit: int, passed_over: Callable[[str], bool] | None = None
+    ) -> list[str]:
+        """The `limit` sentences of the evidence that best answer the question, as quoted lines; none
+        that `passed_over` says to leave out, while others are left."""
         quoted = evidence.citations[:SEARCHED_CITATIONS]
         wanted = statements.stems(question)
         found = statements.candidates(
@@ -149,6 +151,8 @@ class ExtractiveAnswerer:
             for i, c in enumerate(found)
         ]
         order = sorted(range(len(found)), key=lambda i: -scores[i])
+        if passed_over:
+            order = [i for i in order if not passed_over(found[i].sentence)] or order
         if subject:  # a broad question: more of what was said, none of it twice
             limit = max(limit, BROAD_SENTENCES)
             order = statements.diverse([found[i] for i in order], order)

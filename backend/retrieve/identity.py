@@ -15,7 +15,7 @@ roles it found, each cited.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 
 from backend.domain import Citation
 from backend.graph.results import EntitySummary, ScoredChunk
@@ -140,11 +140,13 @@ async def described_in(
     return f"{subject} is described as: {said}.", quotes, [d.sentence for d in described]
 
 
-def not_spoken_to(quotes: list[str], subject: str, evidence) -> list[str]:
-    """The quoted lines (• Speaker: “sentence” [n]) that do not merely speak to the subject."""
+def speaking_to(subject: str, evidence) -> Callable[[str], bool]:
+    """Whether a sentence of the evidence only speaks to the subject — by any of their names, the
+    first name too ("So, all of those things, David, give us a confidence …")."""
     forms = name_forms(subject, evidence.entities, {s for c in evidence.citations for s in c.speakers})
-    kept = [q for q in quotes if not spoken_to(q.partition("“")[2].rpartition("”")[0], forms)]
-    return kept or quotes
+    first = {f.split()[0] for f in forms if " " in f}
+    called = sorted({*forms, *first}, key=len, reverse=True)
+    return lambda sentence: spoken_to(sentence, called, first)
 
 
 def _bare(role: str) -> str:

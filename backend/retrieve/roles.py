@@ -11,11 +11,12 @@ from __future__ import annotations
 import asyncio
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from functools import cache
 
-_FILLERS = frozenset("um uh erm so like and but who which that i'm i and".split())
+_FILLERS = frozenset("um uh erm so like who which that i'm".split())
+_PRONOUNS = frozenset("i we you he she they it i'm we're".split())
 DETERMINERS = ("our", "their", "the", "his", "her", "my", "your", "a", "an")
 _ROLE_WORDS = r"(?:team|department|group|office|company|side|unit|board|committee|council|division)"
 MAX_PARSED = 60  # sentences parsed per question, at most (~6 ms each on this machine)
@@ -47,21 +48,24 @@ class Described:
 
 _SELF = re.compile(
     r"^(?i:from|for)\s+(?P<role>[\w][\w\s&-]{1,30}):"
-    r"|\b(?:I'm|I am)\s+(?P<as>(?:the|a|an|your)(?:\s+[\w-]+){1,6})"
+    r"|\b(?:I'm|I am)\s+(?P<as>(?:the|a|an|your)(?:\s+[\w-]+){1,9})"
 )
 # "Hi Priya, thanks for making time": a name spoken to, not described
 _ADDRESSED = re.compile(r"(?:^|\b)(?:hi|hello|hey|thanks|thank you|dear|morning|afternoon|sorry),?\s*$", re.I)
 
 
-def spoken_to(sentence: str, forms: Sequence[str]) -> bool:
+def spoken_to(sentence: str, forms: Sequence[str], first_names: Collection[str] = ()) -> bool:
     """The sentence speaks to the subject ("Hi Priya, thanks for making time", "Lena, can you …",
-    "How long would that take, Lena?") rather than of them."""
+    "How long would that take, Lena?", a first name between commas: "So, all of those things, David,
+    give us …") rather than of them."""
     names, _ = name_patterns(tuple(forms))
     for found in names.finditer(sentence):
         before, after = sentence[: found.start()], sentence[found.end() :]
         if _ADDRESSED.search(before) or (not before.strip() and after.startswith(",")):
             return True
         if before.rstrip().endswith(",") and re.fullmatch(r"\s*[?.!]\s*", after):
+            return True
+        if found.group() in first_names and before.rstrip().endswith(",") and after.startswith(","):
             return True
     return False
 
@@ -73,7 +77,15 @@ def self_described(sentence: str) -> str | None:
     if found.group("role"):
         return f"from {found.group('role').strip()}"
     words = found.group("as").split()  # "the Marketing Expert um so like I'm gonna …"
-    cut = next((i for i, w in enumerate(words) if w.lower() in _FILLERS), len(words))
+    cut = next(
+        (
+            i
+            for i, w in enumerate(words)
+            if w.lower() in _FILLERS
+            or (w.lower() in ("and", "but") and i + 1 < len(words) and words[i + 1].lower() in _PRONOUNS)
+        ),
+        len(words),
+    )
     return " ".join(words[:cut]) if cut > 1 else None
 
 
@@ -155,8 +167,11 @@ def _roles_of(span) -> list[str]:
         elif child.dep_ == "relcl":  # "X, who is …" (not "…X is discussing, that is …")
             attr = next((t for t in child.children if t.dep_ in ("attr", "acomp")), None)
             who = any(t.dep_ == "nsubj" and t.lower_ in ("who", "which") for t in child.children)
+            being = any(t.dep_ == "aux" and t.lower_ in ("is", "was") for t in child.children)
             if attr is not None and child.lemma_ == "be" and who:
                 roles.append(_phrase(_clipped(attr)))
+            elif who and being and child.pos_ == "VERB":  # "David Rees, who is substituting for her"
+                roles.append(_phrase([t for t in _clipped(child) if t.i >= child.i]))
     if head.dep_ == "appos" and _stands_for(head.head):  # "Our insurer, Maritime Mutual"
         noun = head.head
         roles.append(_phrase([t for t in noun.subtree if t.i < span.start and t.dep_ != "punct"]))
@@ -211,8 +226,14 @@ def _next_in_list(token) -> bool:
     education" in "director of skills, higher education and lifelong learning"."""
     if token.dep_ == "relcl":
         return True
+    # "…for Education, Eluned Morgan, …", "…, and Huw Morris": a name after a comma, not the place in
+    # "Member for Carmarthen West and South Pembrokeshire"
     person = token.pos_ == "PROPN" and any(t.dep_ == "compound" and t.pos_ == "PROPN" for t in token.children)
-    return token.dep_ in ("appos", "conj") and (token.dep_ == "appos" or person)
+    joint = token.doc[token.left_edge.i - 1] if token.left_edge.i else None
+    while joint is not None and joint.lower_ in ("and", "also", "or") and joint.i:
+        joint = token.doc[joint.i - 1]
+    listed = joint is not None and joint.text == ","
+    return token.dep_ == "appos" or (token.dep_ == "conj" and person and listed)
 
 
 def _from_team(after: str) -> list[str]:
