@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection, Iterable, Sequence
 
-from backend.domain import Citation
+from backend.domain import Citation, normalise_key
 from backend.graph.results import EntitySummary, ScoredChunk
 
 from .roles import (
@@ -62,18 +62,18 @@ def asked_about(question: str) -> str | None:
 def name_forms(subject: str, entities: Iterable[EntitySummary], speakers: Iterable[str] = ()) -> list[str]:
     """The ways the transcripts may write the subject: as asked, and the full name and aliases of the
     namespace's entity (or speaker) it names — by full name, alias, or a one-word first name."""
-    key = subject.casefold()
+    key = normalise_key(subject)  # "Tomas Silva" names "Tomás Silva"
     forms = {subject}
     for entity in entities:
-        names = [
-            n for n in (entity.name, *entity.aliases) if n[:1].isupper()
-        ]  # not the "mike" (a microphone)
-        if any(n.casefold() == key for n in names) or (
-            " " not in subject and entity.type == "Person" and entity.name.split()[0].casefold() == key
+        # proper names only: not the "mike" (a microphone) for "Who is Mike?"
+        names = [n for n in (entity.name, *entity.aliases) if n[:1].isupper()]
+        first = normalise_key(entity.name.split()[0]) if entity.name.split() else ""
+        if any(normalise_key(n) == key for n in names) or (
+            " " not in subject and entity.type == "Person" and first == key
         ):
             forms.update(names)
     for speaker in speakers:  # "Vaughan Gething AM" speaks; "Who is Vaughan Gething?" is asked
-        if speaker.casefold().startswith(key + " ") or speaker.casefold() == key:
+        if normalise_key(speaker).startswith(key + " ") or normalise_key(speaker) == key:
             forms.add(speaker)
     return sorted(forms, key=len, reverse=True)
 

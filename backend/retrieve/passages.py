@@ -26,6 +26,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from functools import cached_property
 
 import bm25s
 import numpy as np
@@ -33,6 +34,7 @@ import Stemmer
 from bm25s.stopwords import STOPWORDS_EN_PLUS
 from bm25s.tokenization import Tokenizer
 
+from backend.domain import normalise_key
 from backend.graph import GraphStore
 from backend.graph.results import ScoredChunk
 
@@ -52,6 +54,15 @@ QUESTION_FRAMING = frozenset(
     "think thought say said opinion opinions".split()
 )
 _WORD = re.compile(r"[\w'’-]+")
+
+
+_stemmer = Stemmer.Stemmer("english")
+_stem_lock = threading.Lock()  # the stemmer is not safe to share between threads
+
+
+def _stem(word: str) -> str:
+    with _stem_lock:
+        return _stemmer.stemWord(word)
 
 
 def _tokenizer() -> Tokenizer:
@@ -145,8 +156,18 @@ class Passages:
         return named
 
     def mentions(self, word: str) -> bool:
-        """Whether any chunk has this word (after the same stemming the search uses)."""
-        return bool(self._query_ids(word))
+        """Whether any chunk has this word (after the same stemming the search uses), accents aside:
+        "Tomas" is mentioned where the transcripts say "Tomás" (it was "I found nothing about Tomas")."""
+        if self._query_ids(word):
+            return True
+        plain = normalise_key(word)
+        return plain in self._plain_vocab or _stem(plain) in self._plain_vocab
+
+    @cached_property
+    def _plain_vocab(self) -> frozenset[str]:
+        """The index's words without their accents, as they are and stemmed."""
+        plain = {normalise_key(token) for token in self._tokenizer.get_vocab_dict() if token}
+        return frozenset(plain | {_stem(p) for p in plain})
 
 
 def build_passages(chunks: list[ScoredChunk], version: object, reach: int = REACH) -> Passages:

@@ -90,6 +90,7 @@ def test_the_answer_quotes_its_evidence_with_numbers(api):
     ("question", "role", "said"),
     [
         ("Who is Tomás Silva?", "our engineer", "our engineer Tomás Silva"),
+        ("Who is Tomas Silva?", "our engineer", "our engineer Tomás Silva"),  # typed without the accent
         ("Who is Lena?", "integration team", "integration team"),  # "from our …" or "in the …"
         ("What is Maritime Mutual?", "insurer", "insurer, Maritime Mutual"),
     ],

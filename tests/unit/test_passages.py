@@ -107,3 +107,12 @@ def test_bm25_within_transcripts_ranks_only_their_chunks():
     assert {h.transcript_id for h in everywhere} == {"a", "b"}
     assert {h.id for h in passages.search("the budget for the battery", k=6, within={"b"})} == {"b-1"}
     assert passages.search("the budget for the battery", k=6, within={"nowhere"}) == []
+
+
+def test_a_name_is_mentioned_whatever_its_accents():
+    """ "Who is Tomas Silva?" was "I found nothing about Tomas": the transcripts say "Tomás"."""
+    passages = build_passages(
+        [chunk("a", 0, "Our engineer Tomás Silva finishes the firmware.", "Priya")], ("v",)
+    )
+    assert passages.mentions("Tomas") and passages.mentions("Tomás") and passages.mentions("TOMAS")
+    assert not passages.mentions("Thomas")
