@@ -26,16 +26,20 @@ $(VENV)/.installed: pyproject.toml uv.lock | $(BIN)/python
 lock: | $(BIN)/python
 	$(BIN)/pip install -q uv==0.13.9
 	$(BIN)/uv lock --python $(BIN)/python
+	$(BIN)/uv pip compile tools/checkov.in --generate-hashes --python-version 3.12 \
+		--python-platform x86_64-unknown-linux-gnu -q -o tools/checkov.lock.txt
 
 # Neo4j's own Cypher linter (npm) checks our Neo4j dialect offline; skipped by the tests when node is absent.
 tests/neo4j_lint/node_modules/.package-lock.json: tests/neo4j_lint/package-lock.json
 	@if command -v npm >/dev/null 2>&1; then cd tests/neo4j_lint && npm ci --no-audit --no-fund --loglevel=error; \
 	else echo "npm not found: the Neo4j Cypher lint test will skip"; fi
 
-# checkov (Terraform policy checks) lives in its own environment: its pins clash with ours.
+# checkov (Terraform policy checks) lives in its own environment: its pins clash with ours. It and
+# every package under it are installed from tools/checkov.lock.txt (versions and sha256, `make lock`).
 TOOLS := .venv-tools
-$(TOOLS)/.installed:
-	@{ $(PY312) -m venv $(TOOLS) && $(TOOLS)/bin/pip install -q pip==26.3 && $(TOOLS)/bin/pip install -q checkov==3.3.30 && touch $@; } \
+$(TOOLS)/.installed: tools/checkov.lock.txt
+	@{ rm -rf $(TOOLS) && $(PY312) -m venv $(TOOLS) && $(TOOLS)/bin/pip install -q pip==26.3 \
+	   && $(TOOLS)/bin/pip install -q --require-hashes --no-deps -r tools/checkov.lock.txt && touch $@; } \
 	|| echo "checkov could not be installed: the checkov test will skip"
 
 # The web UI's build step (esbuild + cytoscape from npm); its output in backend/web/static is committed.

@@ -166,17 +166,17 @@ class GraphStore:
         params = {"namespace": namespace, "ids": list(ids)}
         return await self.read("get_entities", self.cypher.GET_ENTITIES, params, EntitySummary)
 
+    async def _value(self, operation: str, statement: str, namespace: str, column: str) -> int:
+        """One number a read gives for the namespace (0 when it gives no row)."""
+        rows = await self.run(operation, statement, {"namespace": namespace}, read_only=True)
+        return rows.first(column, 0)
+
     async def entity_count(self, namespace: str) -> int:
-        rows = await self.run(
-            "entity_count", self.cypher.COUNT_ENTITIES, {"namespace": namespace}, read_only=True
-        )
-        return rows.first("n", 0)
+        return await self._value("entity_count", self.cypher.COUNT_ENTITIES, namespace, "n")
 
     async def chunk_version(self, namespace: str) -> int:
         """Moves whenever the namespace's chunks do (0: never written since versions were kept)."""
-        params = {"namespace": namespace}
-        rows = await self.run("chunk_version", self.cypher.CHUNK_VERSION, params, read_only=True)
-        return rows.rows[0]["version"] if rows.rows else 0
+        return await self._value("chunk_version", self.cypher.CHUNK_VERSION, namespace, "version")
 
     async def _bump_chunk_version(self, namespaces: Sequence[str]) -> None:
         params = {"namespaces": sorted(set(namespaces))}
@@ -258,16 +258,13 @@ class GraphStore:
 
     async def stats(self, namespace: str) -> GraphStats:
         params = {"namespace": namespace}
-        transcripts = await self.run("stats", self.cypher.COUNT_TRANSCRIPTS, params, read_only=True)
-        chunks = await self.run("stats", self.cypher.COUNT_CHUNKS, params, read_only=True)
-        relations = await self.run("stats", self.cypher.COUNT_RELATIONS, params, read_only=True)
         by_type = await self.run("stats", self.cypher.ENTITIES_BY_TYPE, params, read_only=True)
         entities_by_type = {r["type"]: r["n"] for r in by_type.rows}
         return GraphStats(
-            transcripts=transcripts.first("n", 0),
-            chunks=chunks.first("n", 0),
+            transcripts=await self._value("stats", self.cypher.COUNT_TRANSCRIPTS, namespace, "n"),
+            chunks=await self._value("stats", self.cypher.COUNT_CHUNKS, namespace, "n"),
             entities=sum(entities_by_type.values()),
-            relations=relations.first("n", 0),
+            relations=await self._value("stats", self.cypher.COUNT_RELATIONS, namespace, "n"),
             entities_by_type=entities_by_type,
         )
 

@@ -6,6 +6,7 @@ sha256 on PyPI. Fails when one changes without the other (`make lock` refreshes 
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 
@@ -53,3 +54,17 @@ def test_the_lock_names_only_files_on_pypi():
 def test_the_build_backend_is_pinned_too():
     [backend] = tomllib.loads((ROOT / "pyproject.toml").read_text())["build-system"]["requires"]
     assert [s.operator for s in Requirement(backend).specifier] == ["=="], backend
+
+
+def test_checkov_and_everything_under_it_install_from_their_lock():
+    """`make test`'s Terraform policy checks run checkov from its own environment: pinned, it still
+    pulled the newest of its dependencies the day it was installed."""
+    wanted = (ROOT / "tools" / "checkov.in").read_text().split()
+    locked = (ROOT / "tools" / "checkov.lock.txt").read_text()
+    pins = re.findall(r"^([A-Za-z0-9_.-]+)==(\S+) \\$", locked, re.M)
+    assert all(f"{name}=={version}" in {f"{n}=={v}" for n, v in pins} for name, version in
+               (w.split("==") for w in wanted))  # fmt: skip
+    hashed = re.findall(r"^[A-Za-z0-9_.-]+==\S+ \\\n(?:\s+--hash=sha256:[0-9a-f]{64}.*\n)+", locked, re.M)
+    assert len(pins) > 50 and len(hashed) == len(pins)  # every one with its hashes
+    makefile = (ROOT / "Makefile").read_text()
+    assert "--require-hashes --no-deps -r tools/checkov.lock.txt" in makefile
