@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PY312 := $(shell for p in python3.12 $$HOME/.pyenv/versions/3.12*/bin/python3.12 /usr/local/bin/python3.12 /usr/bin/python3.12; do \
 	if $$p -c 'import sys; assert sys.version_info[:2] == (3, 12)' >/dev/null 2>&1; then echo $$p; break; fi; done)
 
-.PHONY: demo test lint format serve bench clean web screenshots lock
+.PHONY: demo test lint format serve bench clean web screenshots lock neo4j
 
 $(BIN)/python:
 	@test -n "$(PY312)" || { echo "python3.12 not found (PATH or ~/.pyenv/versions/3.12*)"; exit 1; }
@@ -42,6 +42,18 @@ $(TOOLS)/.installed: tools/checkov.lock.txt
 	   && $(TOOLS)/bin/pip install -q --require-hashes --no-deps -r tools/checkov.lock.txt && touch $@; } \
 	|| echo "checkov could not be installed: the checkov test will skip"
 
+# Neo4j 5.26 community, the production database, run here by tools/neo4j's launcher: Maven fetches its
+# jars once (into ~/.m2), javac compiles the launcher. `make test` builds it and the tests start their
+# own servers on free ports; `make neo4j` serves the data dir's Neo4j on 127.0.0.1:7687 until Ctrl-C.
+NEO4J_BUILT := tools/neo4j/target/classes/knowledgeweaver/LocalNeo4j.class
+$(NEO4J_BUILT): tools/neo4j/pom.xml tools/neo4j/src/main/java/knowledgeweaver/LocalNeo4j.java | $(VENV)/.installed
+	@if command -v mvn >/dev/null 2>&1 && command -v javac >/dev/null 2>&1; then \
+		$(BIN)/python -c 'from backend.graph.neo4j_local import build; build()'; \
+	else echo "Java or Maven not found: the Neo4j tests will skip"; fi
+
+neo4j: $(VENV)/.installed $(NEO4J_BUILT)
+	$(BIN)/weaver neo4j
+
 # The web UI's build step (esbuild + cytoscape from npm); its output in backend/web/static is committed.
 web/node_modules/.package-lock.json: web/package-lock.json
 	@if command -v npm >/dev/null 2>&1; then cd web && npm ci --no-audit --no-fund --loglevel=error; \
@@ -68,11 +80,11 @@ format: $(VENV)/.installed
 	$(BIN)/ruff format backend tests bench
 	$(BIN)/ruff check --fix backend tests bench
 
-test: $(VENV)/.installed $(TOOLS)/.installed tests/neo4j_lint/node_modules/.package-lock.json web/node_modules/.package-lock.json lint
+test: $(VENV)/.installed $(NEO4J_BUILT) $(TOOLS)/.installed tests/neo4j_lint/node_modules/.package-lock.json web/node_modules/.package-lock.json lint
 	$(BIN)/pytest
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/graph_upsert.py
 
 clean:
-	rm -rf $(VENV) $(TOOLS) tests/neo4j_lint/node_modules web/node_modules .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(TOOLS) tools/neo4j/target tests/neo4j_lint/node_modules web/node_modules .pytest_cache .ruff_cache

@@ -1,5 +1,5 @@
 """Shared fixtures. Tests run against real parts: the embedded FalkorDB server, a real uvicorn server
-on a free port; Neo4j whenever NEO4J_URI is set."""
+on a free port, and a real Neo4j (started from tools/neo4j; skipped, saying why, without Java and Maven)."""
 
 from __future__ import annotations
 
@@ -24,24 +24,79 @@ def pytest_configure(config):
     os.environ["KW_API_RUNS_JOBS"] = "true"
 
 
-def neo4j_settings_or_skip(**overrides):
-    uri = os.environ.get("NEO4J_URI")
-    if not uri:
-        pytest.skip("Neo4j tests run when NEO4J_URI (and NEO4J_USER, NEO4J_PASSWORD) are set")
+NEO4J_PASSWORD = "local-neo4j-test-password"
+
+
+class Neo4jServers:
+    """Real Neo4j servers for the session, started on first use (`tools/neo4j`: Neo4j 5.26 community on
+    loopback): "store" holds the behaviour suite's small-vector graph for the whole session; "api" is
+    emptied for each API module that asks for it (a community server has one user database, and a
+    vector index's dimension is fixed when it is made). NEO4J_URI (with NEO4J_USER, NEO4J_PASSWORD)
+    points the store suite at a server of your own instead."""
+
+    def __init__(self, root):
+        self.root = root
+        self.servers = {}
+
+    def uri(self, name: str) -> tuple[str, str, str]:
+        if name == "store" and os.environ.get("NEO4J_URI"):
+            return (
+                os.environ["NEO4J_URI"],
+                os.environ.get("NEO4J_USER", "neo4j"),
+                os.environ.get("NEO4J_PASSWORD", "neo4j"),
+            )
+        from backend.graph.neo4j_local import LocalNeo4j, missing_tools
+
+        why = missing_tools()
+        if why:
+            pytest.skip(f"Neo4j tests skipped: {why}")
+        if name not in self.servers:
+            from tests.support.live_server import free_port
+
+            server = LocalNeo4j(self.root / name, free_port(), NEO4J_PASSWORD, heap="768m")
+            server.start()
+            self.servers[name] = server
+        return self.servers[name].uri, "neo4j", NEO4J_PASSWORD
+
+    def stop(self):
+        for server in self.servers.values():
+            server.stop()
+
+
+@pytest.fixture(scope="session")
+def neo4j_servers(tmp_path_factory):
+    servers = Neo4jServers(tmp_path_factory.mktemp("neo4j"))
+    yield servers
+    servers.stop()
+
+
+def neo4j_settings(servers: Neo4jServers, name: str = "store", **overrides):
+    uri, user, password = servers.uri(name)
     return load_settings(
-        graph_backend="neo4j",
-        neo4j_uri=uri,
-        neo4j_user=os.environ.get("NEO4J_USER", "neo4j"),
-        neo4j_password=os.environ.get("NEO4J_PASSWORD", "neo4j"),
-        **overrides,
+        graph_backend="neo4j", neo4j_uri=uri, neo4j_user=user, neo4j_password=password, **overrides
     )
+
+
+@pytest.fixture(scope="module", params=["falkordb", "neo4j"])
+def graph_backend(request):
+    """Settings for one engine, for API modules that run on both: call it with the settings the module
+    wants. On Neo4j, the "api" server is emptied first (data, indexes and constraints), since each
+    module opens its graph anew with its own vector size."""
+    if request.param == "falkordb":
+        return load_settings
+    servers = request.getfixturevalue("neo4j_servers")
+    uri, user, password = servers.uri("api")
+    from tests.support.neo4j_reset import empty_neo4j
+
+    empty_neo4j(uri, user, password)
+    return lambda **overrides: neo4j_settings(servers, "api", **overrides)
 
 
 @pytest.fixture(scope="session", params=["falkordb", "neo4j"])
 async def graph_store(request, tmp_path_factory):
     """A GraphStore on each backend; every behaviour test runs on both."""
     if request.param == "neo4j":
-        settings = neo4j_settings_or_skip(embedding_dim=TEST_DIM)
+        settings = neo4j_settings(request.getfixturevalue("neo4j_servers"), embedding_dim=TEST_DIM)
     else:
         settings = load_settings(data_dir=tmp_path_factory.mktemp("graph"), embedding_dim=TEST_DIM)
     store = await open_graph_store(settings)

@@ -28,6 +28,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--no-serve", action="store_true", help="exit after the demo instead of serving")
     demo.add_argument("--no-phoenix", action="store_true", help="do not start a local Phoenix for the traces")
+    demo.add_argument(
+        "--graph",
+        choices=("falkordb", "neo4j"),
+        help="the graph database (default: KW_GRAPH_BACKEND); neo4j without KW_NEO4J_URI starts a local "
+        "Neo4j 5.26 in the data dir (needs Java 17+ and Maven)",
+    )
+    neo4j = sub.add_parser("neo4j", help="run a local Neo4j 5.26 (community) on the data dir, until Ctrl-C")
+    neo4j.add_argument("--port", type=int, default=7687, help="Bolt port on 127.0.0.1")
     phoenix = sub.add_parser("phoenix", help="run a local Arize Phoenix (traces UI) on the data dir")
     phoenix.add_argument("--port", type=int, default=6006)
     ingest = sub.add_parser("ingest", help="ingest transcripts and recordings (progress bar per file)")

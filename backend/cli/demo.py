@@ -17,6 +17,7 @@ import httpx
 
 from backend import sse
 from backend.config import Settings
+from backend.errors import GraphUnavailable
 from backend.ingest.files import EXTENSIONS
 from backend.observability.logs import configure_logging
 from backend.retrieve.answer import cited
@@ -195,17 +196,44 @@ def _start_phoenix(settings: Settings, args: argparse.Namespace):
     return server, settings.model_copy(update={"phoenix_endpoint": url})
 
 
+def _start_neo4j(settings: Settings, args: argparse.Namespace):
+    """With `--graph neo4j` (or KW_GRAPH_BACKEND=neo4j) and no KW_NEO4J_URI: a local Neo4j in the data
+    dir for the demo, stopped with it. (server, settings)."""
+    if (args.graph or settings.graph_backend) != "neo4j":
+        return None, settings
+    if settings.neo4j_uri:
+        return None, settings.model_copy(update={"graph_backend": "neo4j"})
+    from pydantic import SecretStr
+
+    from backend.graph.neo4j_local import LocalNeo4j, local_password
+    from backend.observability.phoenix import free_port
+
+    home = settings.data_dir.resolve() / "neo4j"
+    server = LocalNeo4j(home, free_port(), local_password(home))
+    print(f"Starting a local Neo4j 5.26 for the demo's graph ({home}) …", flush=True)
+    uri = server.start()
+    update = {"graph_backend": "neo4j", "neo4j_uri": uri, "neo4j_password": SecretStr(server.password)}
+    return server, settings.model_copy(update=update)
+
+
 def run_demo(settings: Settings, args: argparse.Namespace, api_server: Callable) -> int:
     """`api_server(settings, host, port, serving=)`: the uvicorn server `weaver serve` runs."""
     # The terminal shows the walkthrough; the JSON log lines (each with its trace id) go to a file.
     log_file = settings.data_dir.resolve() / "logs" / "demo.jsonl"
     configure_logging(settings.log_level, to=log_file)
+    try:
+        neo4j, settings = _start_neo4j(settings, args)
+    except GraphUnavailable as exc:
+        print(f"demo: {exc}", file=sys.stderr)
+        return 1
     phoenix, settings = _start_phoenix(settings, args)
     try:
         return _demo(settings, args, log_file, api_server)
     finally:
         if phoenix is not None:
             phoenix.stop()
+        if neo4j is not None:
+            neo4j.stop()
 
 
 def _demo(settings: Settings, args: argparse.Namespace, log_file: Path, api_server: Callable) -> int:

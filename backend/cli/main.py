@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -70,6 +71,25 @@ def cmd_phoenix(settings: Settings, args: argparse.Namespace) -> int:
     print(f"  KW_PHOENIX_ENDPOINT=http://127.0.0.1:{args.port}")
     server.data_dir.mkdir(parents=True, exist_ok=True)
     return subprocess.call(cmd, env=env)
+
+
+def cmd_neo4j(settings: Settings, args: argparse.Namespace) -> int:
+    from backend.graph.neo4j_local import LocalNeo4j, local_password
+
+    home = settings.data_dir / "neo4j"
+    server = LocalNeo4j(home, args.port, local_password(home))
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})  # taken by sigwait below
+    print(f"Starting Neo4j 5.26 (community) in {home.resolve()} …", flush=True)
+    uri = server.start()
+    password = "$KW_NEO4J_PASSWORD" if os.environ.get("KW_NEO4J_PASSWORD") else f"$(cat {home / 'password'})"
+    print(f"Neo4j on {uri} (user neo4j); point the API at it with")
+    print(f"  KW_GRAPH_BACKEND=neo4j KW_NEO4J_URI={uri} KW_NEO4J_PASSWORD={password}", flush=True)
+    try:
+        signal.sigwait({signal.SIGINT, signal.SIGTERM})
+    finally:
+        print("Stopping Neo4j.", flush=True)
+        server.stop()
+    return 0
 
 
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
@@ -185,6 +205,7 @@ COMMANDS = {
     "serve": cmd_serve,
     "worker": cmd_worker,
     "demo": cmd_demo,
+    "neo4j": cmd_neo4j,
     "ingest": cmd_ingest,
     "ask": cmd_ask,
     "chat": cmd_chat,

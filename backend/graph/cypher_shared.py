@@ -31,14 +31,15 @@ x.weight AS weight, x.evidence_chunk_ids AS evidence_chunk_ids"""
 
 def chunk_search(call: str) -> str:
     """Namespace-filtered chunk search around a dialect's index call that yields `c` and `score`."""
-    # the limit before the join and the projection: only the k kept rows pay for them
+    # the limit before the join and the projection: only the k kept rows pay for them; ties broken by
+    # id, so equal scores come back in one order whichever engine or plan found them
     return f"""
 {call}
 WHERE c.namespace = $namespace
-WITH c, score ORDER BY score DESC LIMIT $k
+WITH c, score ORDER BY score DESC, c.id LIMIT $k
 OPTIONAL MATCH (c)-[:PART_OF]->(t:Transcript)
 RETURN {CHUNK_FIELDS}, score
-ORDER BY score DESC
+ORDER BY score DESC, id
 """
 
 
@@ -47,9 +48,9 @@ def entity_search(call: str) -> str:
     return f"""
 {call}
 WHERE e.namespace = $namespace
-WITH e, score ORDER BY score DESC LIMIT $k
+WITH e, score ORDER BY score DESC, e.id LIMIT $k
 RETURN {ENTITY_FIELDS}, score
-ORDER BY score DESC
+ORDER BY score DESC, id
 """
 
 
@@ -61,7 +62,7 @@ def entity_probes(call: str) -> str:
 UNWIND $probes AS p
 {call}
 WHERE e.namespace = $namespace
-WITH p, e, score ORDER BY score DESC
+WITH p, e, score ORDER BY score DESC, e.id
 WITH p, collect(e)[..$k] AS es, collect(score)[..$k] AS scores
 UNWIND range(0, size(es) - 1) AS n
 WITH p, es[n] AS e, scores[n] AS score

@@ -38,7 +38,13 @@ class Neo4jRunner:
     @classmethod
     async def open(cls, uri: str, user: str, password: str, database: str) -> Neo4jRunner:
         driver = neo4j.AsyncGraphDatabase.driver(
-            uri, auth=(user, password), max_connection_pool_size=50, connection_acquisition_timeout=30
+            uri,
+            auth=(user, password),
+            max_connection_pool_size=50,
+            connection_acquisition_timeout=30,
+            # no notifications: the server warns of labels and properties a new graph does not have yet,
+            # and the driver logs each warning with the statement's text
+            notifications_min_severity="OFF",
         )
         try:
             await driver.verify_connectivity()
@@ -59,7 +65,7 @@ class Neo4jRunner:
     ) -> Rows:
         async def work(tx: neo4j.AsyncManagedTransaction) -> Rows:
             result = await tx.run(query, params or {})
-            columns = list(await result.keys())
+            columns = list(result.keys())
             rows: list[dict[str, Any]] = []
             truncated = False
             async for record in result:

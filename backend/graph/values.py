@@ -27,16 +27,17 @@ def to_plain(value: Any) -> Any:
         return value
     if isinstance(value, datetime | date | time):
         return value.isoformat()
-    if isinstance(value, Mapping):
-        return {str(k): to_plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [to_plain(v) for v in value]
     kind = type(value).__name__
     module = type(value).__module__
+    # before Mapping: the neo4j driver's nodes and relationships are Mappings of their properties
     if module.startswith("falkordb"):
         return _falkordb_value(kind, value)
     if module.startswith("neo4j"):
         return _neo4j_value(kind, value)
+    if isinstance(value, Mapping):
+        return {str(k): to_plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_plain(v) for v in value]
     if hasattr(value, "iso_format"):  # neo4j.time types
         return value.iso_format()
     return str(value)

@@ -14,16 +14,24 @@ import threading
 import time
 from pathlib import Path
 
+import psutil
+import pytest
+
+from backend.graph.neo4j_local import missing_tools
 from tests.support.live_server import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 DEADLINE_S = 600  # generous: a busy 2-core machine
 
 
-def test_the_demo_answers_with_citations_keeps_logs_out_of_the_terminal_and_stops_on_ctrl_c(tmp_path):
+@pytest.mark.parametrize("graph", ["falkordb", "neo4j"])
+def test_the_demo_answers_with_citations_keeps_logs_out_of_the_terminal_and_stops_on_ctrl_c(tmp_path, graph):
+    if graph == "neo4j" and missing_tools():
+        pytest.skip(f"Neo4j tests skipped: {missing_tools()}")
     env = {k: v for k, v in os.environ.items() if not k.startswith("KW_")}
     env["KW_DATA_DIR"] = str(tmp_path / "data")
     command = [sys.executable, "-m", "backend.cli", "demo", "--no-phoenix", "--port", str(free_port())]
+    command += ["--graph", graph]
     demo = subprocess.Popen(
         command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         start_new_session=True,  # a terminal of its own: Ctrl-C reaches every process it started
@@ -45,19 +53,23 @@ def test_the_demo_answers_with_citations_keeps_logs_out_of_the_terminal_and_stop
             time.sleep(0.2)
         os.killpg(demo.pid, signal.SIGINT)  # what Ctrl-C does: every process of the terminal's group
         assert demo.wait(timeout=DEADLINE_S) == 0, "".join(err)[-2000:]
-        # nothing it started is left running (the embedded FalkorDB, the worker processes)
+        # nothing it started is left running (the embedded FalkorDB, the worker processes, the local
+        # Neo4j, which runs in a session of its own and is stopped by the demo itself)
         stopped = time.monotonic() + 60
-        while _alive(demo.pid):
+        while _alive(demo.pid) or _started_in(tmp_path):
             assert time.monotonic() < stopped, "processes of the demo were left running"
             time.sleep(0.2)
     finally:
         if _alive(demo.pid):
             os.killpg(demo.pid, signal.SIGKILL)
+        for process in _started_in(tmp_path):
+            process.kill()
     for reader in readers:
         reader.join(timeout=30)
     terminal = "".join(out)
     assert terminal.count("\nQ: ") == 3 and terminal.count("extractive answer") == 3
     assert "Eindhoven" in terminal and "[1]" in terminal  # an answer quoting what was said, with its citation
+    assert f"graph: {graph}" in terminal and '"graph": "' + graph + ': ok"' in terminal
     log_file = tmp_path / "data" / "logs" / "demo.jsonl"
     assert f"logs       {log_file}" in terminal
     lines = (terminal + "".join(err)).splitlines()
@@ -68,6 +80,15 @@ def test_the_demo_answers_with_citations_keeps_logs_out_of_the_terminal_and_stop
     assert all(len(r["trace_id"]) == 32 for r in requests)
     # the workers stopped by Ctrl-C were not taken for crashed ones and started again
     assert not [r for r in records if r["message"].startswith("a worker process exited")]
+
+
+def _started_in(tmp_path: Path) -> list[psutil.Process]:
+    """Processes whose command line names this test's data dir (the local Neo4j names its home)."""
+    found = []
+    for process in psutil.process_iter(["cmdline"]):
+        if any(str(tmp_path) in part for part in process.info["cmdline"] or ()):
+            found.append(process)
+    return found
 
 
 def _alive(group: int) -> bool:

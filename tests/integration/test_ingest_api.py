@@ -25,8 +25,8 @@ KEY_B = "key-for-team-b-0123456789"
 
 
 @pytest.fixture(scope="module")
-def api(tmp_path_factory):
-    settings = load_settings(
+def api(tmp_path_factory, graph_backend):
+    settings = graph_backend(
         data_dir=tmp_path_factory.mktemp("ingest-api"), api_keys={KEY_A: "team-a", KEY_B: "team-b"},
         max_upload_bytes=50_000,
     )  # fmt: skip

@@ -10,7 +10,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from backend.config import load_settings
 from backend.ingest.files import EXTENSIONS
 from backend.ingest.formats import clean_text
 from tests.support.live_server import live_server
@@ -40,8 +39,8 @@ def meeting() -> dict:
 
 
 @pytest.fixture(scope="module")
-def api(tmp_path_factory, meeting):
-    settings = load_settings(
+def api(tmp_path_factory, graph_backend, meeting):
+    settings = graph_backend(
         data_dir=tmp_path_factory.mktemp("query"), api_keys={KEY_A: "team-a", KEY_B: "team-b", ADMIN: "*"}
     )
     with live_server(settings) as url:
