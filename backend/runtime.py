@@ -82,9 +82,14 @@ async def open_runtime(settings: Settings, *, start_workers: bool = True) -> Run
     # one chain for answers and follow-up resolution: they share its concurrency and rate limits
     llm = None if settings.llm_provider == "offline" else build_llm(settings, cache)
     answerer = build_answerer(embedders.names, llm)
-    store = await open_graph_store(settings)
+    # A graph that does not answer yet (Neo4j restarting, its nightly dump) does not stop a start: the
+    # process serves, /readyz says not ready, and the schema and this check run once the graph answers.
+    store = await open_graph_store(
+        settings,
+        wait_for_graph=True,
+        on_ready=lambda opened: _check_vector_models(settings, opened, embedders),
+    )
     try:
-        await _check_vector_models(settings, store, embedders)
         jobs = _job_store(settings)
         events = JobEvents(jobs)
         audio_store = AudioStore(settings)

@@ -1,10 +1,8 @@
 """Statements both dialects share for the graph's own records rather than for what was said: which
-models made its vectors, and each namespace's chunk version with the chunks the in-memory passages
-are built from. Re-exported by each dialect module, like `cypher_shared`."""
+models made its vectors, and each namespace's chunk version. Re-exported by each dialect module,
+like `cypher_shared`."""
 
 from __future__ import annotations
-
-from .cypher_shared import CHUNK_FIELDS
 
 # Which models made the graph's vectors: one record for the whole graph, checked when a runtime
 # opens it, so vectors of two models never meet in one index.
@@ -17,17 +15,12 @@ TRANSCRIPTS_PER_NAMESPACE = (
     "MATCH (t:Transcript) RETURN t.namespace AS namespace, count(t) AS n ORDER BY n DESC, namespace"
 )
 
-# What a namespace's in-memory passages are rebuilt from (retrieve/passages.py), and the version that
-# says when: a counter per namespace, moved by every write or delete of its chunks (one node read per
-# query; counting 20k chunks per query cost 165 ms, measured with bench/retrieve.py).
+# A counter per namespace, moved by every write or delete of its chunks: what a process's small record
+# of a namespace's transcripts (titles, speakers: retrieve/catalogue.py) is checked against (one node
+# read per query; counting 20k chunks per query cost 165 ms, measured with bench/retrieve.py).
 BUMP_CHUNK_VERSION = """
 UNWIND $namespaces AS ns
 MERGE (v:KWChunkVersion {namespace: ns})
 SET v.version = coalesce(v.version, 0) + 1
 """
 CHUNK_VERSION = "MATCH (v:KWChunkVersion {namespace: $namespace}) RETURN v.version AS version"
-NAMESPACE_CHUNKS = f"""
-MATCH (c:Chunk) WHERE c.namespace = $namespace
-OPTIONAL MATCH (c)-[:PART_OF]->(t:Transcript)
-RETURN {CHUNK_FIELDS}
-"""

@@ -19,12 +19,20 @@ from .cypher_deletes import (  # noqa: F401  (re-exported, as below)
     PRUNE_RELATION_EVIDENCE,
     TRANSCRIPT_CHUNK_IDS,
 )
+from .cypher_passages import (  # noqa: F401  (re-exported, as below)
+    ADD_TRANSCRIPT_SPEAKERS,
+    ALL_CHUNK_IDS,
+    CHUNKS_AROUND,
+    GET_CHUNKS,
+    NAMESPACE_TRANSCRIPTS,
+    PASSAGE_ROWS,
+    TRANSCRIPTS_WITHOUT_SPEAKERS,
+)
 from .cypher_records import (  # noqa: F401  (re-exported, as below)
     BUMP_CHUNK_VERSION,
     CHUNK_VERSION,
     COUNT_ALL_CHUNKS,
     GET_EMBEDDERS,
-    NAMESPACE_CHUNKS,
     SET_EMBEDDERS,
     TRANSCRIPTS_PER_NAMESPACE,
 )
@@ -83,10 +91,9 @@ def schema_statements(embedding_dim: int) -> list[str]:
         f"OPTIONS {{dimension: {dim}, similarityFunction: 'cosine'}}"
         for label in ("Chunk", "Entity")
     ]
-    statements += [
-        "CALL db.idx.fulltext.createNodeIndex('Chunk', 'text')",
-        "CALL db.idx.fulltext.createNodeIndex('Entity', 'search_text')",
-    ]
+    # Passages are searched in SQLite FTS5 (graph/sqlite_passages.py): FalkorDB's full-text scorer
+    # cannot be BM25. Entity names are short: its index serves them.
+    statements += ["CALL db.idx.fulltext.createNodeIndex('Entity', 'search_text')"]
     return statements
 
 
@@ -110,7 +117,6 @@ WITH node AS {var}, score"""
 
 VECTOR_SEARCH_CHUNKS = chunk_search(_VECTOR_CALL.format(label="Chunk", var="c"))
 VECTOR_SEARCH_ENTITIES = entity_search(_VECTOR_CALL.format(label="Entity", var="e"))
-FULLTEXT_SEARCH_CHUNKS = chunk_search(_FULLTEXT_CALL.format(label="Chunk", var="c"))
 FULLTEXT_SEARCH_ENTITIES = entity_search(_FULLTEXT_CALL.format(label="Entity", var="e"))
 
 # Exact search inside one namespace: the fallback when the shared index's nearest neighbours are

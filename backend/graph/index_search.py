@@ -14,6 +14,8 @@ from pydantic import BaseModel
 
 from backend.errors import InvalidInput
 
+from .cypher_shared import query_terms
+from .passage_index import PassageIndex
 from .results import ScoredChunk, ScoredEntity
 from .rows import batches
 from .runner import Rows
@@ -25,9 +27,17 @@ Run = Callable[..., Awaitable[Rows]]
 
 class IndexSearch:
     def __init__(
-        self, read: Read, run: Run, cypher: ModuleType, *, embedding_dim: int, overfetch: int, batch_size: int
+        self,
+        read: Read,
+        run: Run,
+        cypher: ModuleType,
+        passages: PassageIndex,
+        *,
+        embedding_dim: int,
+        overfetch: int,
+        batch_size: int,
     ) -> None:
-        self._read, self._run, self.cypher = read, run, cypher
+        self._read, self._run, self.cypher, self.passages = read, run, cypher, passages
         self.embedding_dim, self.overfetch, self.batch_size = embedding_dim, overfetch, batch_size
 
     def _check_vector(self, vector: Sequence[float]) -> list[float]:
@@ -116,11 +126,12 @@ class IndexSearch:
                 hits[row["probe"]].append(ScoredEntity.model_validate(row))
         return hits
 
-    async def fulltext_search_chunks(self, namespace: str, text: str, k: int = 10) -> list[ScoredChunk]:
-        query = self.cypher.fulltext_query(text)
-        params = {"namespace": namespace, "query": query, "k": k}
-        statement = self.cypher.FULLTEXT_SEARCH_CHUNKS
-        return await self._read("fulltext_search_chunks", statement, params, ScoredChunk) if query else []
+    async def fulltext_search_chunks(
+        self, namespace: str, text: str, k: int = 10, *, transcripts: Sequence[str] = ()
+    ) -> list[ScoredChunk]:
+        """The namespace's chunks whose passages (the chunk and its neighbours) best match the words
+        of `text` (BM25 in the passage index), best first; with `transcripts`, only theirs."""
+        return await self.passages.search(namespace, query_terms(text), k, transcripts)
 
     async def fulltext_search_entities(self, namespace: str, text: str, k: int = 10) -> list[ScoredEntity]:
         query = self.cypher.fulltext_query(text)

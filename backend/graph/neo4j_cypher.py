@@ -15,12 +15,20 @@ from .cypher_deletes import (  # noqa: F401  (re-exported, as below)
     PRUNE_RELATION_EVIDENCE,
     TRANSCRIPT_CHUNK_IDS,
 )
+from .cypher_passages import (  # noqa: F401  (re-exported, as below)
+    ADD_TRANSCRIPT_SPEAKERS,
+    ALL_CHUNK_IDS,
+    CHUNKS_AROUND,
+    GET_CHUNKS,
+    NAMESPACE_TRANSCRIPTS,
+    PASSAGE_ROWS,
+    TRANSCRIPTS_WITHOUT_SPEAKERS,
+)
 from .cypher_records import (  # noqa: F401  (re-exported, as below)
     BUMP_CHUNK_VERSION,
     CHUNK_VERSION,
     COUNT_ALL_CHUNKS,
     GET_EMBEDDERS,
-    NAMESPACE_CHUNKS,
     SET_EMBEDDERS,
     TRANSCRIPTS_PER_NAMESPACE,
 )
@@ -85,9 +93,14 @@ def schema_statements(embedding_dim: int) -> list[str]:
         "`vector.quantization.enabled`: false}}"
         for label in ("Chunk", "Entity")
     ]
+    # Passages under Lucene's BM25, English stemming ("batteries" finds "battery"), accents folded
+    # before they are written ("Tomas" finds "Tomás"); the namespace's key beside them lets the index
+    # keep one namespace's hits (graph/passage_index.py). Why this analyzer: docs/architecture.md.
     statements += [
-        "CREATE FULLTEXT INDEX chunk_text IF NOT EXISTS FOR (n:Chunk) ON EACH [n.text]",
+        "CREATE FULLTEXT INDEX chunk_passage IF NOT EXISTS FOR (n:Chunk) ON EACH [n.passage_text, n.ns_key] "
+        "OPTIONS {indexConfig: {`fulltext.analyzer`: 'english'}}",
         "CREATE FULLTEXT INDEX entity_search_text IF NOT EXISTS FOR (n:Entity) ON EACH [n.search_text]",
+        "DROP INDEX chunk_text IF EXISTS",  # chunk text alone, searched before passages were kept
     ]
     return statements
 
@@ -109,8 +122,28 @@ WITH node AS {var}, score"""
 
 VECTOR_SEARCH_CHUNKS = chunk_search(_VECTOR_CALL.format(index="chunk_embedding", var="c"))
 VECTOR_SEARCH_ENTITIES = entity_search(_VECTOR_CALL.format(index="entity_embedding", var="e"))
-FULLTEXT_SEARCH_CHUNKS = chunk_search(_FULLTEXT_CALL.format(index="chunk_text", var="c"))
 FULLTEXT_SEARCH_ENTITIES = entity_search(_FULLTEXT_CALL.format(index="entity_search_text", var="e"))
+
+SET_PASSAGES = """
+UNWIND $rows AS r
+MATCH (c:Chunk {id: r.id})
+SET c.passage_text = r.passage, c.ns_key = r.ns_key
+"""
+UNINDEXED_CHUNK_IDS = "MATCH (c:Chunk) WHERE c.passage_text IS NULL RETURN c.id AS id LIMIT $limit"
+# The index stops at $fetch hits of the namespace (the query names its key); the WHERE is the
+# namespace rule every statement keeps.
+SEARCH_PASSAGES = chunk_search(
+    """CALL db.index.fulltext.queryNodes('chunk_passage', $query, {limit: $fetch}) YIELD node, score
+WITH node AS c, score WHERE size($transcripts) = 0 OR c.transcript_id IN $transcripts
+WITH c, score"""
+)
+
+
+def passage_query(namespace_key: str, terms: list[str]) -> str:
+    """Lucene query syntax: the namespace's key, and any of the terms (words only: lower-case letters
+    and digits, which the parser cannot read as syntax)."""
+    return f"+ns_key:{namespace_key} +passage_text:({' '.join(terms)})"
+
 
 # Exact search inside one namespace: the fallback when the shared index's nearest neighbours are
 # mostly other tenants'.

@@ -21,6 +21,15 @@ class ScoredChunk(BaseModel):
     score: float = 0.0
 
 
+class TranscriptCard(BaseModel):
+    """What retrieval needs of a transcript without its text: how it is named, who speaks in it."""
+
+    id: str
+    title: str | None = None
+    speakers: list[str] = Field(default_factory=list)
+    chunk_count: int = 0
+
+
 class EntitySummary(BaseModel):
     id: str
     name: str

@@ -42,6 +42,14 @@ def chunk_rows(chunks: Sequence[Chunk], dim: int) -> list[dict]:
     ]
 
 
+def speaker_rows(chunks: Sequence[Chunk]) -> list[dict]:
+    """Each transcript's speakers among these chunks, in the order they first speak."""
+    by_transcript: dict[str, dict[str, None]] = defaultdict(dict)
+    for c in sorted(chunks, key=lambda c: (c.transcript_id, c.index)):
+        by_transcript[c.transcript_id].update(dict.fromkeys(c.speakers))
+    return [{"transcript_id": t, "speakers": list(s)} for t, s in by_transcript.items()]
+
+
 def next_links(chunks: Sequence[Chunk]) -> list[dict]:
     """(:Chunk)-[:NEXT]->(:Chunk) between consecutive chunks of each transcript."""
     by_transcript: dict[str, list[Chunk]] = defaultdict(list)

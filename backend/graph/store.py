@@ -8,7 +8,7 @@ and every statement but the admin console is scoped to a namespace passed as a p
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import ModuleType
 from typing import Any, TypeVar
 
@@ -19,6 +19,7 @@ from backend.errors import InvalidInput
 
 from .index_search import IndexSearch
 from .observed import run_observed
+from .passage_index import GraphPassages, PassageIndex
 from .results import (
     DeleteResult,
     Edge,
@@ -27,6 +28,7 @@ from .results import (
     MentioningChunk,
     ScoredChunk,
     Subgraph,
+    TranscriptCard,
     TranscriptInfo,
 )
 from .rows import (
@@ -37,6 +39,7 @@ from .rows import (
     mention_rows,
     next_links,
     relation_rows,
+    speaker_rows,
     transcript_rows,
     unique,
 )
@@ -56,6 +59,7 @@ class GraphStore:
         timeout_ms: int = 10_000,
         row_limit: int = 1_000,
         overfetch: int = 4,
+        passage_index: Callable[..., PassageIndex] = GraphPassages,
     ) -> None:
         self.runner = runner
         self.cypher = dialect
@@ -64,10 +68,13 @@ class GraphStore:
         self.timeout_ms = timeout_ms
         self.row_limit = row_limit
         self.overfetch = overfetch
+        # where passages are indexed for lexical search: (run, read, dialect) -> PassageIndex
+        self.passages = passage_index(self.run, self.read, dialect)
         self.search = IndexSearch(
             self.read,
             self.run,
             dialect,
+            self.passages,
             embedding_dim=embedding_dim,
             overfetch=overfetch,
             batch_size=batch_size,
@@ -83,10 +90,16 @@ class GraphStore:
 
     # --- lifecycle ---------------------------------------------------------------------------
     async def setup_schema(self) -> None:
-        """Idempotent: indexes, constraints, vector and full-text indexes."""
+        """Idempotent: indexes, constraints, vector and full-text indexes; then what a graph written
+        before passages and speakers were kept lacks of them."""
         await self.runner.apply_schema(
             self.cypher.schema_statements(self.embedding_dim), self.cypher.UNIQUE_KEYS
         )
+        while ids := await self.passages.pending(self.batch_size):
+            await self._index_passages(ids)
+        params = {"limit": self.batch_size}
+        while (await self.run("speakers", self.cypher.TRANSCRIPTS_WITHOUT_SPEAKERS, params)).first("n", 0):
+            pass
 
     async def vector_models(self, passages: str, names: str) -> tuple[str, str] | None:
         """The (passage, name) models whose vectors the graph holds, recording these if it holds
@@ -106,6 +119,7 @@ class GraphStore:
         return rows.first("ok") == 1
 
     async def close(self) -> None:
+        await self.passages.close()
         await self.runner.close()
 
     # --- writes (batched UNWIND … MERGE, one transaction per batch) ---------------------------
@@ -124,9 +138,18 @@ class GraphStore:
             "upsert_chunks", self.cypher.UPSERT_CHUNKS, chunk_rows(chunks, self.embedding_dim)
         )
         await self._write_batches("link_next_chunks", self.cypher.LINK_NEXT_CHUNKS, next_links(chunks))
+        await self._index_passages([c.id for c in chunks])
+        await self._write_batches("add_speakers", self.cypher.ADD_TRANSCRIPT_SPEAKERS, speaker_rows(chunks))
         if chunks:
             await self._bump_chunk_version([c.namespace for c in chunks])
         return written
+
+    async def _index_passages(self, chunk_ids: Sequence[str]) -> None:
+        """The passages of these chunks and of their neighbours (whose passages take in their text),
+        into the passage index."""
+        for batch in batches(list(chunk_ids), self.batch_size):
+            rows = await self.run("passage_rows", self.cypher.PASSAGE_ROWS, {"ids": list(batch)})
+            await self.passages.write(rows.rows)
 
     async def set_chunk_embeddings(self, chunks: Sequence[Chunk]) -> int:
         """The chunks' vectors alone, for chunks already written (their other properties untouched)."""
@@ -182,10 +205,18 @@ class GraphStore:
         params = {"namespaces": sorted(set(namespaces))}
         await self.run("bump_chunk_version", self.cypher.BUMP_CHUNK_VERSION, params)
 
-    async def namespace_chunks(self, namespace: str) -> list[ScoredChunk]:
-        """Every chunk of the namespace (what the in-memory passages are built from)."""
+    async def namespace_transcripts(self, namespace: str) -> list[TranscriptCard]:
+        """Each transcript of the namespace with its title and speakers (no text)."""
         params = {"namespace": namespace}
-        return await self.read("namespace_chunks", self.cypher.NAMESPACE_CHUNKS, params, ScoredChunk)
+        return await self.read(
+            "namespace_transcripts", self.cypher.NAMESPACE_TRANSCRIPTS, params, TranscriptCard
+        )
+
+    async def chunks_around(self, namespace: str, chunk_ids: Sequence[str], reach: int) -> list[ScoredChunk]:
+        """These chunks and those within `reach` places of each in its transcript (what citations
+        widen into), in no order."""
+        params = {"namespace": namespace, "ids": list(chunk_ids), "reach": reach}
+        return await self.read("chunks_around", self.cypher.CHUNKS_AROUND, params, ScoredChunk)
 
     async def chunks_mentioning(
         self, namespace: str, entity_ids: Sequence[str], k: int = 10
@@ -285,6 +316,7 @@ class GraphStore:
         scoped_chunks = {"namespace": namespace, "chunk_ids": chunk_ids}
         await self.run("delete_transcript", self.cypher.PRUNE_RELATION_EVIDENCE, scoped_chunks)
         await self.run("delete_transcript", self.cypher.DELETE_CHUNKS, scoped_chunks)
+        await self.passages.forget(chunk_ids)
         await self._bump_chunk_version([namespace])
         orphans = await self.run(
             "delete_transcript", self.cypher.DELETE_ORPHAN_ENTITIES, {"namespace": namespace}

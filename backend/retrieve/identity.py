@@ -42,6 +42,9 @@ _ASKED = re.compile(
 _NAME_START = re.compile(r"^(?!(?i:the|a|an)\s)[A-ZÀ-Ý]")
 _TRAILING = frozenset("about for with on in to at from like of doing saying".split())
 DESCRIBING_CITATIONS = 2  # passages that say what the subject is, cited first
+# Chunks that name the subject read from the passage index (best matches of its names), of which
+# those with describing sentences are kept
+NAMING_CHUNKS = 200
 
 
 def asked_about(question: str) -> str | None:

@@ -10,9 +10,14 @@ from dataclasses import dataclass
 from backend.graph import GraphStore
 from backend.graph.results import ScoredChunk, ScoredEntity, Subgraph
 
+from .catalogue import Catalogue
 from .fuse import rrf
-from .passages import Passages
+from .lexical import search_text
 
+# Hubs (by_graph): an entity mentioned in more than HUB_SHARE of the namespace's chunks, and in more
+# than HUB_FLOOR (a small namespace has no hubs).
+HUB_SHARE = 0.02
+HUB_FLOOR = 50
 # An entity whose name embedding is this similar to the whole question is what the question is about
 # (scores are the stores' cosine similarity mapped to [0,1]; 0.8 here is a cosine of 0.6).
 LINK_SIMILARITY = 0.8
@@ -38,14 +43,17 @@ async def by_vector(store: GraphStore, ask: Ask) -> list[ScoredChunk]:
     )
 
 
-async def by_fulltext(passages: Passages, ask: Ask) -> list[ScoredChunk]:
-    return await asyncio.to_thread(passages.search, ask.text, ask.pool, ask.within)
+async def by_fulltext(store: GraphStore, ask: Ask) -> list[ScoredChunk]:
+    """BM25 over passages, in the graph's passage index."""
+    return await store.search.fulltext_search_chunks(
+        ask.namespace, search_text(ask.text), k=ask.pool, transcripts=sorted(ask.within)
+    )
 
 
-def by_speaker(passages: Passages, ask: Ask, ranked: list[list[ScoredChunk]]) -> list[ScoredChunk]:
+def by_speaker(catalogue: Catalogue, ask: Ask, ranked: list[list[ScoredChunk]]) -> list[ScoredChunk]:
     """When the question names a speaker ("what did Priya say about …"): the other retrievers' chunks
     in which that speaker speaks, in their fused order."""
-    named = passages.speakers_named(ask.text)
+    named = catalogue.speakers_named(ask.text)
     if not named:
         return []
     return [c for c in rrf(ranked) if named & set(c.speakers)][: ask.pool]
@@ -66,22 +74,32 @@ async def link(store: GraphStore, ask: Ask, limit: int = 5) -> list[ScoredEntity
     return list(linked.values())[:limit]
 
 
+def hub_limit(chunks: int) -> int:
+    """How many of a namespace's chunks an entity may be mentioned in and still say something specific.
+    A speaker of every meeting or a role ("Project Manager": 1,560 of 4,774 chunks in the QMSum meetings)
+    is in most of them; reading its chunks read a third of the graph and ranked nothing (issue 31)."""
+    return max(HUB_FLOOR, int(HUB_SHARE * chunks))
+
+
 async def by_graph(
-    store: GraphStore, ask: Ask, seeds: list[ScoredEntity]
+    store: GraphStore, ask: Ask, seeds: list[ScoredEntity], hubs: int | None = None
 ) -> tuple[list[ScoredChunk], Subgraph]:
     """Chunks that mention the linked entities (those naming most of them first), then chunks that
-    mention their neighbours one hop away."""
+    mention their neighbours one hop away; entities mentioned in more than `hubs` chunks (hubs) are
+    seeds of the neighbourhood but their own chunks are not read."""
     if not seeds:
         return [], Subgraph()
-    seed_ids = [e.id for e in seeds]
+    linked = {e.id for e in seeds}
+    seed_ids = [e.id for e in seeds if hubs is None or e.mention_count <= hubs]
     around, direct = await asyncio.gather(
-        store.neighbourhood(ask.namespace, seed_ids, hops=1, path_limit=200),
-        store.chunks_mentioning(ask.namespace, seed_ids, k=ask.pool),
+        store.neighbourhood(ask.namespace, [e.id for e in seeds], hops=1, path_limit=200),
+        store.chunks_mentioning(ask.namespace, seed_ids, k=ask.pool) if seed_ids else _nothing(),
     )
     weights: dict[str, float] = {}
+    hub_ids = {n.id for n in around.nodes if hubs is not None and n.mention_count > hubs}
     for edge in around.edges:
         for end in (edge.source, edge.target):
-            if end not in seed_ids:
+            if end not in linked and end not in hub_ids:
                 weights[end] = weights.get(end, 0.0) + edge.weight
     neighbours = sorted(weights, key=lambda i: -weights[i])[:10]
     hop = await store.chunks_mentioning(ask.namespace, neighbours, k=ask.pool) if neighbours else []
@@ -90,6 +108,10 @@ async def by_graph(
     if ask.within:  # the entities are the namespace's; their mentions are kept where asked
         chunks = [c for c in chunks if c.transcript_id in ask.within]
     return chunks[: ask.pool], around
+
+
+async def _nothing() -> list[ScoredChunk]:
+    return []
 
 
 def names_in(question: str) -> list[str]:
@@ -105,6 +127,11 @@ def names_in(question: str) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def unknown_names(passages: Passages, ask: Ask) -> list[str]:
-    """Names in the question that no chunk of the namespace mentions."""
-    return [name for name in names_in(ask.text) if not passages.mentions(name)]
+async def unknown_names(store: GraphStore, ask: Ask) -> list[str]:
+    """Names in the question that no chunk of the namespace mentions (as the passage index reads
+    words: accents aside, so "Tomas" is mentioned where the transcripts say "Tomás")."""
+    unknown = []
+    for name in names_in(ask.text):
+        if not await store.search.fulltext_search_chunks(ask.namespace, name, k=1):
+            unknown.append(name)
+    return unknown

@@ -13,11 +13,12 @@ from backend.graph.results import ScoredChunk
 from backend.observability.tracing import capture_content, span, trace_id_hex
 
 from . import identity, search
+from .catalogue import Catalogue, CatalogueCache
 from .evidence import Evidence, Mode, Question
 from .fuse import rrf, to_citations
-from .passages import PassageCache, Passages
 from .rerank import CrossEncoderReranker
 from .roles import RoleReader
+from .window import read_window
 
 # Weights of the vector, full-text (BM25), graph and named-speaker rankings in the fusion, chosen on
 # the tuning half of the QMSum validation meetings, all in one namespace (`weaver eval turns --half
@@ -42,14 +43,14 @@ class Retriever:
         self.weights = weights
         self.reranker = reranker if rerank_top else None
         self.rerank_top = rerank_top
-        self.passages = PassageCache(store)
+        self.catalogues = CatalogueCache(store)
         self.roles = RoleReader()
 
     async def require_transcripts(self, namespace: str, transcripts: list[str] | None) -> None:
         """NotFound unless the namespace holds every one of these transcripts: checked before a
         streamed answer starts, when an error could no longer be a status."""
         if transcripts:
-            _require(await self.passages.get(namespace), namespace, frozenset(transcripts))
+            _require(await self.catalogues.get(namespace), namespace, frozenset(transcripts))
 
     async def retrieve(self, namespace: str, question: Question) -> Evidence:
         timings: dict[str, float] = {}
@@ -81,15 +82,15 @@ class Retriever:
         within = frozenset(question.transcripts or ())
         # Work that needs no vector starts at once; the rest starts when the question is embedded.
         embedding = asyncio.create_task(embedded(question.question))
-        passages = await timed("passages", self.passages.get(namespace))
+        catalogue = await timed("catalogue", self.catalogues.get(namespace))
         try:
-            _require(passages, namespace, within)
+            _require(catalogue, namespace, within)
         except NotFound:
             embedding.cancel()
             raise
         # A question that names transcripts by title is asked within them, and searched without the
         # titles (no transcript says "ES2006c"); `transcripts`, when given, decide instead.
-        named = passages.titles.named(question.question) if not within else None
+        named = catalogue.titles.named(question.question) if not within else None
         within = within or (named.transcripts if named else frozenset())
         searched = named.rest if named and named.transcripts else question.question
         text_only = search.Ask(
@@ -97,7 +98,9 @@ class Retriever:
         )
         jobs = {}
         if mode in (Mode.HYBRID, Mode.FULLTEXT):
-            jobs["fulltext"] = asyncio.create_task(timed("fulltext", search.by_fulltext(passages, text_only)))
+            jobs["fulltext"] = asyncio.create_task(
+                timed("fulltext", search.by_fulltext(self.store, text_only))
+            )
         vector, name_vector = await embedding
         ask = search.Ask(
             namespace=namespace, text=searched, vector=vector, pool=text_only.pool, within=within
@@ -109,16 +112,18 @@ class Retriever:
         )
         seeds = await timed("link", search.link(self.store, about))
         if mode in (Mode.HYBRID, Mode.GRAPH):
-            jobs["graph"] = asyncio.create_task(timed("graph", search.by_graph(self.store, about, seeds)))
+            hubs = search.hub_limit(catalogue.chunks)
+            graph = search.by_graph(self.store, about, seeds, hubs)
+            jobs["graph"] = asyncio.create_task(timed("graph", graph))
         done = dict(zip(jobs, await asyncio.gather(*jobs.values()), strict=True))
         graph_chunks, subgraph = done.get("graph", ([], None))
         rankings = [done.get("vector", []), done.get("fulltext", []), graph_chunks]
-        speaking = search.by_speaker(passages, text_only, rankings[:2]) if mode is Mode.HYBRID else []
+        speaking = search.by_speaker(catalogue, text_only, rankings[:2]) if mode is Mode.HYBRID else []
         rankings.append(speaking)
         subject = identity.asked_about(searched) if mode is Mode.HYBRID else None
         # "who is X?": the passages that say what X is, first (the fused ranking rarely has them)
         described = (
-            await timed("identity", self._described(passages, subject, seeds, within)) if subject else []
+            await timed("identity", self._described(catalogue, ask, subject, seeds)) if subject else []
         )
         started = time.perf_counter()
         cited = max(question.k, self.rerank_top) if self.reranker else question.k
@@ -126,7 +131,8 @@ class Retriever:
         if described:
             top = fused[0].score if fused else 1.0
             fused = [c.model_copy(update={"score": top}) for c in described] + fused
-        citations = to_citations(fused, cited, passages.around, passages.beside)
+        window = await read_window(self.store, namespace, fused, 3 * cited)
+        citations = to_citations(fused, cited, window.around, window.beside)
         timings["fuse"] = round((time.perf_counter() - started) * 1000, 2)
         if self.reranker and len(citations) > 1:
             reranked = await timed("rerank", self.reranker.rerank(question.question, citations))
@@ -140,18 +146,22 @@ class Retriever:
             citations=citations,
             entities=subgraph.nodes if subgraph else [],
             relations=subgraph.edges if subgraph else [],
-            unknown_terms=search.unknown_names(passages, text_only),
+            unknown_terms=await search.unknown_names(self.store, text_only),
             within=sorted(within) if named and named.transcripts else [],
             timings_ms=timings,
         )
 
     async def _described(
-        self, passages: Passages, subject: str, seeds: list, within: frozenset[str]
+        self, catalogue: Catalogue, ask: search.Ask, subject: str, seeds: list
     ) -> list[ScoredChunk]:
         """The chunks with the sentences that best say what the subject is: most roles first, then in
         the namespace's order (where a meeting introduces its people)."""
-        forms = identity.name_forms(subject, seeds, passages.speakers_named(subject))
-        found = identity.describing_chunks(passages.chunks, forms, within)
+        forms = identity.name_forms(subject, seeds, catalogue.speakers_named(subject))
+        naming = await self.store.search.fulltext_search_chunks(
+            ask.namespace, " ".join(forms), k=identity.NAMING_CHUNKS, transcripts=sorted(ask.within)
+        )
+        in_order = sorted(naming, key=lambda c: (c.transcript_id, c.index))
+        found = identity.describing_chunks(in_order, forms, ask.within)
         pairs = [(chunk, pair) for chunk, chunk_pairs in found for pair in chunk_pairs]
         described = await self.roles.describe([pair for _, pair in pairs], forms)
         by_sentence = {(d.speaker, d.sentence): len(d.roles) for d in described}
@@ -164,8 +174,8 @@ class Retriever:
         return [chunk for _, _, chunk in ranked[: identity.DESCRIBING_CITATIONS]]
 
 
-def _require(passages: Passages, namespace: str, within: frozenset[str]) -> None:
-    if missing := sorted(within - passages.transcripts()):
+def _require(catalogue: Catalogue, namespace: str, within: frozenset[str]) -> None:
+    if missing := sorted(within - catalogue.ids()):
         listed = "GET /v1/transcripts lists them"
         raise NotFound(f"no transcript {', '.join(missing)} in namespace {namespace!r} ({listed})")
 

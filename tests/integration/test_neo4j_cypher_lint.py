@@ -45,7 +45,7 @@ def lint(named: dict[str, str]) -> dict[str, list[dict]]:
         input=json.dumps(payload),
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=900,  # a busy 2-core machine took more than 120 s (CI)
     )
     assert result.returncode == 0, result.stderr
     return {item["name"]: item["diagnostics"] for item in json.loads(result.stdout)}

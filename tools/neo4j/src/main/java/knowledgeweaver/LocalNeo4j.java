@@ -70,8 +70,15 @@ public final class LocalNeo4j {
 
         // A new database's user neo4j must change its password before any other statement; setting it
         // here (every start, so a changed KW_NEO4J_PASSWORD takes effect) leaves auth on, as in production.
-        dbms.database("system").executeTransactionally(
-                "ALTER USER neo4j SET PASSWORD $password CHANGE NOT REQUIRED", Map.of("password", password));
+        try {
+            dbms.database("system").executeTransactionally(
+                    "ALTER USER neo4j SET PASSWORD $password CHANGE NOT REQUIRED", Map.of("password", password));
+        } catch (RuntimeException e) {
+            // a store started before with this password: Neo4j refuses to "change" it to itself
+            if (!String.valueOf(e.getMessage()).contains("Old password and new password cannot be the same")) {
+                throw e;
+            }
+        }
 
         String parent = System.getenv("KW_NEO4J_PARENT_PID");
         if (parent != null && !parent.isBlank()) {
