@@ -78,9 +78,10 @@ def cmd_neo4j(settings: Settings, args: argparse.Namespace) -> int:
 
     home = settings.data_dir / "neo4j"
     server = LocalNeo4j(home, args.port, local_password(home))
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})  # taken by sigwait below
     print(f"Starting Neo4j 5.26 (community) in {home.resolve()} …", flush=True)
     uri = server.start()
+    # taken by sigwait below; blocked only now, since a child inherits the mask (the JVM would not stop)
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
     password = "$KW_NEO4J_PASSWORD" if os.environ.get("KW_NEO4J_PASSWORD") else f"$(cat {home / 'password'})"
     print(f"Neo4j on {uri} (user neo4j); point the API at it with")
     print(f"  KW_GRAPH_BACKEND=neo4j KW_NEO4J_URI={uri} KW_NEO4J_PASSWORD={password}", flush=True)
