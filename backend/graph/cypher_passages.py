@@ -60,14 +60,18 @@ OPTIONAL MATCH (c)-[:PART_OF]->(t:Transcript)
 RETURN {CHUNK_FIELDS}
 """
 
-# The chunks within `reach` places of each of these in its transcript: what a citation widens into.
+# The chunks within AROUND places of each of these in its transcript: what a citation widens into.
+# Walked along NEXT (a few hops from each) rather than matched by index range, which read each
+# transcript's every chunk: 70 -> 17 ms for 30 hits in the 35 meetings' graph. A variable-length
+# bound cannot be a parameter, hence the literal.
+AROUND = 4
 CHUNKS_AROUND = f"""
 UNWIND $ids AS id
 MATCH (x:Chunk {{id: id}})
 WHERE x.namespace = $namespace
-MATCH (c:Chunk)
-WHERE c.transcript_id = x.transcript_id AND c.namespace = $namespace
-  AND c.index >= x.index - $reach AND c.index <= x.index + $reach
+OPTIONAL MATCH (x)-[:NEXT*1..{AROUND}]-(n:Chunk)
+WITH x, collect(n) AS near
+UNWIND [x] + near AS c
 WITH DISTINCT c
 OPTIONAL MATCH (c)-[:PART_OF]->(t:Transcript)
 RETURN {CHUNK_FIELDS}

@@ -18,6 +18,7 @@ from .cypher_deletes import (  # noqa: F401  (re-exported, as below)
 from .cypher_passages import (  # noqa: F401  (re-exported, as below)
     ADD_TRANSCRIPT_SPEAKERS,
     ALL_CHUNK_IDS,
+    AROUND,
     CHUNKS_AROUND,
     GET_CHUNKS,
     NAMESPACE_TRANSCRIPTS,

@@ -212,10 +212,10 @@ class GraphStore:
             "namespace_transcripts", self.cypher.NAMESPACE_TRANSCRIPTS, params, TranscriptCard
         )
 
-    async def chunks_around(self, namespace: str, chunk_ids: Sequence[str], reach: int) -> list[ScoredChunk]:
-        """These chunks and those within `reach` places of each in its transcript (what citations
-        widen into), in no order."""
-        params = {"namespace": namespace, "ids": list(chunk_ids), "reach": reach}
+    async def chunks_around(self, namespace: str, chunk_ids: Sequence[str]) -> list[ScoredChunk]:
+        """These chunks and those within `cypher.AROUND` places of each in its transcript (what
+        citations widen into), in no order."""
+        params = {"namespace": namespace, "ids": list(chunk_ids)}
         return await self.read("chunks_around", self.cypher.CHUNKS_AROUND, params, ScoredChunk)
 
     async def chunks_mentioning(

@@ -12,8 +12,6 @@ from backend.graph.results import ScoredChunk
 # A passage is a chunk and this many chunks either side of it (what BM25 ranked, and what a citation
 # shows at least).
 REACH = 1
-# How far a citation may widen: 300 words (fuse.WORDS_PER_CITATION) is about four ~75-word chunks.
-WIDEST = 4
 
 
 class Window:
@@ -36,6 +34,8 @@ class Window:
 async def read_window(
     store: GraphStore, namespace: str, ranked: Sequence[ScoredChunk], chunks: int
 ) -> Window:
-    """The neighbourhoods of the first `chunks` of a ranking, in one read."""
+    """The neighbourhoods of the first `chunks` of a ranking, in one read: four chunks either side,
+    as far as a citation may widen (300 words, `fuse.WORDS_PER_CITATION`, is about four ~75-word
+    chunks)."""
     ids = [c.id for c in ranked[:chunks]]
-    return Window(await store.chunks_around(namespace, ids, WIDEST) if ids else [])
+    return Window(await store.chunks_around(namespace, ids) if ids else [])

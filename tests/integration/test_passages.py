@@ -102,3 +102,19 @@ async def test_a_graph_written_before_passages_were_indexed_is_indexed_when_open
     assert await search(graph_store, namespace, "kinetic charger") == []
     await graph_store.setup_schema()
     assert a[2].id in {h.id for h in await search(graph_store, namespace, "kinetic charger")}
+
+
+async def test_the_chunks_around_hits_are_their_neighbours_within_four_places(graph_store, namespace):
+    t, other = transcript(namespace, "long", "Long"), transcript(namespace, "other", "Other")
+    await graph_store.upsert_transcripts([t, other])
+    long, elsewhere = (
+        chunks(t, [f"Ann: part {i}." for i in range(12)], TEST_DIM),
+        chunks(other, ["Ben: hi."], TEST_DIM),
+    )
+    await graph_store.upsert_chunks(long + elsewhere)
+    around = await graph_store.chunks_around(namespace, [long[0].id, long[8].id])
+    assert sorted(c.index for c in around) == [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]  # 0..4 and 4..11
+    around = await graph_store.chunks_around(namespace, [long[6].id])
+    assert sorted(c.index for c in around) == [2, 3, 4, 5, 6, 7, 8, 9, 10]
+    assert {c.transcript_id for c in around} == {t.id} and around[0].title == "Long"
+    assert await graph_store.chunks_around("elsewhere" + namespace, [long[6].id]) == []
