@@ -42,7 +42,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -61,6 +60,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from backend.graph.neo4j_local import LocalNeo4j  # noqa: E402
+from tests.support.live_server import free_port  # noqa: E402
 
 DATA = [ROOT.parent / "shared" / "data", Path("/work/shared/data")]
 BIG, OTHER = "scale", "scale-other"
@@ -137,12 +137,6 @@ def data_dirs(given: list[Path] | None) -> list[Path]:
     sys.exit("QMSum meetings not found: pass --data DIR (repeatable)")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def disk_mb(path: Path) -> float:
     total = 0
     for base, _, files in os.walk(path):
@@ -203,6 +197,7 @@ class Stack:
                     return
             except httpx.TransportError:
                 pass
+            time.sleep(0.5)  # refused at once while it starts: do not spin
             time.sleep(0.5)
         raise RuntimeError(f"weaver serve not ready within {START_CAP_S:.0f} s")
 

@@ -9,6 +9,18 @@ from __future__ import annotations
 
 from .cypher_shared import CHUNK_FIELDS
 
+# what each dialect module re-exports (`from .cypher_passages import *`): one list, not one per dialect
+__all__ = [
+    "ADD_TRANSCRIPT_SPEAKERS",
+    "ALL_CHUNK_IDS",
+    "AROUND",
+    "CHUNKS_AROUND",
+    "GET_CHUNKS",
+    "NAMESPACE_TRANSCRIPTS",
+    "PASSAGE_ROWS",
+    "TRANSCRIPTS_WITHOUT_SPEAKERS",
+]
+
 # The written chunks and their neighbours, whose passages take in the new text, each with its passage.
 PASSAGE_ROWS = """
 UNWIND $ids AS id

@@ -19,16 +19,7 @@ from .cypher_deletes import (  # noqa: F401  (re-exported, as below)
     PRUNE_RELATION_EVIDENCE,
     TRANSCRIPT_CHUNK_IDS,
 )
-from .cypher_passages import (  # noqa: F401  (re-exported, as below)
-    ADD_TRANSCRIPT_SPEAKERS,
-    ALL_CHUNK_IDS,
-    AROUND,
-    CHUNKS_AROUND,
-    GET_CHUNKS,
-    NAMESPACE_TRANSCRIPTS,
-    PASSAGE_ROWS,
-    TRANSCRIPTS_WITHOUT_SPEAKERS,
-)
+from .cypher_passages import *  # noqa: F403  (re-exported whole: its __all__ is both dialects')
 from .cypher_records import (  # noqa: F401  (re-exported, as below)
     BUMP_CHUNK_VERSION,
     CHUNK_VERSION,
