@@ -151,6 +151,8 @@ class Stack:
 
     def __init__(self, engine: str, workdir: Path | None, keep: bool, checkout: Path = ROOT) -> None:
         self.engine, self.keep, self.checkout = engine, keep, checkout.resolve()
+        if workdir is not None:
+            workdir.mkdir(parents=True, exist_ok=True)
         self.root = Path(tempfile.mkdtemp(prefix=f"kw-scale-{engine}-", dir=workdir))
         self.data = self.root / "data"
         self.neo4j: LocalNeo4j | None = None

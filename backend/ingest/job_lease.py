@@ -46,7 +46,7 @@ async def run_leased(
         run.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await run
-        await _hand_back(jobs, events, owner, job_id)
+        await hand_back(jobs, events, owner, job_id, reason="its worker stopped; it runs again")
         raise
     await run
 
@@ -58,14 +58,15 @@ async def _ending(jobs: JobStore, job_id: str) -> bool:
     return job is not None and job.status in (JobStatus.SUCCEEDED, JobStatus.FAILED)
 
 
-async def _hand_back(jobs: JobStore, events: JobEvents, owner: str, job_id: str) -> None:
+async def hand_back(jobs: JobStore, events: JobEvents, owner: str, job_id: str, *, reason: str) -> None:
+    """The job back in the queue at once, its attempt not counted, and its followers told why."""
     try:
         if not await jobs.hand_back(job_id, owner):
             return
     except Exception:  # the store is away too: the lease runs out instead, as after a crash
         log.warning("could not hand a job back; it runs again when its lease ends", extra={"job_id": job_id})
         return
-    log.info("job handed back: its worker is stopping", extra={"job_id": job_id})
+    log.info("job handed back", extra={"job_id": job_id, "reason": reason})
     data = {"job_id": job_id, "stage": "queued", "progress": 0.0, "counts": {}}
     with contextlib.suppress(Exception):
-        await events.publish(job_id, "stage", {**data, "reason": "its worker stopped; it runs again"})
+        await events.publish(job_id, "stage", {**data, "reason": reason})

@@ -15,13 +15,20 @@ import time
 import uuid
 
 from backend.domain import Job, JobStatus, Transcript
-from backend.errors import Conflict, NotFound, Overloaded, ProviderUnavailable, WeaverError
+from backend.errors import (
+    Conflict,
+    GraphUnavailable,
+    NotFound,
+    Overloaded,
+    ProviderUnavailable,
+    WeaverError,
+)
 from backend.observability import metrics, tracing
 from backend.speech import stage as transcription_stage
 
 from . import pipeline
 from .events import JobEvents
-from .job_lease import run_leased
+from .job_lease import hand_back, run_leased
 from .job_progress import JobProgress, stage_weights
 from .job_store import JobStore, queue_place
 from .prepare import prepare, recording_transcript_id
@@ -33,6 +40,7 @@ log = logging.getLogger(__name__)
 _POLL_S = 1.0  # an idle worker looks for jobs submitted by other processes this often
 _PRUNE_EVERY_S = 300.0  # an idle worker prunes old jobs' events this often
 _STORE_BACKOFF_S = (1.0, 30.0)  # a slot whose job store failed asks again after this, doubling
+_GRAPH_BACKOFF_S = (1.0, 30.0)  # a slot whose graph is away asks it again after this, doubling
 
 
 class IngestWorker:
@@ -167,12 +175,33 @@ class IngestWorker:
                 )  # fmt: skip
             except asyncio.CancelledError:
                 raise
+            except GraphUnavailable as exc:
+                # The database is away (restarting, its nightly dump): not the job's fault. It goes
+                # back to the queue, its attempt not counted, and no job is claimed until the graph
+                # answers again; its writes so far are MERGEs the next run repeats.
+                await hand_back(
+                    self.jobs, self.events, self.name, job.id,
+                    reason="the graph database does not answer; it runs again when it does",
+                )  # fmt: skip
+                log.warning("the graph is away", extra={"job_id": job.id, "error": exc.message})
+                await self._wait_for_graph(slot)
             except Exception as exc:  # a bug in one job must not stop the worker
                 log.exception("job crashed", extra={"job_id": job.id})
                 # Its lease runs out and it is tried again; should it never get through, this is the
                 # reason its dead letter gives.
                 with contextlib.suppress(Exception):
                     await self.jobs.update(job.id, owner=self.name, error=_failure(exc))
+
+    async def _wait_for_graph(self, slot: int) -> None:
+        pause = _GRAPH_BACKOFF_S[0]
+        while True:
+            self.rounds.went_round(slot)  # waiting, not stuck: the heartbeat says so
+            await asyncio.sleep(pause)
+            with contextlib.suppress(GraphUnavailable):
+                if await self.services.store.ping():
+                    log.info("the graph answers again")
+                    return
+            pause = min(pause * 2, _GRAPH_BACKOFF_S[1])
 
     async def _next_job(self) -> Job | None:
         """A job claimed; or, with none to claim, None after the poll's wait (pruning old events now
@@ -212,8 +241,8 @@ class IngestWorker:
                     result.stage_ms = {transcription_stage.STAGE: listened_ms, **result.stage_ms}
                 for key in ("chunks", "entities", "relations"):
                     current.set_attribute(f"result.{key}", getattr(result, key))
-        except asyncio.CancelledError:
-            raise
+        except (asyncio.CancelledError, GraphUnavailable):
+            raise  # GraphUnavailable: the loop hands the job back and waits for the graph
         except Exception as exc:
             message = _failure(exc)
             if not isinstance(exc, WeaverError):

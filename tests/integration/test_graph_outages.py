@@ -10,12 +10,14 @@ import os
 import signal
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import httpx
 import neo4j
 import psutil
 import pytest
 
+from backend import sse
 from backend.config import SettingsError, load_settings
 from backend.graph import open_graph_store
 from backend.graph.falkordb_server import EmbeddedFalkorDB
@@ -29,10 +31,12 @@ from tests.support.outages import (
     ready_to_restart,
     write_graph,
 )
+from tests.support.sse import read_events
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.integration
 
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 DEADLINE_S = 300  # a busy 2-core machine: a Neo4j start has taken over a minute
 NAMESPACE = "outage"
 COUNT_CHUNKS = "MATCH (c:Chunk) RETURN count(c) AS n"
@@ -158,6 +162,38 @@ def test_an_api_started_while_neo4j_is_away_starts_not_ready_and_gets_ready_with
         indexes = {r["name"] for r in driver.execute_query("SHOW INDEXES YIELD name").records}
     made = {"chunk_embedding", "entity_embedding", "chunk_passage"}  # the schema, once it could be
     assert made <= indexes, indexes
+
+
+def test_a_job_posted_while_neo4j_is_away_waits_for_it_and_then_succeeds(outage_neo4j, tmp_path):
+    """The worker does not fail a job because the database is away (the nightly dump, a restart): the
+    job goes back to the queue, its attempt not counted, and runs once the database answers."""
+    settings = api_settings(outage_neo4j, tmp_path)
+    ready_to_restart(outage_neo4j)
+    outage_neo4j.stop()
+    with live_server(settings) as api:
+        posted = httpx.post(
+            f"{api}/v1/transcripts",
+            json={"namespace": NAMESPACE, "title": "Product sync",
+                  "content": (EXAMPLES / "product-sync.vtt").read_text()},
+            timeout=120,
+        )  # fmt: skip
+        assert posted.status_code == 202, posted.text
+        job_id = posted.json()["job_id"]
+        with httpx.stream("GET", f"{api}/v1/jobs/{job_id}/events", timeout=DEADLINE_S) as stream:
+            for name, data in sse.events(stream.iter_lines()):
+                assert name != "error", data  # never failed for the database being away
+                if name == "stage" and "graph database does not answer" in data.get("reason", ""):
+                    break  # tried, and handed back
+        job = httpx.get(f"{api}/v1/jobs/{job_id}", timeout=120).json()
+        assert job["status"] in ("queued", "running") and job["error"] is None
+
+        outage_neo4j.start()
+        events = read_events(f"{api}/v1/jobs/{job_id}/events", timeout=DEADLINE_S)
+        assert events[-1][0] == "done", events[-3:]
+        job = httpx.get(f"{api}/v1/jobs/{job_id}", timeout=120).json()
+        assert job["status"] == "succeeded" and job["attempts"] == 1  # the outage used up no attempt
+        stats = httpx.get(f"{api}/v1/graph/stats", params={"namespace": NAMESPACE}, timeout=120).json()
+        assert stats["transcripts"] == 1 and stats["chunks"] == job["result"]["chunks"]
 
 
 async def test_a_wrong_password_is_a_clear_error_at_start_not_an_outage(outage_neo4j, tmp_path):
