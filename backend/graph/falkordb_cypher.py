@@ -85,7 +85,12 @@ def schema_statements(embedding_dim: int) -> list[str]:
     ]
     # Passages are searched in SQLite FTS5 (graph/sqlite_passages.py): FalkorDB's full-text scorer
     # cannot be BM25. Entity names are short: its index serves them.
-    statements += ["CALL db.idx.fulltext.createNodeIndex('Entity', 'search_text')"]
+    statements += [
+        "CALL db.idx.fulltext.createNodeIndex('Entity', 'search_text')",
+        # chunk text, searched here before passages were kept: every write kept it current for nothing
+        # (a drop of an index that is not there is no error; Chunk's range and vector indexes stay)
+        "CALL db.idx.fulltext.drop('Chunk')",
+    ]
     return statements
 
 

@@ -82,6 +82,39 @@ async def test_schema_setup_is_idempotent(graph_store):
     assert await graph_store.ping()
 
 
+# The full-text index on chunk text that each engine kept before passages were searched elsewhere,
+# how to make it, and how to list the full-text indexes on chunks.
+RETIRED = {
+    "falkordb": (
+        "CALL db.idx.fulltext.createNodeIndex('Chunk', 'text')",
+        "CALL db.indexes() YIELD label, types WITH label, types WHERE label = 'Chunk' "
+        "UNWIND keys(types) AS property WITH property, types[property] AS kinds "
+        "WHERE 'FULLTEXT' IN kinds RETURN collect(property) AS properties",
+    ),
+    "neo4j": (
+        "CREATE FULLTEXT INDEX chunk_text IF NOT EXISTS FOR (n:Chunk) ON EACH [n.text]",
+        "SHOW FULLTEXT INDEXES YIELD labelsOrTypes, properties WHERE 'Chunk' IN labelsOrTypes "
+        "RETURN properties",
+    ),
+}
+
+
+async def test_schema_setup_drops_the_retired_chunk_text_index(graph_store):
+    """A graph made before passages were kept had every chunk's text in a full-text index that nothing
+    reads any more; each write kept it current for nothing."""
+    engine = "neo4j" if graph_store.cypher.__name__.endswith("neo4j_cypher") else "falkordb"
+    make, listing = RETIRED[engine]
+    await graph_store.runner.apply_schema([make], ())
+
+    async def indexed() -> set[str]:
+        rows = (await graph_store.run("list", listing, {}, read_only=True)).rows
+        return {name for row in rows for name in row["properties"]}
+
+    assert "text" in await indexed()
+    await graph_store.setup_schema()
+    assert "text" not in await indexed()
+
+
 async def test_upserts_build_the_graph_and_reingesting_changes_nothing(graph_store, namespace):
     m = await seed(graph_store, namespace)
     first = await graph_store.stats(namespace)
