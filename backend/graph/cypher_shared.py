@@ -77,15 +77,23 @@ WHERE e.namespace = $namespace
 RETURN {ENTITY_FIELDS}
 """
 
-CHUNKS_MENTIONING = f"""
+
+def chunks_mentioning(similarity: str) -> str:
+    """Chunks that mention some of the entities $ids: those naming most of them first, and among those
+    the closest in meaning to the question ($vector; `similarity` is the dialect's cosine of
+    `c.embedding` and it, in [0,1]). Ties are most chunks: one mention of one entity."""
+    return f"""
 UNWIND $ids AS id
-MATCH (e:Entity {{id: id}})-[m:MENTIONED_IN]->(c:Chunk)
+MATCH (e:Entity {{id: id}})-[:MENTIONED_IN]->(c:Chunk)
 WHERE e.namespace = $namespace AND c.namespace = $namespace
-WITH c, count(DISTINCT e) AS entities, sum(m.count) AS mentions
+WITH c, count(DISTINCT e) AS entities
+WITH c, toFloat(entities) + CASE WHEN c.embedding IS NULL THEN 0.0 ELSE {similarity} END AS score
+ORDER BY score DESC, c.id LIMIT $k
 OPTIONAL MATCH (c)-[:PART_OF]->(t:Transcript)
-RETURN {CHUNK_FIELDS}, toFloat(entities) + toFloat(mentions) / 100.0 AS score
-ORDER BY score DESC LIMIT $k
+RETURN {CHUNK_FIELDS}, score
+ORDER BY score DESC, id
 """
+
 
 LIST_ENTITIES = f"""
 MATCH (e:Entity)

@@ -40,7 +40,7 @@ class IndexSearch:
         self._read, self._run, self.cypher, self.passages = read, run, cypher, passages
         self.embedding_dim, self.overfetch, self.batch_size = embedding_dim, overfetch, batch_size
 
-    def _check_vector(self, vector: Sequence[float]) -> list[float]:
+    def check_vector(self, vector: Sequence[float]) -> list[float]:
         if len(vector) != self.embedding_dim:
             raise InvalidInput(f"query vector has {len(vector)} dimensions; expected {self.embedding_dim}")
         return [float(x) for x in vector]
@@ -48,7 +48,7 @@ class IndexSearch:
     def _vector_params(self, namespace: str, vector: Sequence[float], k: int) -> dict[str, Any]:
         return {
             "namespace": namespace,
-            "vector": self._check_vector(vector),
+            "vector": self.check_vector(vector),
             "k": k,
             "fetch": k * self.overfetch,
         }
@@ -96,7 +96,7 @@ class IndexSearch:
         for one name, in three statements for any number of names."""
         if not probes:
             return []
-        vectors = [{"i": i, "vector": self._check_vector(v)} for i, (_, v) in enumerate(probes)]
+        vectors = [{"i": i, "vector": self.check_vector(v)} for i, (_, v) in enumerate(probes)]
         params = {"namespace": namespace, "k": k_vector, "fetch": k_vector * self.overfetch}
         close = await self._probe("vector_probe_entities", self.cypher.VECTOR_PROBE_ENTITIES, vectors, params)
         crowded = [p for p in vectors if len(close[p["i"]]) < k_vector]  # as in _vector_search

@@ -25,7 +25,6 @@ from .cypher_records import (  # noqa: F401  (re-exported, as below)
     TRANSCRIPTS_PER_NAMESPACE,
 )
 from .cypher_shared import (  # noqa: F401  (re-exported: the store reads every name from the dialect)
-    CHUNKS_MENTIONING,
     COUNT_CHUNKS,
     COUNT_ENTITIES,
     COUNT_RELATIONS,
@@ -42,6 +41,7 @@ from .cypher_shared import (  # noqa: F401  (re-exported: the store reads every 
     PING,
     UNIQUE_KEYS,
     chunk_search,
+    chunks_mentioning,
     entity_probes,
     entity_search,
     neighbourhood,
@@ -147,6 +147,9 @@ VECTOR_SCAN_ENTITIES = entity_search(_SCAN.format(label="Entity", var="e"))
 VECTOR_SCAN_CHUNKS_IN = chunk_search("""MATCH (c:Chunk) WHERE c.namespace = $namespace
 AND c.transcript_id IN $transcripts AND c.embedding IS NOT NULL
 WITH c, vector.similarity.cosine(c.embedding, $vector) AS score""")
+
+# The graph retriever's chunks, nearest the question first among equals.
+CHUNKS_MENTIONING = chunks_mentioning("vector.similarity.cosine(c.embedding, $vector)")
 
 # The same three searches for many entity names at once (entity resolution during ingest).
 VECTOR_PROBE_ENTITIES = entity_probes("""

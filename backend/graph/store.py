@@ -219,10 +219,12 @@ class GraphStore:
         return await self.read("chunks_around", self.cypher.CHUNKS_AROUND, params, ScoredChunk)
 
     async def chunks_mentioning(
-        self, namespace: str, entity_ids: Sequence[str], k: int = 10
+        self, namespace: str, entity_ids: Sequence[str], vector: Sequence[float], k: int = 10
     ) -> list[ScoredChunk]:
-        """Chunks that mention these entities, most of them (then most often) first."""
-        params = {"namespace": namespace, "ids": list(entity_ids), "k": k}
+        """Chunks that mention these entities: most of them first, then the nearest to `vector` (the
+        question, embedded as passages are)."""
+        vector = self.search.check_vector(vector)
+        params = {"namespace": namespace, "ids": list(entity_ids), "vector": vector, "k": k}
         return await self.read("chunks_mentioning", self.cypher.CHUNKS_MENTIONING, params, ScoredChunk)
 
     async def list_entities(

@@ -84,16 +84,17 @@ def hub_limit(chunks: int) -> int:
 async def by_graph(
     store: GraphStore, ask: Ask, seeds: list[ScoredEntity], hubs: int | None = None
 ) -> tuple[list[ScoredChunk], Subgraph]:
-    """Chunks that mention the linked entities (those naming most of them first), then chunks that
-    mention their neighbours one hop away; entities mentioned in more than `hubs` chunks (hubs) are
-    seeds of the neighbourhood but their own chunks are not read."""
+    """Chunks that mention the linked entities (those naming most of them first, then those nearest
+    the question: `ask.vector` is the question as passages are embedded), then chunks that mention
+    their neighbours one hop away; entities mentioned in more than `hubs` chunks (hubs) are seeds of
+    the neighbourhood but their own chunks are not read."""
     if not seeds:
         return [], Subgraph()
     linked = {e.id for e in seeds}
     seed_ids = [e.id for e in seeds if hubs is None or e.mention_count <= hubs]
     around, direct = await asyncio.gather(
         store.neighbourhood(ask.namespace, [e.id for e in seeds], hops=1, path_limit=200),
-        store.chunks_mentioning(ask.namespace, seed_ids, k=ask.pool) if seed_ids else _nothing(),
+        store.chunks_mentioning(ask.namespace, seed_ids, ask.vector, k=ask.pool) if seed_ids else _nothing(),
     )
     weights: dict[str, float] = {}
     hub_ids = {n.id for n in around.nodes if hubs is not None and n.mention_count > hubs}
@@ -102,7 +103,9 @@ async def by_graph(
             if end not in linked and end not in hub_ids:
                 weights[end] = weights.get(end, 0.0) + edge.weight
     neighbours = sorted(weights, key=lambda i: -weights[i])[:10]
-    hop = await store.chunks_mentioning(ask.namespace, neighbours, k=ask.pool) if neighbours else []
+    hop = (
+        await store.chunks_mentioning(ask.namespace, neighbours, ask.vector, k=ask.pool) if neighbours else []
+    )
     seen = {c.id for c in direct}
     chunks = [*direct, *(c for c in hop if c.id not in seen)]
     if ask.within:  # the entities are the namespace's; their mentions are kept where asked

@@ -113,7 +113,7 @@ class Retriever:
         seeds = await timed("link", search.link(self.store, about))
         if mode in (Mode.HYBRID, Mode.GRAPH):
             hubs = search.hub_limit(catalogue.chunks)
-            graph = search.by_graph(self.store, about, seeds, hubs)
+            graph = search.by_graph(self.store, ask, seeds, hubs)  # the passages' vector
             jobs["graph"] = asyncio.create_task(timed("graph", graph))
         done = dict(zip(jobs, await asyncio.gather(*jobs.values()), strict=True))
         graph_chunks, subgraph = done.get("graph", ([], None))

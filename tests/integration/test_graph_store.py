@@ -156,6 +156,22 @@ async def test_relation_evidence_accumulates_without_duplicates(graph_store, nam
     assert works_for.weight == 2
 
 
+async def test_chunks_mentioning_rank_most_entities_then_nearest_the_question(graph_store, namespace):
+    m = await seed(graph_store, namespace)
+    ids = [m.bob.id, m.berlin.id]  # both in c[2]; Bob alone in c[1], Berlin alone in d[0]
+
+    async def order(axis: int) -> list[str]:
+        found = await graph_store.chunks_mentioning(namespace, ids, unit(TEST_DIM, axis), k=10)
+        return [c.id for c in found]
+
+    assert await order(7) == [m.c[2].id, m.d[0].id, m.c[1].id]  # the question near d[0]'s meaning
+    assert await order(1) == [m.c[2].id, m.c[1].id, m.d[0].id]  # near c[1]'s
+    found = await graph_store.chunks_mentioning(namespace, ids, unit(TEST_DIM, 1), k=1)
+    assert [c.id for c in found] == [m.c[2].id]
+    with pytest.raises(InvalidInput):
+        await graph_store.chunks_mentioning(namespace, ids, [1.0, 0.0], k=3)
+
+
 async def test_vector_search_returns_similarities_nearest_first(graph_store, namespace):
     m = await seed(graph_store, namespace)
     hits = await graph_store.search.vector_search_chunks(namespace, unit(TEST_DIM, 1), k=3)
