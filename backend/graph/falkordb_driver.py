@@ -2,11 +2,12 @@
 
 Under load the driver must tell a busy server from a dead one. Connections come from a bounded,
 blocking pool, so a burst of callers waits for a connection instead of opening hundreds of sockets.
-A connection error is a dead server only when the server process is gone; then one caller restarts
-it while the others wait for that restart (never a second one, never the pool torn down under
-queries in flight), our own statements (MERGEs: safe to repeat) run once more, and a caller's query
-(the console) does not: the query that was running when the server died is the likely killer, so it
-is refused from then on. Waiting for the start-up lock never blocks a thread.
+A connection error, or no reply REPLY_GRACE_S past a statement's own timeout, is a dead server only
+when the server process is gone or no longer answers a PING (hung); then one caller restarts it
+(killing a hung one) while the others wait for that restart (never a second one, never the pool torn
+down under queries in flight), our own statements (MERGEs: safe to repeat) run once more, and a
+caller's query (the console) does not: the query that was running when the server died is the likely
+killer, so it is refused from then on. Waiting for the start-up lock never blocks a thread.
 """
 
 from __future__ import annotations
@@ -39,6 +40,9 @@ OUR_TRIES = 7
 
 _ALREADY = ("already indexed", "already exists")
 _CONNECTION_WAIT_S = 120.0  # a caller waits this long for a free connection before a 503
+# A statement's reply is awaited this long past its own timeout (the server stops a query at that
+# timeout and replies at once); no reply by then is a server to check: busy, or hung.
+REPLY_GRACE_S = 30.0
 REBUILDING = "the graph's indexes are being rebuilt after a restart; retry shortly"
 _FULLTEXT_CALL = "db.idx.fulltext.queryNodes"
 
@@ -65,9 +69,16 @@ class FalkorDBRunner:
     system = "falkordb"
 
     def __init__(
-        self, graph_name: str, *, embedded: EmbeddedFalkorDB | None, url: str | None, connections: int = 16
+        self,
+        graph_name: str,
+        *,
+        embedded: EmbeddedFalkorDB | None,
+        url: str | None,
+        connections: int = 16,
+        timeout_max_ms: int = 120_000,
     ) -> None:
         self._graph_name = graph_name
+        self._timeout_max_ms = timeout_max_ms
         self._embedded = embedded
         self._url = url
         self._connections = connections
@@ -99,7 +110,9 @@ class FalkorDBRunner:
                 memory_mb=memory_mb,
             )
         )
-        runner = cls(graph_name, embedded=embedded, url=url, connections=connections)
+        runner = cls(
+            graph_name, embedded=embedded, url=url, connections=connections, timeout_max_ms=timeout_max_ms
+        )
         if embedded is not None:
             async with runner._start_lock():
                 await runner._start_and_connect()
@@ -247,10 +260,17 @@ class FalkorDBRunner:
         async with self._restarting:
             if self._restarts != restarts_seen:
                 return True
+            silent = None
             if await asyncio.to_thread(self._embedded.serving):
-                return False
-            log.warning("embedded FalkorDB is gone; restarting it")
+                silent = self._embedded.pid()
+                if await asyncio.to_thread(self._embedded.responsive):
+                    return False
+                log.warning("embedded FalkorDB does not answer (hung); killing and restarting it")
+            else:
+                log.warning("embedded FalkorDB is gone; restarting it")
             async with self._start_lock():
+                if silent is not None:
+                    await asyncio.to_thread(self._embedded.kill, silent)
                 await self._start_and_connect()
             await self._wait_for_indexes()
             self._restarts += 1
@@ -267,8 +287,12 @@ class FalkorDBRunner:
         ]
         if timeout_ms is not None:
             command += ["timeout", timeout_ms]
+        deadline_s = (timeout_ms or self._timeout_max_ms) / 1000 + REPLY_GRACE_S
         try:
-            response = await self._graph.execute_command(*command)
+            try:
+                response = await asyncio.wait_for(self._graph.execute_command(*command), deadline_s)
+            except TimeoutError:  # the connection is dropped with the cancelled read
+                raise redis.TimeoutError(f"no reply in {deadline_s:.0f} s") from None
             truncated = limit is not None and len(response) == 3 and len(response[1]) > limit
             if truncated:
                 response = [response[0], response[1][:limit], response[2]]

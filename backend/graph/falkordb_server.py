@@ -26,6 +26,8 @@ from pathlib import Path
 import psutil
 import redis
 from filelock import FileLock
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from backend.errors import GraphUnavailable
 
@@ -114,9 +116,14 @@ class EmbeddedFalkorDB:
         except psutil.Error:
             return False
 
-    def _client(self, timeout: float = 2.0) -> redis.Redis:
+    def _client(self, timeout: float = 5.0) -> redis.Redis:
+        # No retries of its own (redis-py 8 retries a command 10 times by default): a silent server
+        # would take minutes to notice; the callers decide how often to ask.
         return redis.Redis(
-            unix_socket_path=self.socket_path, socket_timeout=timeout, client_name="kw-control"
+            unix_socket_path=self.socket_path,
+            socket_timeout=timeout,
+            client_name="kw-control",
+            retry=Retry(NoBackoff(), 0),
         )
 
     def serving(self) -> bool:
@@ -124,23 +131,47 @@ class EmbeddedFalkorDB:
         not a crash."""
         return self._is_our_server(self.pid()) and os.path.exists(self.socket_path)
 
+    def responsive(self, timeout_s: float = 5.0, tries: int = 3) -> bool:
+        """Whether the server answers a PING within `timeout_s`, in any of `tries`: a busy server does
+        (its main thread answers while queries run in its thread pool; one still loading its AOF
+        answers LOADING); a hung one does not. FalkorDB has been seen to crash inside malloc, its crash
+        handler then waiting forever on the lock the crash held: alive, holding its socket, silent."""
+        return self._ping(timeout_s, tries) is not None
+
+    def kill(self, pid: int) -> None:
+        """SIGKILL the server `pid` (one found silent) unless another process has replaced it since;
+        call with `lock()` held, so no start is under way."""
+        if self.pid() != pid or not self._is_our_server(pid):
+            return
+        log.warning("embedded FalkorDB pid %s does not answer; killing it", pid)
+        try:
+            os.kill(pid, signal.SIGKILL)
+            psutil.Process(pid).wait(timeout=30)
+        except (ProcessLookupError, psutil.NoSuchProcess):
+            pass
+
+    def _ping(self, timeout_s: float, tries: int) -> bool | None:
+        """True: it answers; False: it answers LOADING; None: silent or unreachable `tries` times."""
+        for _ in range(tries):
+            client = self._client(timeout_s)
+            try:
+                return bool(client.ping())
+            except redis.BusyLoadingError:
+                return False
+            except redis.RedisError:
+                continue
+            finally:
+                client.close()
+        return None
+
     def _answers(self) -> bool:
+        """Whether a server of ours serves this data dir and answers (waiting while it loads its AOF)."""
         if not self._is_our_server(self.pid()) or not os.path.exists(self.socket_path):
             return False
         deadline = time.monotonic() + START_TIMEOUT_S
-        client = self._client()
-        try:
-            while True:
-                try:
-                    return bool(client.ping())
-                except redis.BusyLoadingError:
-                    if time.monotonic() > deadline:
-                        return False
-                    time.sleep(0.1)
-                except redis.RedisError:
-                    return False
-        finally:
-            client.close()
+        while (answer := self._ping(5.0, 3)) is False and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return bool(answer)
 
     def _clear_stale(self) -> None:
         pid = self.pid()

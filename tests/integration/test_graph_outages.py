@@ -6,6 +6,7 @@ real (kill -9), on a Neo4j of this module's own so no other test loses its serve
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import threading
@@ -20,6 +21,7 @@ import pytest
 from backend import sse
 from backend.config import SettingsError, load_settings
 from backend.graph import open_graph_store
+from backend.graph.falkordb_driver import FalkorDBRunner
 from backend.graph.falkordb_server import EmbeddedFalkorDB
 from tests.support.live_server import live_server
 from tests.support.neo4j_reset import empty_neo4j
@@ -243,3 +245,24 @@ def test_falkordb_killed_under_searches_answers_200_or_503_never_500(tmp_path):
         client.close()
     answers.check()
     print(f"answers after the kill: {dict(answers.statuses)}")
+
+
+async def test_a_falkordb_that_hangs_is_killed_and_restarted_and_the_statement_answered(tmp_path):
+    """FalkorDB has crashed inside malloc with its crash handler then waiting forever on the lock the
+    crash held (seen in bench/scale.py at 43 meetings): the process alive, its socket open, nothing
+    answered, an ingest waiting on it for good. Stopped (SIGSTOP) it looks the same to its clients."""
+    runner = await FalkorDBRunner.open("hang", data_dir=tmp_path, timeout_max_ms=5_000)
+    server = EmbeddedFalkorDB(tmp_path)
+    try:
+        await runner.run("CREATE (:Kept {v: 1})")
+        pid = server.pid()
+        os.kill(pid, signal.SIGSTOP)
+        rows = await runner.run("MATCH (n:Kept) RETURN n.v AS v", read_only=True, timeout_ms=1_000)
+        assert [r["v"] for r in rows.rows] == [1]  # answered by a new server, nothing lost
+        assert server.pid() not in (None, pid)
+        assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    finally:
+        await runner.close()
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        server.stop_if_unused()
