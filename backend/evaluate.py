@@ -190,14 +190,18 @@ async def _run(settings, args, paths: list[Path]) -> int:
     from backend.runtime import open_runtime
 
     runtime = await open_runtime(settings)
+    retriever = runtime.retriever.inner  # the fusing retriever under the question splitter
     try:
-        scores = await evaluate_turns(
-            runtime, paths, tuple(args.k), per_meeting=args.per_meeting, half=args.half,
-            within_meeting=args.within_meeting, name_meeting=args.name_meeting,
-            modes=tuple(Mode(m) for m in args.mode),  # the order asked
-            log=lambda m: print(m, file=sys.stderr),
-        )  # fmt: skip
+        for weights in getattr(args, "weights", None) or [retriever.weights]:
+            retriever.weights = weights
+            scores = await evaluate_turns(
+                runtime, paths, tuple(args.k), per_meeting=args.per_meeting, half=args.half,
+                within_meeting=args.within_meeting, name_meeting=args.name_meeting,
+                modes=tuple(Mode(m) for m in args.mode),  # the order asked
+                log=lambda m: print(m, file=sys.stderr),
+            )  # fmt: skip
+            print(f"\nfusion weights (vector, full-text, graph, speaker): {', '.join(map(str, weights))}\n")
+            print(report(scores))
     finally:
         await runtime.close()
-    print(report(scores))
     return 0

@@ -87,6 +87,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="the retrieval modes to score (default: all)",
     )  # fmt: skip
     evaluate.add_argument(
+        "--weights", nargs="+", metavar="V,F,G,S", type=_weights,
+        help="turns: score with these fusion weights (vector, full-text, graph, named speaker) instead "
+        "of the defaults; several sets give one table each (how the defaults were chosen, on --half tune)",
+    )  # fmt: skip
+    evaluate.add_argument(
         "--per-meeting", action="store_true",
         help="each meeting in a namespace of its own (the easy setting) instead of all in one",
     )  # fmt: skip
@@ -147,3 +152,13 @@ def check_asked(args: argparse.Namespace) -> None:
     from backend.retrieve.evidence import Question
 
     Question(question=getattr(args, "question", "?"), k=args.k, mode=args.mode, namespace=args.namespace)
+
+
+def _weights(text: str) -> tuple[float, float, float, float]:
+    try:
+        values = tuple(float(part) for part in text.split(","))
+    except ValueError:
+        values = ()
+    if len(values) != 4 or any(v < 0 for v in values):
+        raise argparse.ArgumentTypeError(f"{text!r}: four weights >= 0, comma-separated (e.g. 1,3,0.6,0.5)")
+    return values  # type: ignore[return-value]

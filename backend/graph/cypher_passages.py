@@ -21,7 +21,9 @@ __all__ = [
     "TRANSCRIPTS_WITHOUT_SPEAKERS",
 ]
 
-# The written chunks and their neighbours, whose passages take in the new text, each with its passage.
+# The written chunks and their neighbours, whose passages take in the new text, each with the texts
+# its passage is made of (joined by the store: FalkorDB 4.22 corrupted its heap concatenating them,
+# crashing at the same meeting of bench/scale.py every time).
 PASSAGE_ROWS = """
 UNWIND $ids AS id
 MATCH (w:Chunk {id: id})
@@ -32,7 +34,7 @@ WITH DISTINCT c
 OPTIONAL MATCH (p:Chunk)-[:NEXT]->(c)
 OPTIONAL MATCH (c)-[:NEXT]->(n:Chunk)
 RETURN c.id AS id, c.namespace AS namespace, c.transcript_id AS transcript_id,
-       coalesce(p.text + '\n', '') + c.text + coalesce('\n' + n.text, '') AS passage
+       p.text AS before, c.text AS text, n.text AS after
 """
 
 # Chunks whose passage has not been indexed yet (a graph written before passages were kept).

@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 # Tries of one of our statements when connections drop under it: the test that kills every client
 # connection five times in a row must not fail a write.
 OUR_TRIES = 7
+KILLER_DEATHS = 2  # deaths of the server under one of our statements that make it the suspect
 
 _ALREADY = ("already indexed", "already exists")
 _CONNECTION_WAIT_S = 120.0  # a caller waits this long for a free connection before a 503
@@ -236,6 +237,9 @@ class FalkorDBRunner:
             )
         # Ours (MERGEs: safe to repeat) runs again on a fresh connection to a live server, a few times
         # with a growing pause: connections can drop again while it waits (killed clients, a restart).
+        # Not after the server has died under it twice: then it is what kills the server, and sending
+        # it again would only crash it again (and a job would be handed back to crash it for ever).
+        deaths = int(died)
         for attempt in range(1, OUR_TRIES):
             if attempt > 1:
                 await asyncio.sleep(min(0.05 * 2 ** (attempt - 2), 1.0))
@@ -245,7 +249,12 @@ class FalkorDBRunner:
             except (redis.ConnectionError, redis.TimeoutError) as exc:
                 failure = type(exc).__name__
                 if attempt + 1 < OUR_TRIES:
-                    await self._recover(restarts)
+                    deaths += await self._recover(restarts)
+                if deaths >= KILLER_DEATHS:
+                    log.error("the graph died under one statement twice", extra={"statement": query[:120]})
+                    raise GraphQueryError(
+                        "the graph database stopped twice while running this statement; it is not run again"
+                    ) from None
         raise GraphUnavailable(f"the graph database is not answering: {failure}")
 
     @staticmethod

@@ -36,7 +36,7 @@ def fold_accents(text: str) -> str:
 
 class PassageIndex(Protocol):
     async def write(self, rows: Sequence[dict[str, Any]]) -> None:
-        """Index these passages (rows of `PASSAGE_ROWS`: id, namespace, transcript_id, passage)."""
+        """Index these passages (rows of `store.passage_row`: id, namespace, transcript_id, passage)."""
 
     async def forget(self, chunk_ids: Sequence[str]) -> None:
         """Drop these chunks' passages (their chunks were deleted)."""

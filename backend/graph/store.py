@@ -149,7 +149,7 @@ class GraphStore:
         into the passage index."""
         for batch in batches(list(chunk_ids), self.batch_size):
             rows = await self.run("passage_rows", self.cypher.PASSAGE_ROWS, {"ids": list(batch)})
-            await self.passages.write(rows.rows)
+            await self.passages.write([passage_row(row) for row in rows.rows])
 
     async def set_chunk_embeddings(self, chunks: Sequence[Chunk]) -> int:
         """The chunks' vectors alone, for chunks already written (their other properties untouched)."""
@@ -330,3 +330,14 @@ class GraphStore:
             chunks_deleted=len(chunk_ids),
             entities_deleted=orphans.first("deleted", 0),
         )
+
+
+def passage_row(row: dict) -> dict:
+    """A row of `PASSAGE_ROWS` as the passage index takes it: the chunk's text with its neighbours'."""
+    texts = [row["before"], row["text"], row["after"]]
+    return {
+        "id": row["id"],
+        "namespace": row["namespace"],
+        "transcript_id": row["transcript_id"],
+        "passage": "\n".join(t for t in texts if t is not None),
+    }

@@ -13,7 +13,7 @@ import pytest
 import redis
 
 from backend.config import load_settings
-from backend.errors import InvalidInput, QueryFailed
+from backend.errors import GraphQueryError, InvalidInput, QueryFailed
 from backend.graph import open_graph_store
 from backend.graph.console import run_read_only
 from backend.graph.falkordb_server import EmbeddedFalkorDB
@@ -85,6 +85,18 @@ async def test_memory_and_rows_are_capped_in_the_database(tmp_path):
         assert server_of(store).pid() == pid
     finally:
         await store.close()
+
+
+async def test_one_of_our_statements_that_kills_the_database_twice_is_not_sent_a_third_time(store):
+    """Our statements are re-sent after a crash (MERGEs: safe to repeat), but not one the server has
+    died under twice: it is the killer, and a job would otherwise crash the database for ever."""
+    server = server_of(store)
+    pids = [server.pid()]
+    with pytest.raises(GraphQueryError, match="stopped twice while running this statement"):
+        await store.runner.run(KILLER, read_only=True)  # ours=True: as a store statement
+    pids.append(server.pid())
+    assert len(set(pids)) == 2 and None not in pids, "the server was brought back"
+    assert (await store.stats("ns")).entities == 50  # and it serves
 
 
 async def test_dropped_connections_on_a_live_server_are_not_a_crash(store, caplog):
