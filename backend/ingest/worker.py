@@ -197,10 +197,12 @@ class IngestWorker:
         while True:
             self.rounds.went_round(slot)  # waiting, not stuck: the heartbeat says so
             await asyncio.sleep(pause)
-            with contextlib.suppress(GraphUnavailable):
+            try:
                 if await self.services.store.ping():
                     log.info("the graph answers again")
                     return
+            except Exception as exc:  # still away, however it says so: the slot must not die of it
+                log.debug("the graph is still away", extra={"error": type(exc).__name__})
             pause = min(pause * 2, _GRAPH_BACKOFF_S[1])
 
     async def _next_job(self) -> Job | None:
