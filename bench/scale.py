@@ -27,6 +27,7 @@ times and printed as median (range). Every process started is stopped at the end
 
     .venv/bin/python bench/scale.py [--meetings 197] [--graph falkordb,neo4j] [--repeats 3]
                                     [--out results.json] [--data DIR ...] [--checkout DIR] [--keep]
+                                    [--neo4j-heap 1g] [--neo4j-setting KEY=VALUE ...]
 
 `--checkout DIR` serves another checkout's `backend` (e.g. `git worktree add ../base HEAD~3`) with
 this venv: the same benchmark before and after a change.
@@ -149,8 +150,17 @@ def disk_mb(path: Path) -> float:
 class Stack:
     """One engine's processes on a fresh data dir: (Neo4j,) `weaver serve` and what it starts."""
 
-    def __init__(self, engine: str, workdir: Path | None, keep: bool, checkout: Path = ROOT) -> None:
+    def __init__(
+        self,
+        engine: str,
+        workdir: Path | None,
+        keep: bool,
+        checkout: Path = ROOT,
+        neo4j_heap: str = "1g",
+        neo4j_settings: dict[str, str] | None = None,
+    ) -> None:
         self.engine, self.keep, self.checkout = engine, keep, checkout.resolve()
+        self.neo4j_heap, self.neo4j_settings = neo4j_heap, neo4j_settings or {}
         if workdir is not None:
             workdir.mkdir(parents=True, exist_ok=True)
         self.root = Path(tempfile.mkdtemp(prefix=f"kw-scale-{engine}-", dir=workdir))
@@ -175,7 +185,10 @@ class Stack:
         env = {k: v for k, v in os.environ.items() if not k.startswith("KW_")}
         env |= {"KW_DATA_DIR": str(self.data), "KW_PORT": str(port), "PYTHONPATH": str(self.checkout)}
         if self.engine == "neo4j":
-            self.neo4j = LocalNeo4j(self.data / "neo4j", free_port(), secrets.token_urlsafe(18))
+            self.neo4j = LocalNeo4j(
+                self.data / "neo4j", free_port(), secrets.token_urlsafe(18),
+                heap=self.neo4j_heap, settings=self.neo4j_settings,
+            )  # fmt: skip
             print(f"[{self.engine}] starting Neo4j in {self.neo4j.home} …", file=sys.stderr)
             env |= {"KW_GRAPH_BACKEND": "neo4j", "KW_NEO4J_URI": self.neo4j.start(),
                     "KW_NEO4J_PASSWORD": self.neo4j.password}  # fmt: skip
@@ -473,7 +486,8 @@ class Run:
 
 def engine_run(engine: str, meetings: list[Meeting], other: list[Meeting], args: argparse.Namespace,
                ) -> Result:  # fmt: skip
-    with Stack(engine, args.workdir, args.keep, args.checkout) as stack:
+    settings = dict(item.split("=", 1) for item in args.neo4j_setting)
+    with Stack(engine, args.workdir, args.keep, args.checkout, args.neo4j_heap, settings) as stack:
         print(f"[{engine}] weaver serve on {stack.url}, data in {stack.data}", file=sys.stderr)
 
         async def go() -> Result:
@@ -549,6 +563,11 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=None, help="where the data dirs go (default: temp)")
     parser.add_argument("--checkout", type=Path, default=ROOT, help="serve this checkout's backend")
     parser.add_argument("--keep", action="store_true", help="keep the data dirs and server logs")
+    parser.add_argument("--neo4j-heap", default="1g", help="the Neo4j JVM's -Xmx (as `weaver neo4j`)")
+    parser.add_argument(
+        "--neo4j-setting", action="append", default=[], metavar="KEY=VALUE",
+        help="an extra Neo4j setting, e.g. server.memory.pagecache.size=2g (repeatable)",
+    )  # fmt: skip
     args = parser.parse_args()
     everything = load_meetings(data_dirs(args.data))
     meetings = everything[: args.meetings]
