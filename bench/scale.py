@@ -28,6 +28,10 @@ times and printed as median (range). Every process started is stopped at the end
     .venv/bin/python bench/scale.py [--meetings 197] [--graph falkordb,neo4j] [--repeats 3]
                                     [--out results.json] [--data DIR ...] [--checkout DIR] [--keep]
                                     [--neo4j-heap 1g] [--neo4j-setting KEY=VALUE ...]
+                                    [--setting KW_NAME=VALUE ...]
+
+The server runs on its defaults (no KW_* of the caller's environment reaches it); `--setting` changes
+one for a trial, and the run's table then names it.
 
 `--checkout DIR` serves another checkout's `backend` (e.g. `git worktree add ../base HEAD~3`) with
 this venv: the same benchmark before and after a change.
@@ -105,6 +109,8 @@ class Result:
     during_p95: list[float] = field(default_factory=list)
     other_idle_p50: list[float] = field(default_factory=list)
     other_during_p50: list[float] = field(default_factory=list)
+    idle_steps: list[dict[str, float]] = field(default_factory=list)  # big namespace's `timings_ms`
+    during_steps: list[dict[str, float]] = field(default_factory=list)
     peak_rss_mb: dict[str, float] = field(default_factory=dict)
     statuses: dict[str, int] = field(default_factory=dict)  # answers other than 200
     failed_jobs: list[str] = field(default_factory=list)
@@ -158,9 +164,11 @@ class Stack:
         checkout: Path = ROOT,
         neo4j_heap: str = "1g",
         neo4j_settings: dict[str, str] | None = None,
+        settings: dict[str, str] | None = None,
     ) -> None:
         self.engine, self.keep, self.checkout = engine, keep, checkout.resolve()
         self.neo4j_heap, self.neo4j_settings = neo4j_heap, neo4j_settings or {}
+        self.settings = settings or {}
         if workdir is not None:
             workdir.mkdir(parents=True, exist_ok=True)
         self.root = Path(tempfile.mkdtemp(prefix=f"kw-scale-{engine}-", dir=workdir))
@@ -183,7 +191,8 @@ class Stack:
     def _start(self) -> None:
         port = free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith("KW_")}
-        env |= {"KW_DATA_DIR": str(self.data), "KW_PORT": str(port), "PYTHONPATH": str(self.checkout)}
+        env |= self.settings | {"KW_DATA_DIR": str(self.data), "KW_PORT": str(port),
+                                "PYTHONPATH": str(self.checkout)}  # fmt: skip
         if self.engine == "neo4j":
             self.neo4j = LocalNeo4j(
                 self.data / "neo4j", free_port(), secrets.token_urlsafe(18),
@@ -324,6 +333,12 @@ def median_steps(answers: list[dict[str, float]]) -> dict[str, float]:
     return {name: statistics.median(steps.get(name, 0.0) for steps in answers) for name in names}
 
 
+def pct_steps(answers: list[dict[str, float]], q: float) -> dict[str, float]:
+    """Each step's own percentile over the answers (a step an answer did not take counts as 0)."""
+    names = {name for steps in answers for name in steps}
+    return {name: pct([steps.get(name, 0.0) for steps in answers], q) for name in names}
+
+
 def top_steps(steps: dict[str, float], n: int = 3) -> str:
     return ", ".join(f"{name} {ms:,.0f}" for name, ms in sorted(steps.items(), key=lambda kv: -kv[1])[:n])
 
@@ -402,24 +417,28 @@ class Run:
               f"{cell(point.warm_p95)}, RSS {point.rss_mb}", file=sys.stderr)  # fmt: skip
 
     async def loop(self, namespace: str, asked: list[str], out: list[float], stop: asyncio.Event,
-                   count: int = 0) -> None:  # fmt: skip
+                   count: int = 0, steps: list[dict[str, float]] | None = None) -> None:  # fmt: skip
         """Ask in turn until `stop` is set; with `count`, set it after that many answers (or the cap)."""
         deadline = time.monotonic() + PHASE_CAP_S
         while not stop.is_set():
             ms = await self.asker.ask(namespace, asked[len(out) % len(asked)])
             if ms is not None:
                 out.append(ms)
+                if steps is not None:  # read before any other await: this answer's
+                    steps.append(self.asker.steps)
             if count and (len(out) >= count or time.monotonic() > deadline):
                 stop.set()
 
-    async def both_loops(self, meetings: list[Meeting] | None) -> tuple[list[float], list[float]]:
+    async def both_loops(self, meetings: list[Meeting] | None, steps: list[dict[str, float]],
+                         ) -> tuple[list[float], list[float]]:  # fmt: skip
         """The big and the other namespace asked in a loop each: for the warm set's length (idle), or
-        until `meetings`, posted into the big namespace at once, are ingested."""
+        until `meetings`, posted into the big namespace at once, are ingested. The big namespace's
+        answers' server-side steps go to `steps`."""
         big, other, stop = [], [], asyncio.Event()
         for ns, asked in ((BIG, self.questions), (OTHER, self.other_questions)):
             await self.asker.ask(ns, asked[0])  # after an ingest the first question is not an idle one
         count = 0 if meetings else len(self.questions)
-        loops = [asyncio.create_task(self.loop(BIG, self.questions, big, stop, count)),
+        loops = [asyncio.create_task(self.loop(BIG, self.questions, big, stop, count, steps)),
                  asyncio.create_task(self.loop(OTHER, self.other_questions, other, stop))]  # fmt: skip
         try:
             if meetings:
@@ -435,9 +454,9 @@ class Run:
 
     async def contention(self, meetings: list[Meeting]) -> None:
         """Idle (both loops, no ingest), then the same while `meetings` are posted into the big one."""
-        idle_big, idle_other = await self.both_loops(None)
-        busy_big, busy_other = await self.both_loops(meetings)
         r = self.result
+        idle_big, idle_other = await self.both_loops(None, r.idle_steps)
+        busy_big, busy_other = await self.both_loops(meetings, r.during_steps)
         r.idle_p95.append(pct(idle_big, 0.95))
         r.during_p95.append(pct(busy_big, 0.95))
         r.other_idle_p50.append(pct(idle_other, 0.5))
@@ -487,7 +506,8 @@ class Run:
 def engine_run(engine: str, meetings: list[Meeting], other: list[Meeting], args: argparse.Namespace,
                ) -> Result:  # fmt: skip
     settings = dict(item.split("=", 1) for item in args.neo4j_setting)
-    with Stack(engine, args.workdir, args.keep, args.checkout, args.neo4j_heap, settings) as stack:
+    changed = dict(item.split("=", 1) for item in args.setting)
+    with Stack(engine, args.workdir, args.keep, args.checkout, args.neo4j_heap, settings, changed) as stack:
         print(f"[{engine}] weaver serve on {stack.url}, data in {stack.data}", file=sys.stderr)
 
         async def go() -> Result:
@@ -533,6 +553,8 @@ def rows(r: Result) -> list[tuple[str, str]]:
     out += [("big ns p95 idle (2 loops)", cell(r.idle_p95)),
             ("big ns p95 while it ingests", cell(r.during_p95)),
             ("… ratio to idle", cell(ratios(r.during_p95, r.idle_p95), "×", 2)),
+            ("… slowest steps at p95 (ms), idle", top_steps(pct_steps(r.idle_steps, 0.95), 4)),
+            ("… slowest steps at p95 (ms), while it ingests", top_steps(pct_steps(r.during_steps, 0.95), 4)),
             ("other ns p50 idle", cell(r.other_idle_p50)),
             ("other ns p50 while the big one ingests", cell(r.other_during_p50)),
             ("… ratio to idle", cell(ratios(r.other_during_p50, r.other_idle_p50), "×", 2)),
@@ -568,7 +590,13 @@ def main() -> None:
         "--neo4j-setting", action="append", default=[], metavar="KEY=VALUE",
         help="an extra Neo4j setting, e.g. server.memory.pagecache.size=2g (repeatable)",
     )  # fmt: skip
+    parser.add_argument(
+        "--setting", action="append", default=[], metavar="KW_NAME=VALUE",
+        help="a server setting other than its default, for a trial (repeatable)",
+    )  # fmt: skip
     args = parser.parse_args()
+    if bad := [s for s in args.setting if not s.startswith("KW_") or "=" not in s]:
+        parser.error(f"--setting takes KW_NAME=VALUE: {', '.join(bad)}")
     everything = load_meetings(data_dirs(args.data))
     meetings = everything[: args.meetings]
     other = sorted(everything, key=lambda m: sum(len(t["content"].split()) for t in m.turns))[:OTHER_MEETINGS]
@@ -585,7 +613,10 @@ def main() -> None:
         saved = [asdict(r) | {"chunks_per_s": r.chunks_per_s()} for r in results]
         args.out.write_text(json.dumps(saved, indent=1))
     print(f"\n{len(meetings)} QMSum meetings into one namespace; second namespace: "
-          f"{', '.join(m.name for m in other)}; median (range) of {args.repeats}\n")  # fmt: skip
+          f"{', '.join(m.name for m in other)}; median (range) of {args.repeats}")  # fmt: skip
+    trial = [f"Neo4j heap {args.neo4j_heap}"] if args.neo4j_heap != "1g" else []
+    trial += [*args.neo4j_setting, *args.setting]
+    print(f"not the defaults: {', '.join(trial)}\n" if trial else "the defaults\n")
     print(table(results))
 
 

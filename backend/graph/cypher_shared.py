@@ -133,7 +133,7 @@ UNWIND relationships(p) AS x
 WITH DISTINCT x
 WITH x, startNode(x) AS a, endNode(x) AS b
 WHERE a.namespace = $namespace AND b.namespace = $namespace
-RETURN {RELATION_FIELDS}
+RETURN {RELATION_FIELDS}, a.mention_count AS source_mentions, b.mention_count AS target_mentions
 """
 _NEIGHBOURHOOD = (
     _NEIGHBOURHOOD_PART.replace(

@@ -243,20 +243,32 @@ class GraphStore:
         params = {"namespace": namespace, "types": list(types), "limit": limit}
         return await self.read("known_names", self.cypher.KNOWN_NAMES, params, EntitySummary)
 
-    async def _subgraph(self, namespace: str, rows: Rows, seeds: Sequence[str] = ()) -> Subgraph:
-        edges = [Edge.model_validate(r) for r in rows.rows]
+    async def subgraph(self, namespace: str, edges: Sequence[Edge], seeds: Sequence[str] = ()) -> Subgraph:
+        """The edges with the entities at their ends (and the seeds)."""
         ids = unique([*seeds, *(e.source for e in edges), *(e.target for e in edges)])
         nodes = await self.get_entities(namespace, ids) if ids else []
-        return Subgraph(nodes=nodes, edges=edges)
+        return Subgraph(nodes=nodes, edges=list(edges))
 
-    async def neighbourhood(
+    async def neighbourhood_edges(
         self, namespace: str, entity_ids: Sequence[str], hops: int = 1, path_limit: int = 500
-    ) -> Subgraph:
+    ) -> tuple[list[Edge], dict[str, int]]:
+        """The edges within `hops` of the entities, and how many chunks mention each entity at their
+        ends: enough to choose where to go next before the entities themselves are read."""
         if hops not in self.cypher.HOPS:
             raise InvalidInput(f"hops must be between {min(self.cypher.HOPS)} and {max(self.cypher.HOPS)}")
         params = {"namespace": namespace, "ids": list(entity_ids), "path_limit": path_limit}
         rows = await self.run("neighbourhood", self.cypher.neighbourhood(hops), params, read_only=True)
-        return await self._subgraph(namespace, rows, seeds=entity_ids)
+        mentions: dict[str, int] = {}
+        for row in rows.rows:
+            mentions[row["source"]] = row["source_mentions"] or 0
+            mentions[row["target"]] = row["target_mentions"] or 0
+        return [Edge.model_validate(r) for r in rows.rows], mentions
+
+    async def neighbourhood(
+        self, namespace: str, entity_ids: Sequence[str], hops: int = 1, path_limit: int = 500
+    ) -> Subgraph:
+        edges, _ = await self.neighbourhood_edges(namespace, entity_ids, hops, path_limit)
+        return await self.subgraph(namespace, edges, seeds=entity_ids)
 
     async def shortest_path(self, namespace: str, from_id: str, to_id: str) -> Subgraph:
         params = {
@@ -268,7 +280,7 @@ class GraphStore:
         rows = await self.run("shortest_path", self.cypher.SHORTEST_PATH, params, read_only=True)
         if not rows.rows:
             return Subgraph()
-        return await self._subgraph(namespace, rows)
+        return await self.subgraph(namespace, [Edge.model_validate(r) for r in rows.rows])
 
     async def get_transcript(self, namespace: str, transcript_id: str) -> TranscriptInfo | None:
         params = {"namespace": namespace, "transcript_id": transcript_id}

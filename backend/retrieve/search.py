@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Awaitable
 from dataclasses import dataclass
 
 from backend.graph import GraphStore
@@ -15,9 +16,12 @@ from .fuse import rrf
 from .lexical import search_text
 
 # Hubs (by_graph): an entity mentioned in more than HUB_SHARE of the namespace's chunks, and in more
-# than HUB_FLOOR (a small namespace has no hubs).
+# than HUB_FLOOR (a small namespace has no hubs); whatever the namespace's size, one mentioned in more
+# than HUB_CEILING (~40,000 words of talk): what reading its chunks costs grows with it, what they say
+# about a question does not.
 HUB_SHARE = 0.02
 HUB_FLOOR = 50
+HUB_CEILING = 200
 # An entity whose name embedding is this similar to the whole question is what the question is about
 # (scores are the stores' cosine similarity mapped to [0,1]; 0.8 here is a cosine of 0.6).
 LINK_SIMILARITY = 0.8
@@ -62,12 +66,11 @@ def by_speaker(catalogue: Catalogue, ask: Ask, ranked: list[list[ScoredChunk]]) 
 async def link(store: GraphStore, ask: Ask, limit: int = 5) -> list[ScoredEntity]:
     """Entities named in the question (full-text on names and aliases), then entities whose name
     means what the whole question means."""
-    named = await store.search.fulltext_search_entities(ask.namespace, ask.text, k=limit)
-    close = [
-        e
-        for e in await store.search.vector_search_entities(ask.namespace, ask.vector, k=limit)
-        if e.score >= LINK_SIMILARITY
-    ]
+    named, near = await asyncio.gather(
+        store.search.fulltext_search_entities(ask.namespace, ask.text, k=limit),
+        store.search.vector_search_entities(ask.namespace, ask.vector, k=limit),
+    )
+    close = [e for e in near if e.score >= LINK_SIMILARITY]
     linked: dict[str, ScoredEntity] = {}
     for entity in [*named, *close]:
         linked.setdefault(entity.id, entity)
@@ -78,7 +81,7 @@ def hub_limit(chunks: int) -> int:
     """How many of a namespace's chunks an entity may be mentioned in and still say something specific.
     A speaker of every meeting or a role ("Project Manager": 1,560 of 4,774 chunks in the QMSum meetings)
     is in most of them; reading its chunks read a third of the graph and ranked nothing (issue 31)."""
-    return max(HUB_FLOOR, int(HUB_SHARE * chunks))
+    return min(HUB_CEILING, max(HUB_FLOOR, int(HUB_SHARE * chunks)))
 
 
 async def by_graph(
@@ -90,27 +93,32 @@ async def by_graph(
     the neighbourhood but their own chunks are not read."""
     if not seeds:
         return [], Subgraph()
-    linked = {e.id for e in seeds}
-    seed_ids = [e.id for e in seeds if hubs is None or e.mention_count <= hubs]
-    around, direct = await asyncio.gather(
-        store.neighbourhood(ask.namespace, [e.id for e in seeds], hops=1, path_limit=200),
-        store.chunks_mentioning(ask.namespace, seed_ids, ask.vector, k=ask.pool) if seed_ids else _nothing(),
+
+    def mentioning(ids: list[str]) -> Awaitable[list[ScoredChunk]]:
+        return store.chunks_mentioning(ask.namespace, ids, ask.vector, k=ask.pool) if ids else _nothing()
+
+    linked = [e.id for e in seeds]
+    (edges, mentions), direct = await asyncio.gather(
+        store.neighbourhood_edges(ask.namespace, linked, hops=1, path_limit=200),
+        mentioning([e.id for e in seeds if hubs is None or e.mention_count <= hubs]),
     )
     weights: dict[str, float] = {}
-    hub_ids = {n.id for n in around.nodes if hubs is not None and n.mention_count > hubs}
-    for edge in around.edges:
+    for edge in edges:
         for end in (edge.source, edge.target):
-            if end not in linked and end not in hub_ids:
+            if end not in linked and (hubs is None or mentions.get(end, 0) <= hubs):
                 weights[end] = weights.get(end, 0.0) + edge.weight
-    neighbours = sorted(weights, key=lambda i: -weights[i])[:10]
-    hop = (
-        await store.chunks_mentioning(ask.namespace, neighbours, ask.vector, k=ask.pool) if neighbours else []
+    if ask.within:  # the entities are the namespace's; their mentions are kept where asked
+        direct = [c for c in direct if c.transcript_id in ask.within]
+    # The hop's chunks only follow the seeds', so when those fill the pool it is not asked: at scale a
+    # hop reads thousands of chunks (10 neighbours, each in up to `hubs`).
+    neighbours = sorted(weights, key=lambda i: -weights[i])[:10] if len(direct) < ask.pool else []
+    # the entities themselves are for the answer's graph, not for choosing: read beside the hop
+    around, hop = await asyncio.gather(
+        store.subgraph(ask.namespace, edges, seeds=linked), mentioning(neighbours)
     )
     seen = {c.id for c in direct}
-    chunks = [*direct, *(c for c in hop if c.id not in seen)]
-    if ask.within:  # the entities are the namespace's; their mentions are kept where asked
-        chunks = [c for c in chunks if c.transcript_id in ask.within]
-    return chunks[: ask.pool], around
+    hop = [c for c in hop if c.id not in seen and (not ask.within or c.transcript_id in ask.within)]
+    return [*direct, *hop][: ask.pool], around
 
 
 async def _nothing() -> list[ScoredChunk]:
@@ -133,8 +141,6 @@ def names_in(question: str) -> list[str]:
 async def unknown_names(store: GraphStore, ask: Ask) -> list[str]:
     """Names in the question that no chunk of the namespace mentions (as the passage index reads
     words: accents aside, so "Tomas" is mentioned where the transcripts say "Tomás")."""
-    unknown = []
-    for name in names_in(ask.text):
-        if not await store.search.fulltext_search_chunks(ask.namespace, name, k=1):
-            unknown.append(name)
-    return unknown
+    names = names_in(ask.text)
+    found = await asyncio.gather(*(store.search.fulltext_search_chunks(ask.namespace, n, k=1) for n in names))
+    return [name for name, hits in zip(names, found, strict=True) if not hits]

@@ -96,6 +96,9 @@ class Retriever:
         text_only = search.Ask(
             namespace=namespace, text=searched, vector=[], pool=max(5 * question.k, 50), within=within
         )
+        # needs only the words: asked now, awaited last
+        unknown = asyncio.create_task(search.unknown_names(self.store, text_only))
+        unknown.add_done_callback(_retrieved)  # a step that fails first leaves it unawaited
         jobs = {}
         if mode in (Mode.HYBRID, Mode.FULLTEXT):
             jobs["fulltext"] = asyncio.create_task(
@@ -146,7 +149,7 @@ class Retriever:
             citations=citations,
             entities=subgraph.nodes if subgraph else [],
             relations=subgraph.edges if subgraph else [],
-            unknown_terms=await search.unknown_names(self.store, text_only),
+            unknown_terms=await unknown,
             within=sorted(within) if named and named.transcripts else [],
             timings_ms=timings,
         )
@@ -178,6 +181,12 @@ def _require(catalogue: Catalogue, namespace: str, within: frozenset[str]) -> No
     if missing := sorted(within - catalogue.ids()):
         listed = "GET /v1/transcripts lists them"
         raise NotFound(f"no transcript {', '.join(missing)} in namespace {namespace!r} ({listed})")
+
+
+def _retrieved(task: asyncio.Task) -> None:
+    """Marks a side task's error as seen: the step that failed first is the one reported."""
+    if not task.cancelled():
+        task.exception()
 
 
 def _describe(current, result) -> None:
