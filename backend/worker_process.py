@@ -114,6 +114,11 @@ async def run_worker(settings: Settings, parent: int | None = None) -> None:
     """Claim and run jobs until SIGTERM or SIGINT (or until `parent` is gone)."""
     # Below the API in the CPU's queue: where they share a machine, a question waits for ingest less.
     os.nice(settings.worker_nice)
+    if settings.worker_nice == 19 and hasattr(os, "SCHED_IDLE"):
+        # Linux's idle class as well: a nice 19 thread still holds a CPU until the scheduler's next
+        # tick when the API or the database wakes; an idle-class one yields it at once. Every thread
+        # this process starts from here on (the models' pools) inherits it.
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

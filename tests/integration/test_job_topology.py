@@ -31,6 +31,8 @@ def test_two_apis_two_workers_a_killed_worker_and_nothing_lost(tmp_path):
         # workers run below the API in the CPU's queue (KW_WORKER_NICE; bench/load.py --only-ingest)
         nice = min(19, os.getpriority(os.PRIO_PROCESS, 0) + Settings.model_fields["worker_nice"].default)
         assert [os.getpriority(os.PRIO_PROCESS, w.pid) for w in topology.workers] == [nice, nice]
+        # and in Linux's idle class: they yield a CPU the moment the API or the database wakes
+        assert [os.sched_getscheduler(w.pid) for w in topology.workers] == [os.SCHED_IDLE] * 2
         kill_its_worker(topology, victim_job)
 
         taken_over = finished_once(topology, jobs, victim_job)

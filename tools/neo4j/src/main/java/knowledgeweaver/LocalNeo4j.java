@@ -46,6 +46,10 @@ public final class LocalNeo4j {
         config.put("dbms.security.auth_enabled", "true");
         config.put("dbms.usage_report.enabled", "false");
         config.put("server.memory.pagecache.size", "256m");
+        // Vector indexes merge their Lucene segments 5 at a time instead of 50: with 50, a store that
+        // takes a transcript at a time searched ~45 small HNSW graphs per question (vector step 64 ms
+        // at 40 QMSum meetings, 832 ms p95 while ingesting; with 5: 20 and 59). docs/architecture.md
+        config.put("internal.dbms.index.vector.standard_merge_factor", "5");
         for (int i = 2; i < args.length; i++) {
             int eq = args[i].indexOf('=');
             if (eq <= 0) {
